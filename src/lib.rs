@@ -1,0 +1,66 @@
+//! # carecast
+//!
+//! Cohort-component population projections turned into the services a region
+//! must provide: elderly-care beds, care workers and nursery places.
+//!
+//! The core is pure functions on [`ndarray`] arrays, with no I/O:
+//!
+//! * [`AgeGrid`]: the ages every array is indexed by (1- or 5-year groups and
+//!   an open group);
+//! * [`Population`]: counts by [`Sex`] and age;
+//! * [`LifeTable`] and [`SurvivalRatios`]: mortality;
+//! * [`Mortality`], [`Fertility`], [`Migration`]: the assumptions of a
+//!   scenario, combined in [`Assumptions`];
+//! * [`project`]: the cohort-component projection, one [`project_step`] at a
+//!   time, giving a [`Projection`];
+//! * [`indicators`]: named indicators ([`Indicator`]) of a projection;
+//! * [`graduation`] and [`base_synthesis`]: from the data a bureau has to
+//!   the single-year base a projection needs.
+//!
+//! Reading and writing files lives in [`io`]; the `carecast` binary is a thin
+//! layer over [`cli`].
+//!
+//! ```
+//! use carecast::{AgeGrid, Population, SurvivalRatios, StepRates, project_step};
+//! use ndarray::{Array1, Array2};
+//!
+//! let grid = AgeGrid::five_year();
+//! let base = Population::new(grid, Array2::from_elem((2, grid.len()), 1000.0)).unwrap();
+//! let rates = StepRates {
+//!     survival: [SurvivalRatios::immortal(grid), SurvivalRatios::immortal(grid)],
+//!     asfr: Array1::zeros(grid.len()),
+//!     srb: 1.05,
+//!     migration: Array2::zeros((2, grid.len())),
+//!     e0: [f64::NAN; 2],
+//!     tfr: 0.0,
+//! };
+//! let (next, flows) = project_step(&base, &rates).unwrap();
+//! assert_eq!(next.total(), base.total() - 2000.0); // nobody born, nobody dies: group 0 empties
+//! assert_eq!(flows.births, [0.0, 0.0]);
+//! ```
+
+pub mod age_grid;
+pub mod base_synthesis;
+pub mod error;
+pub mod fertility;
+pub mod graduation;
+pub mod indicators;
+pub mod io;
+pub mod life_table;
+pub mod migration;
+pub mod mortality;
+pub mod path;
+pub mod population;
+pub mod projection;
+pub mod wpp;
+
+pub use age_grid::AgeGrid;
+pub use error::{Error, Result};
+pub use fertility::Fertility;
+pub use indicators::{indicators, Indicator, IndicatorValue};
+pub use life_table::{LifeTable, SurvivalRatios};
+pub use migration::{Migration, RogersCastro};
+pub use mortality::Mortality;
+pub use path::{PeriodSeries, Schedule, YearPath};
+pub use population::{Population, Sex};
+pub use projection::{project, project_step, Assumptions, Projection, StepFlows, StepRates};
