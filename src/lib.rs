@@ -41,6 +41,8 @@
 
 pub mod age_grid;
 pub mod base_synthesis;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod error;
 pub mod fertility;
 pub mod graduation;
@@ -48,6 +50,7 @@ pub mod indicators;
 pub mod io;
 pub mod life_table;
 pub mod migration;
+pub mod model;
 pub mod mortality;
 pub mod path;
 pub mod population;
@@ -60,6 +63,7 @@ pub use fertility::Fertility;
 pub use indicators::{indicators, Indicator, IndicatorValue};
 pub use life_table::{LifeTable, SurvivalRatios};
 pub use migration::{Migration, RogersCastro};
+pub use model::{Model, Scenario};
 pub use mortality::Mortality;
 pub use path::{PeriodSeries, Schedule, YearPath};
 pub use population::{Population, Sex};

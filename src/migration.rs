@@ -19,6 +19,11 @@ use crate::age_grid::AgeGrid;
 use crate::error::{Error, Result};
 use crate::path::Schedule;
 
+/// Migrants by age are placed below this age. Rogers-Castro schedules are
+/// fitted on ages 0-84; carried beyond, the constant `c` would put as many
+/// migrants at 100 as at 60 and empty the oldest groups under emigration.
+pub const MIGRATION_MAX_AGE: u32 = 85;
+
 /// The seven-parameter Rogers-Castro model migration schedule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RogersCastro {
@@ -54,8 +59,8 @@ impl RogersCastro {
             + self.c
     }
 
-    /// Shares by grid group (summing to 1), from single-year midpoints; the
-    /// open group takes ages up to 110.
+    /// Shares by grid group (summing to 1), from single-year midpoints at
+    /// ages 0 to [`MIGRATION_MAX_AGE`] − 1; none above.
     pub fn shares_on(&self, grid: AgeGrid) -> Result<ndarray::Array1<f64>> {
         let params = [
             self.a1,
@@ -74,7 +79,7 @@ impl RogersCastro {
             ));
         }
         let mut out = ndarray::Array1::<f64>::zeros(grid.len());
-        for age in 0..110u32 {
+        for age in 0..MIGRATION_MAX_AGE {
             out[grid.group_containing(age)] += self.rate(f64::from(age) + 0.5);
         }
         let total = out.sum();

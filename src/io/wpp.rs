@@ -228,3 +228,28 @@ pub fn read_period_value(dir: &Path, file: &str, country: u32, period_label: &st
     let col = t.column(period_label)?;
     Ok(t.rows[0].1[col])
 }
+
+/// A country code from a code (`156`) or a name (`China`, any case) looked
+/// up in `UNlocations.txt`.
+pub fn resolve_country(dir: &Path, text: &str) -> Result<(u32, String)> {
+    let path = dir.join("UNlocations.txt");
+    let file = path.display().to_string();
+    let locations = std::fs::read_to_string(&path).map_err(|e| Error::io(&file, e))?;
+    let wanted = text.trim();
+    for line in locations.lines().skip(1) {
+        let mut cells = line.split('\t');
+        let (Some(name), Some(code)) = (cells.next(), cells.next()) else {
+            continue;
+        };
+        if code.trim() == wanted || name.trim().eq_ignore_ascii_case(wanted) {
+            if let Ok(c) = code.trim().parse() {
+                return Ok((c, name.trim().to_string()));
+            }
+        }
+    }
+    Err(Error::invalid(
+        format!("{file}: country"),
+        format!("{wanted:?}"),
+        "a UN country code (e.g. 156) or a name listed in UNlocations.txt (e.g. China)",
+    ))
+}

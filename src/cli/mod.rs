@@ -1,0 +1,228 @@
+//! The `carecast` command line: argument definitions in one place, then one
+//! module per subcommand. Errors become a one-paragraph message on stderr and
+//! a non-zero exit status; nothing here panics on user input.
+
+mod project;
+mod summary;
+mod synthesize;
+mod validate;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::io::Format;
+
+const EXAMPLES: &str = "\
+Examples:
+  carecast project --model models/jiaxing.toml --out notebooks-out/jiaxing
+  carecast project --model models/jiaxing.toml --scenario all --format parquet
+  carecast project --wpp-dir ../shared/data/wpp2019 --country China --out notebooks-out/china
+  carecast project --wpp-dir ../shared/data/wpp2019 --country 392 --step 1 --out notebooks-out/japan-1y
+  carecast validate --model models/jiaxing.toml
+  carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv";
+
+/// Population projections for elderly-care and childcare planning.
+#[derive(Debug, Parser)]
+#[command(name = "carecast", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Project a model's scenarios (or a UN WPP 2019 country) with the
+    /// cohort-component method; writes population and indicators tables.
+    #[command(after_help = EXAMPLES)]
+    Project(ProjectArgs),
+    /// Check a model file and every table it names; list all problems found.
+    #[command(after_help = "Example:\n  carecast validate --model models/jiaxing.toml")]
+    Validate(ValidateArgs),
+    /// Build a base population from a reference structure raked to known
+    /// totals (base synthesis), as specified in a TOML file.
+    #[command(
+        after_help = "Example:\n  carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv"
+    )]
+    Synthesize(SynthesizeArgs),
+}
+
+/// Output table format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    Csv,
+    Parquet,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Parquet => Format::Parquet,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectArgs {
+    /// Model file (TOML), e.g. models/jiaxing.toml.
+    #[arg(long, conflicts_with_all = ["wpp_dir", "country"], required_unless_present = "wpp_dir")]
+    pub model: Option<PathBuf>,
+    /// Scenario to run; "all" runs every scenario (adds a `scenario` column).
+    /// Default: the model's default scenario.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// UN WPP 2019 folder (tab-separated files): project a country's medium variant.
+    #[arg(long, requires = "country")]
+    pub wpp_dir: Option<PathBuf>,
+    /// UN country code or name (with --wpp-dir), e.g. 156 or China.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Step and age-interval width in years for --wpp-dir: 5 (as published) or 1 (graduated).
+    #[arg(long, default_value_t = 5, value_parser = parse_step)]
+    pub step: u32,
+    /// Last year of a --wpp-dir projection (a whole number of steps after 2020).
+    #[arg(long, default_value_t = 2100)]
+    pub end_year: i32,
+    /// Output folder [default: notebooks-out/<model or country>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Table format of the outputs.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub format: FormatArg,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Model file (TOML).
+    #[arg(long)]
+    pub model: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthesizeArgs {
+    /// Synthesis specification (TOML).
+    #[arg(long)]
+    pub spec: PathBuf,
+    /// Output table (.csv or .parquet).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_step(text: &str) -> Result<u32, String> {
+    match text {
+        "1" => Ok(1),
+        "5" => Ok(5),
+        _ => Err(format!("found {text:?}, expected 1 or 5 (years)")),
+    }
+}
+
+/// Runs the command line; returns the process exit status.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match &cli.command {
+        Command::Project(a) => project::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Synthesize(a) => synthesize::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut msg = format!("error: {e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            let _ = writeln!(std::io::stderr(), "{}", msg.trim_end());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes to stdout, ignoring a closed pipe (`carecast ... | head`).
+pub(crate) fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_project_arguments() {
+        let cli = Cli::try_parse_from([
+            "carecast",
+            "project",
+            "--model",
+            "m.toml",
+            "--scenario",
+            "all",
+            "--format",
+            "parquet",
+        ])
+        .unwrap();
+        match cli.command {
+            Command::Project(a) => {
+                assert_eq!(a.scenario.as_deref(), Some("all"));
+                assert_eq!(a.format, FormatArg::Parquet);
+                assert_eq!(a.step, 5);
+            }
+            _ => panic!("not project"),
+        }
+        let wpp = Cli::try_parse_from([
+            "carecast",
+            "project",
+            "--wpp-dir",
+            "d",
+            "--country",
+            "156",
+            "--step",
+            "1",
+        ])
+        .unwrap();
+        assert!(matches!(
+            wpp.command,
+            Command::Project(ProjectArgs { step: 1, .. })
+        ));
+        assert!(Cli::try_parse_from(["carecast", "project"]).is_err());
+        assert!(Cli::try_parse_from([
+            "carecast",
+            "project",
+            "--wpp-dir",
+            "d",
+            "--country",
+            "1",
+            "--step",
+            "3"
+        ])
+        .is_err());
+        assert!(
+            Cli::try_parse_from(["carecast", "project", "--model", "m", "--format", "xlsx"])
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! `carecast project`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use super::{out, summary, ProjectArgs};
+use crate::io::export::{indicator_rows, indicators_table, population_table, Labelled};
+use crate::io::{model_file, wpp, Format, OutputSet};
+use crate::projection::{project, Projection};
+use crate::AgeGrid;
+
+pub fn run(args: &ProjectArgs) -> Result<()> {
+    let format: Format = args.format.into();
+    let (title, default_dir, runs, notes) = if let Some(dir) = &args.wpp_dir {
+        let country = args.country.as_deref().unwrap_or_default();
+        let (code, name) = wpp::resolve_country(dir, country)?;
+        let grid = if args.step == 1 {
+            AgeGrid::single_years()
+        } else {
+            AgeGrid::five_year()
+        };
+        let inputs = wpp::read_country(dir, code, 2020)?;
+        let base = inputs.base(grid)?;
+        let assumptions = inputs.assumptions(grid)?;
+        let projection = project(&base, 2020, args.end_year, &assumptions)?;
+        let title = format!(
+            "{name} (UN WPP 2019 medium-variant inputs, {}-year steps, thousands)",
+            grid.width()
+        );
+        (
+            title,
+            format!("wpp-{code}"),
+            vec![(None, projection)],
+            vec![],
+        )
+    } else {
+        let path = args
+            .model
+            .as_ref()
+            .context("--model or --wpp-dir is required")?;
+        let model = model_file::load(path)?;
+        let selected = model
+            .select(args.scenario.as_deref())
+            .map_err(|e| e.context(path.display().to_string()))?;
+        let several = args.scenario.as_deref() == Some("all");
+        let mut runs: Vec<(Option<String>, Projection)> = Vec::new();
+        for s in selected {
+            runs.push((several.then(|| s.name.clone()), model.project(s)?));
+        }
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into());
+        let title = match (args.scenario.as_deref(), runs.len()) {
+            (Some("all"), _) => format!("{}: all scenarios", model.name),
+            _ => format!(
+                "{}: scenario {}",
+                model.name,
+                model.select(args.scenario.as_deref())?[0].label
+            ),
+        };
+        (title, stem, runs, model.flags.clone())
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(default_dir));
+    let items: Vec<Labelled<'_>> = runs
+        .iter()
+        .map(|(s, p)| Labelled {
+            scenario: s.as_deref(),
+            projection: p,
+        })
+        .collect();
+    let population = population_table(&items, format)?;
+    let rows = indicator_rows(&items);
+    let indicators = indicators_table(&rows, format)?;
+    let mut output = OutputSet::new(&dir)?;
+    output.stage(&format!("population.{}", format.extension()), &population)?;
+    output.stage(&format!("indicators.{}", format.extension()), &indicators)?;
+    let written = output.commit()?;
+    if !args.quiet {
+        let mut text = format!("{title}\n");
+        for (scenario, p) in &runs {
+            text.push_str(&summary::table(scenario.as_deref(), p));
+            let clamped: f64 = p.flows.iter().map(|f| f.migration_clamped).sum();
+            if clamped > 0.0 {
+                text.push_str(&format!(
+                    "warning: {clamped:.0} emigrants could not leave groups that were already empty (counts clamped at zero)\n"
+                ));
+            }
+        }
+        for n in notes {
+            text.push_str(&format!("note: {n}\n"));
+        }
+        text.push_str(&format!(
+            "wrote {}\n",
+            written
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        out(&text);
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! `carecast synthesize`.
+
+use anyhow::Result;
+
+use super::{out, SynthesizeArgs};
+use crate::io::tables::{encode_table, ColumnData, Format};
+use crate::io::{synthesis_file, OutputSet};
+use crate::Sex;
+
+pub fn run(args: &SynthesizeArgs) -> Result<()> {
+    let (spec, pop) = synthesis_file::synthesize(&args.spec)?;
+    let grid = pop.grid();
+    let (mut year, mut sex, mut age, mut value) = (vec![], vec![], vec![], vec![]);
+    for s in Sex::BOTH {
+        for (i, &v) in pop.of(s).iter().enumerate() {
+            year.push(spec.year);
+            sex.push(s.label().to_string());
+            age.push(grid.lower(i) as i32);
+            value.push(v);
+        }
+    }
+    let format = Format::of_path(&args.out);
+    let table = encode_table(
+        vec![
+            ("year", ColumnData::Int(year)),
+            ("sex", ColumnData::Text(sex)),
+            ("age", ColumnData::Int(age)),
+            ("population", ColumnData::Float(value)),
+        ],
+        format,
+    )?;
+    let mut bytes = Vec::new();
+    if format == Format::Csv {
+        bytes.extend(
+            format!(
+                "# Synthesized by `carecast synthesize --spec {}`.\n",
+                args.spec.display()
+            )
+            .bytes(),
+        );
+        for n in &spec.notes {
+            bytes.extend(format!("# {n}\n").bytes());
+        }
+    }
+    bytes.extend(table);
+    let dir = args
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = args
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut output = OutputSet::new(dir)?;
+    output.stage(&name, &bytes)?;
+    output.commit()?;
+    if !args.quiet {
+        out(&format!(
+            "wrote {}: {:.0} persons, {:.2}% aged 60+, {:.0} aged 0-2\n",
+            args.out.display(),
+            pop.total(),
+            100.0 * pop.aged(60, None) / pop.total(),
+            pop.aged(0, Some(3))
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Serialisers for the contract tables (`population.csv`,
+//! `indicators.csv`): pure functions from results to columns; writing is
+//! [`crate::io::OutputSet`]'s job.
+
+use crate::error::Result;
+use crate::indicators::{indicators, IndicatorValue};
+use crate::io::tables::{encode_table, ColumnData, Format};
+use crate::population::Sex;
+use crate::projection::Projection;
+
+/// One scenario's projection, named when several are written together.
+pub struct Labelled<'a> {
+    pub scenario: Option<&'a str>,
+    pub projection: &'a Projection,
+}
+
+/// `[scenario,]year,sex,age,population`.
+pub fn population_table(items: &[Labelled<'_>], format: Format) -> Result<Vec<u8>> {
+    let (mut sc, mut year, mut sex, mut age, mut value) = (vec![], vec![], vec![], vec![], vec![]);
+    for item in items {
+        let p = item.projection;
+        let grid = p.grid();
+        for (&y, pop) in p.years.iter().zip(&p.populations) {
+            for s in Sex::BOTH {
+                for (i, &v) in pop.of(s).iter().enumerate() {
+                    sc.push(item.scenario.unwrap_or("").to_string());
+                    year.push(y);
+                    sex.push(s.label().to_string());
+                    age.push(grid.lower(i) as i32);
+                    value.push(v);
+                }
+            }
+        }
+    }
+    let mut cols = Vec::new();
+    if items.iter().any(|i| i.scenario.is_some()) {
+        cols.push(("scenario", ColumnData::Text(sc)));
+    }
+    cols.extend([
+        ("year", ColumnData::Int(year)),
+        ("sex", ColumnData::Text(sex)),
+        ("age", ColumnData::Int(age)),
+        ("population", ColumnData::Float(value)),
+    ]);
+    encode_table(cols, format)
+}
+
+/// Indicator rows of each projection, with its scenario name.
+pub fn indicator_rows<'a>(items: &[Labelled<'a>]) -> Vec<(Option<&'a str>, IndicatorValue)> {
+    items
+        .iter()
+        .flat_map(|i| {
+            indicators(i.projection)
+                .into_iter()
+                .map(move |v| (i.scenario, v))
+        })
+        .collect()
+}
+
+/// `[scenario,]year,indicator,value`.
+pub fn indicators_table(
+    rows: &[(Option<&str>, IndicatorValue)],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let mut cols = Vec::new();
+    if rows.iter().any(|r| r.0.is_some()) {
+        cols.push((
+            "scenario",
+            ColumnData::Text(rows.iter().map(|r| r.0.unwrap_or("").to_string()).collect()),
+        ));
+    }
+    cols.extend([
+        (
+            "year",
+            ColumnData::Int(rows.iter().map(|r| r.1.year).collect()),
+        ),
+        (
+            "indicator",
+            ColumnData::Text(
+                rows.iter()
+                    .map(|r| r.1.indicator.name().to_string())
+                    .collect(),
+            ),
+        ),
+        (
+            "value",
+            ColumnData::Float(rows.iter().map(|r| r.1.value).collect()),
+        ),
+    ]);
+    encode_table(cols, format)
+}

@@ -1,0 +1,185 @@
+//! Base-synthesis specifications (TOML): which reference structure, which
+//! known totals, which tilts. See [`crate::base_synthesis`].
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::age_grid::AgeGrid;
+use crate::base_synthesis::{RakeTarget, Tilt};
+use crate::error::{Error, Result};
+use crate::graduation;
+use crate::io::tables::read_population;
+use crate::population::{Population, Sex};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynthesisSpec {
+    /// Reference population table (path relative to the spec file).
+    pub reference: String,
+    #[serde(default = "population")]
+    pub reference_column: String,
+    #[serde(default)]
+    pub reference_year: Option<i32>,
+    /// Year label of the synthesized base.
+    pub year: i32,
+    /// Width of the output grid (1: 5-year references are graduated).
+    #[serde(default = "one")]
+    pub step: u32,
+    #[serde(default = "open")]
+    pub open_age: u32,
+    #[serde(rename = "target")]
+    pub targets: Vec<SpecTarget>,
+    #[serde(rename = "tilt", default)]
+    pub tilts: Vec<SpecTilt>,
+    /// Lines written as `#` comments at the top of the output.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+fn population() -> String {
+    "population".into()
+}
+fn one() -> u32 {
+    1
+}
+fn open() -> u32 {
+    AgeGrid::DEFAULT_OPEN_AGE
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecTarget {
+    /// "0+", "60+", "0-2" (inclusive).
+    pub ages: String,
+    #[serde(default)]
+    pub sex: Option<String>,
+    /// Persons.
+    #[serde(default)]
+    pub total: Option<f64>,
+    /// A fraction of the all-ages total target.
+    #[serde(default)]
+    pub share_of_total: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecTilt {
+    /// "45-59" (inclusive).
+    pub ages: String,
+    pub slope: f64,
+}
+
+/// Parses "60+", "0-2" or "37" into `[from, to)`.
+pub fn parse_age_range(text: &str) -> Result<(u32, Option<u32>)> {
+    let t = text.trim();
+    let bad = || {
+        Error::invalid(
+            "ages",
+            format!("{text:?}"),
+            "a range such as \"60+\", \"0-2\" or \"37\"",
+        )
+    };
+    if let Some(from) = t.strip_suffix('+') {
+        return Ok((from.trim().parse().map_err(|_| bad())?, None));
+    }
+    if let Some((a, b)) = t.split_once('-') {
+        let (a, b): (u32, u32) = (
+            a.trim().parse().map_err(|_| bad())?,
+            b.trim().parse().map_err(|_| bad())?,
+        );
+        if b < a {
+            return Err(bad());
+        }
+        return Ok((a, Some(b + 1)));
+    }
+    let a: u32 = t.parse().map_err(|_| bad())?;
+    Ok((a, Some(a + 1)))
+}
+
+/// Reads a spec and synthesizes the base it describes.
+pub fn synthesize(spec_path: &Path) -> Result<(SynthesisSpec, Population)> {
+    let file = spec_path.display().to_string();
+    let text = std::fs::read_to_string(spec_path).map_err(|e| Error::io(&file, e))?;
+    let spec: SynthesisSpec = toml::from_str(&text).map_err(|e| {
+        Error::invalid(
+            format!("{file}: TOML"),
+            e.message(),
+            "a synthesis spec (see README)",
+        )
+    })?;
+    let dir = spec_path.parent().unwrap_or(Path::new("."));
+    let reference = read_population(
+        &dir.join(&spec.reference),
+        &spec.reference_column,
+        spec.open_age,
+        spec.reference_year,
+    )?;
+    let grid =
+        AgeGrid::new(spec.step, spec.open_age).map_err(|e| e.context(format!("{file}: step")))?;
+    let reference = match (reference.grid().width(), grid.width()) {
+        (a, b) if a == b => reference,
+        (5, 1) => {
+            let rows: Vec<Vec<f64>> = Sex::BOTH
+                .iter()
+                .map(|&s| graduation::sprague(reference.of(s).as_slice().unwrap_or(&[])))
+                .collect::<Result<_>>()?;
+            Population::new(
+                grid,
+                ndarray::Array2::from_shape_fn((2, grid.len()), |(s, i)| rows[s][i]),
+            )?
+        }
+        _ => {
+            return Err(Error::invalid(
+                format!("{file}: step"),
+                spec.step,
+                "a width no finer than the reference's, or 1 from 5",
+            ))
+        }
+    };
+    let total = spec
+        .targets
+        .iter()
+        .find(|t| t.ages.trim() == "0+" && t.sex.is_none())
+        .and_then(|t| t.total);
+    let mut targets = Vec::new();
+    for (k, t) in spec.targets.iter().enumerate() {
+        let key = format!("{file}: [[target]] {} (ages {})", k + 1, t.ages);
+        let (from, to) = parse_age_range(&t.ages).map_err(|e| e.context(&key))?;
+        let sex = t
+            .sex
+            .as_deref()
+            .map(Sex::parse)
+            .transpose()
+            .map_err(|e| e.context(&key))?;
+        let value =
+            match (t.total, t.share_of_total, total) {
+                (Some(v), None, _) => v,
+                (None, Some(s), Some(tot)) if (0.0..=1.0).contains(&s) => s * tot,
+                _ => return Err(Error::invalid(
+                    key,
+                    "no usable total",
+                    "total = persons, or share_of_total = a fraction with a \"0+\" total target",
+                )),
+            };
+        targets.push(RakeTarget {
+            from,
+            to,
+            sex,
+            total: value,
+        });
+    }
+    let mut tilts = Vec::new();
+    for t in &spec.tilts {
+        let (from, to) =
+            parse_age_range(&t.ages).map_err(|e| e.context(format!("{file}: [[tilt]]")))?;
+        tilts.push(Tilt {
+            from,
+            to: to.map(|x| x - 1).unwrap_or(spec.open_age),
+            slope: t.slope,
+        });
+    }
+    let pop =
+        crate::base_synthesis::rake(&reference, &tilts, &targets).map_err(|e| e.context(file))?;
+    Ok((spec, pop))
+}

@@ -1,0 +1,367 @@
+//! Tidy tables in and out, through polars: CSV (lines starting with `#` are
+//! comments, used for stating sources) and Parquet.
+//!
+//! Inputs are long tables such as `year,sex,age,value`. Every cell is read as
+//! text and parsed here, so an error can name the file, the data row (1 =
+//! the first row after the header, comments not counted), the column, what
+//! was found and what was expected.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::age_grid::AgeGrid;
+use crate::error::{Error, Result};
+use crate::population::{Population, Sex};
+
+/// Output and input table formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Csv,
+    Parquet,
+}
+
+impl Format {
+    /// From a file name's extension (`.parquet`/`.pq`: Parquet; else CSV).
+    pub fn of_path(path: &Path) -> Format {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+        {
+            Some(e) if e == "parquet" || e == "pq" => Format::Parquet,
+            _ => Format::Csv,
+        }
+    }
+
+    /// The file extension, without dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// A table of text cells.
+#[derive(Debug, Clone)]
+pub struct TextTable {
+    file: String,
+    columns: Vec<String>,
+    /// Column-major cells.
+    cells: Vec<Vec<Option<String>>>,
+    height: usize,
+}
+
+fn polars_error(file: &str, e: PolarsError) -> Error {
+    Error::io(file, format!("cannot read the table: {e}"))
+}
+
+/// Reads a CSV or Parquet table as text cells.
+pub fn read_text_table(path: &Path) -> Result<TextTable> {
+    let file = path.display().to_string();
+    if !path.is_file() {
+        return Err(Error::io(
+            &file,
+            "no such file (expected a CSV or Parquet table)",
+        ));
+    }
+    let df = match Format::of_path(path) {
+        Format::Csv => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
+            .try_into_reader_with_file_path(Some(PathBuf::from(path)))
+            .and_then(|r| r.finish())
+            .map_err(|e| polars_error(&file, e))?,
+        Format::Parquet => {
+            let f = std::fs::File::open(path).map_err(|e| Error::io(&file, e))?;
+            ParquetReader::new(f)
+                .finish()
+                .map_err(|e| polars_error(&file, e))?
+        }
+    };
+    let mut columns = Vec::new();
+    let mut cells = Vec::new();
+    for col in df.columns() {
+        let text = col
+            .cast(&DataType::String)
+            .map_err(|e| polars_error(&file, e))?;
+        let ca = text.str().map_err(|e| polars_error(&file, e))?;
+        cells.push(ca.iter().map(|v| v.map(|s| s.trim().to_string())).collect());
+        columns.push(col.name().trim().to_string());
+    }
+    Ok(TextTable {
+        file,
+        columns,
+        cells,
+        height: df.height(),
+    })
+}
+
+impl TextTable {
+    /// The file name.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Number of data rows.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The index of a column that must be present.
+    pub fn require(&self, name: &str) -> Result<usize> {
+        self.columns.iter().position(|c| c == name).ok_or_else(|| {
+            Error::invalid(
+                format!("{}: columns", self.file),
+                self.columns.join(","),
+                format!("a column named {name:?}"),
+            )
+        })
+    }
+
+    /// The index of an optional column.
+    pub fn optional(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// Fails on a column outside `allowed`.
+    pub fn only_columns(&self, allowed: &[&str]) -> Result<()> {
+        match self.columns.iter().find(|c| !allowed.contains(&c.as_str())) {
+            Some(c) => Err(Error::invalid(
+                format!("{}: column {c:?}", self.file),
+                "an unknown column",
+                format!("only {}", allowed.join(", ")),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn at(&self, row: usize, col: usize) -> String {
+        format!(
+            "{}: row {}, column {}",
+            self.file,
+            row + 1,
+            self.columns[col]
+        )
+    }
+
+    /// The text of a cell; empty cells are errors.
+    pub fn text(&self, row: usize, col: usize) -> Result<&str> {
+        match &self.cells[col][row] {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(Error::invalid(
+                self.at(row, col),
+                "an empty cell",
+                "a value",
+            )),
+        }
+    }
+
+    /// A finite number.
+    pub fn number(&self, row: usize, col: usize) -> Result<f64> {
+        let s = self.text(row, col)?;
+        match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(v) => Err(Error::invalid(self.at(row, col), v, "a finite number")),
+            Err(_) => Err(Error::invalid(
+                self.at(row, col),
+                format!("{s:?}"),
+                "a number",
+            )),
+        }
+    }
+
+    /// A finite number >= 0.
+    pub fn non_negative(&self, row: usize, col: usize) -> Result<f64> {
+        let v = self.number(row, col)?;
+        if v < 0.0 {
+            return Err(Error::invalid(self.at(row, col), v, "a number >= 0"));
+        }
+        Ok(v)
+    }
+
+    /// An integer.
+    pub fn integer(&self, row: usize, col: usize) -> Result<i64> {
+        let s = self.text(row, col)?;
+        s.parse::<i64>()
+            .or_else(|_| match s.parse::<f64>() {
+                Ok(v) if v.fract() == 0.0 && v.is_finite() => Ok(v as i64),
+                _ => Err(()),
+            })
+            .map_err(|_| Error::invalid(self.at(row, col), format!("{s:?}"), "a whole number"))
+    }
+
+    /// An age: the lower bound, written `85`, `85+` or `85-89`.
+    pub fn age(&self, row: usize, col: usize) -> Result<u32> {
+        let s = self.text(row, col)?;
+        let head = s.split(['-', '+']).next().unwrap_or("").trim();
+        head.parse::<u32>().map_err(|_| {
+            Error::invalid(
+                self.at(row, col),
+                format!("{s:?}"),
+                "an age such as 85, 85+ or 85-89",
+            )
+        })
+    }
+
+    /// A sex label.
+    pub fn sex(&self, row: usize, col: usize) -> Result<Sex> {
+        Sex::parse(self.text(row, col)?).map_err(|e| e.context(self.at(row, col)))
+    }
+}
+
+/// Values by sex and age read from a long table, checked against the
+/// expected ages: no missing, extra or duplicated (sex, age).
+#[derive(Debug, Clone)]
+pub struct BySexAge {
+    pub ages: Vec<u32>,
+    /// Values by sex (male, female), in the order of `ages`.
+    pub values: [Vec<f64>; 2],
+}
+
+/// Reads `sex,age,<value_column>` rows (and `year`, when `year` is given,
+/// keeping only that year) onto `ages`.
+pub fn read_by_sex_age(
+    table: &TextTable,
+    value_column: &str,
+    ages: &[u32],
+    year: Option<i32>,
+) -> Result<BySexAge> {
+    let sex_col = table.require("sex")?;
+    let age_col = table.require("age")?;
+    let val_col = table.require(value_column)?;
+    let year_col = table.optional("year");
+    let index: HashMap<u32, usize> = ages.iter().enumerate().map(|(i, &a)| (a, i)).collect();
+    let mut values = [vec![f64::NAN; ages.len()], vec![f64::NAN; ages.len()]];
+    let mut seen: HashMap<(Sex, u32), usize> = HashMap::new();
+    let mut years_found = Vec::new();
+    for row in 0..table.height() {
+        if let Some(yc) = year_col {
+            let y = table.integer(row, yc)? as i32;
+            if !years_found.contains(&y) {
+                years_found.push(y);
+            }
+            if year.is_some_and(|want| want != y) {
+                continue;
+            }
+        }
+        let sex = table.sex(row, sex_col)?;
+        let age = table.age(row, age_col)?;
+        let Some(&i) = index.get(&age) else {
+            return Err(Error::invalid(
+                format!("{}: row {}, column age", table.file(), row + 1),
+                format!("age {age}, not on the age grid"),
+                format!("one of {}", describe_ages(ages)),
+            ));
+        };
+        if let Some(first) = seen.insert((sex, age), row) {
+            return Err(Error::invalid(
+                format!("{}: row {}", table.file(), row + 1),
+                format!(
+                    "a second row for {} age {age} (first at row {})",
+                    sex.label(),
+                    first + 1
+                ),
+                "one row per sex and age",
+            ));
+        }
+        values[sex.index()][i] = table.non_negative(row, val_col)?;
+    }
+    if let (Some(want), Some(_)) = (year, year_col) {
+        if !years_found.contains(&want) {
+            return Err(Error::invalid(
+                format!("{}: column year", table.file()),
+                format!("years {years_found:?}"),
+                format!("rows for {want}"),
+            ));
+        }
+    } else if years_found.len() > 1 {
+        return Err(Error::invalid(
+            format!("{}: column year", table.file()),
+            format!("several years {years_found:?}"),
+            "one year (or name the year to use)",
+        ));
+    }
+    for sex in Sex::BOTH {
+        if let Some(i) = values[sex.index()].iter().position(|v| v.is_nan()) {
+            return Err(Error::invalid(
+                format!("{}: {} age {}", table.file(), sex.label(), ages[i]),
+                "no row",
+                format!("a row for every sex and age ({})", describe_ages(ages)),
+            ));
+        }
+    }
+    Ok(BySexAge {
+        ages: ages.to_vec(),
+        values,
+    })
+}
+
+fn describe_ages(ages: &[u32]) -> String {
+    match ages {
+        [] => "no ages".into(),
+        [a] => a.to_string(),
+        [a, b, .., last] => format!("{a}, {b}, ..., {last} (open)"),
+        [a, b] => format!("{a}, {b}"),
+    }
+}
+
+/// The grid of a population table: single years if any age is not a
+/// multiple of 5, else 5-year groups; closed at `open_age`.
+pub fn infer_grid(table: &TextTable, open_age: u32) -> Result<AgeGrid> {
+    let age_col = table.require("age")?;
+    let mut width = 5;
+    for row in 0..table.height() {
+        if table.age(row, age_col)? % 5 != 0 {
+            width = 1;
+            break;
+        }
+    }
+    AgeGrid::new(width, open_age).map_err(|e| e.context(table.file().to_string()))
+}
+
+/// Reads a population table (`sex,age,<value_column>`, optional `year`).
+pub fn read_population(
+    path: &Path,
+    value_column: &str,
+    open_age: u32,
+    year: Option<i32>,
+) -> Result<Population> {
+    let table = read_text_table(path)?;
+    let grid = infer_grid(&table, open_age)?;
+    let data = read_by_sex_age(&table, value_column, &grid.lowers(), year)?;
+    let counts = ndarray::Array2::from_shape_fn((2, grid.len()), |(s, i)| data.values[s][i]);
+    Population::new(grid, counts).map_err(|e| e.context(table.file().to_string()))
+}
+
+/// A column to write.
+#[derive(Debug, Clone)]
+pub enum ColumnData {
+    Int(Vec<i32>),
+    Text(Vec<String>),
+    Float(Vec<f64>),
+}
+
+/// Serialises columns to bytes in `format`.
+pub fn encode_table(columns: Vec<(&str, ColumnData)>, format: Format) -> Result<Vec<u8>> {
+    let cols: Vec<Column> = columns
+        .into_iter()
+        .map(|(name, data)| match data {
+            ColumnData::Int(v) => Column::new(name.into(), v),
+            ColumnData::Text(v) => Column::new(name.into(), v),
+            ColumnData::Float(v) => Column::new(name.into(), v),
+        })
+        .collect();
+    let mut df = DataFrame::new_infer_height(cols).map_err(|e| Error::io("table", e))?;
+    let mut buf = Vec::new();
+    match format {
+        Format::Csv => CsvWriter::new(&mut buf).finish(&mut df),
+        Format::Parquet => ParquetWriter::new(&mut buf).finish(&mut df).map(|_| ()),
+    }
+    .map_err(|e| Error::io("table", e))?;
+    Ok(buf)
+}
