@@ -24,3 +24,71 @@ pub const JAPAN: u32 = 392;
 pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the carecast binary.
+pub fn carecast(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carecast"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run carecast")
+}
+
+/// A copy of the default model and its data in a temporary folder, with
+/// the same layout (models/, data/), so tests can break one piece.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in [
+            "models/jiaxing.toml",
+            "data/jiaxing/base_2021.csv",
+            "data/jiaxing/synthesis.toml",
+            "data/reference/china_population_2020.csv",
+            "data/reference/china_mx_2015_2020.csv",
+            "data/reference/china_fertility_2015_2020.csv",
+        ] {
+            let to = dir.path().join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(root().join(rel), to).unwrap();
+        }
+        Fixture { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn model(&self) -> String {
+        self.path("models/jiaxing.toml").display().to_string()
+    }
+
+    /// Rewrites a file with `edit`.
+    pub fn edit(&self, rel: &str, edit: impl FnOnce(String) -> String) {
+        let p = self.path(rel);
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, edit(text)).unwrap();
+    }
+}
+
+/// Parses a CSV file (no quoting needed for our tables) into rows of cells.
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let header = lines.next().unwrap().split(',').map(String::from).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    (header, rows)
+}

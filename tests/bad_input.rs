@@ -1,0 +1,297 @@
+//! Every class of bad input: a non-zero exit, a message naming the file,
+//! row or key with what was found and what was expected, no panic, and no
+//! output written.
+
+mod common;
+
+use common::{carecast, Fixture};
+
+/// Runs `project` on the fixture's model; asserts failure with every
+/// `needles` in stderr and an empty output folder.
+fn fails(fx: &Fixture, needles: &[&str]) {
+    let out = fx.path("out");
+    let o = carecast(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "should fail; stderr: {err}");
+    assert_eq!(o.status.code(), Some(1), "exit code; stderr: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+    assert!(
+        !out.exists() || std::fs::read_dir(&out).unwrap().next().is_none(),
+        "output written"
+    );
+    // validate reports the same problem.
+    let v = carecast(&["validate", "--model", &fx.model()]);
+    assert!(!v.status.success());
+}
+
+const BASE: &str = "data/jiaxing/base_2021.csv";
+const MX: &str = "data/reference/china_mx_2015_2020.csv";
+const ASFR: &str = "data/reference/china_fertility_2015_2020.csv";
+const MODEL: &str = "models/jiaxing.toml";
+
+#[test]
+fn missing_age() {
+    let fx = Fixture::new();
+    fx.edit(BASE, |t| {
+        t.lines()
+            .filter(|l| !l.starts_with("2021,female,37,"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    fails(
+        &fx,
+        &["base_2021.csv", "female age 37", "no row", "expected"],
+    );
+}
+
+#[test]
+fn extra_age() {
+    let fx = Fixture::new();
+    fx.edit(BASE, |t| t + "2021,male,101,5.0\n");
+    fails(
+        &fx,
+        &[
+            "base_2021.csv",
+            "row 203",
+            "age 101",
+            "expected one of 0, 1, ..., 100",
+        ],
+    );
+}
+
+#[test]
+fn duplicated_row() {
+    let fx = Fixture::new();
+    fx.edit(BASE, |t| t + "2021,male,40,5.0\n");
+    fails(
+        &fx,
+        &[
+            "base_2021.csv",
+            "row 203",
+            "a second row for male age 40",
+            "one row per sex and age",
+        ],
+    );
+}
+
+#[test]
+fn negative_count() {
+    let fx = Fixture::new();
+    fx.edit(BASE, |t| {
+        t.replace("\n2021,female,50,", "\n2021,female,50,-")
+    });
+    fails(
+        &fx,
+        &[
+            "base_2021.csv",
+            "column population",
+            "found -",
+            "expected a number >= 0",
+        ],
+    );
+}
+
+#[test]
+fn nan_count() {
+    let fx = Fixture::new();
+    fx.edit(BASE, |t| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let i = lines
+            .iter()
+            .position(|l| l.starts_with("2021,male,30,"))
+            .unwrap();
+        lines[i] = "2021,male,30,NaN".into();
+        lines.join("\n")
+    });
+    fails(&fx, &["base_2021.csv", "row 31", "NaN", "a finite number"]);
+}
+
+#[test]
+fn non_numeric_cell() {
+    let fx = Fixture::new();
+    fx.edit(BASE, |t| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let i = lines
+            .iter()
+            .position(|l| l.starts_with("2021,male,30,"))
+            .unwrap();
+        lines[i] = "2021,male,30,12o5".into();
+        lines.join("\n")
+    });
+    fails(
+        &fx,
+        &[
+            "base_2021.csv",
+            "row 31, column population",
+            "\"12o5\"",
+            "expected a number",
+        ],
+    );
+}
+
+#[test]
+fn unknown_sex_label() {
+    let fx = Fixture::new();
+    fx.edit(BASE, |t| t.replacen("2021,male,0,", "2021,men,0,", 1));
+    fails(
+        &fx,
+        &[
+            "base_2021.csv",
+            "row 1, column sex",
+            "\"men\"",
+            "male or female",
+        ],
+    );
+}
+
+#[test]
+fn negative_mx() {
+    let fx = Fixture::new();
+    fx.edit(MX, |t| t.replace("female,60,0.0086", "female,60,-0.0086"));
+    fails(
+        &fx,
+        &[
+            "china_mx_2015_2020.csv",
+            "[mortality]",
+            "column mx",
+            "-0.0086",
+            ">= 0",
+        ],
+    );
+}
+
+#[test]
+fn tfr_zero_and_too_high() {
+    for (bad, found) in [("tfr = 1.00", "0"), ("tfr = 1.30", "12")] {
+        let fx = Fixture::new();
+        fx.edit(MODEL, |t| t.replace(bad, &format!("tfr = {found}")));
+        fails(
+            &fx,
+            &[
+                "[scenario tfr_",
+                "TFR",
+                &format!("found {found}"),
+                "> 0 and <= 10",
+            ],
+        );
+    }
+}
+
+#[test]
+fn asfr_not_summing_to_100() {
+    let fx = Fixture::new();
+    fx.edit(ASFR, |t| t.replace("25,34.68462", "25,44.68462"));
+    fails(
+        &fx,
+        &[
+            "china_fertility_2015_2020.csv",
+            "percent ASFR sum",
+            "110.",
+            "expected 100",
+        ],
+    );
+}
+
+#[test]
+fn unknown_key_in_model() {
+    let fx = Fixture::new();
+    fx.edit(MODEL, |t| {
+        t.replace("open_age = 100", "open_age = 100\nhorizon = 2050")
+    });
+    fails(&fx, &["jiaxing.toml", "line", "unknown field `horizon`"]);
+}
+
+#[test]
+fn wrong_type_in_model() {
+    let fx = Fixture::new();
+    fx.edit(MODEL, |t| {
+        t.replace("base_year = 2021", "base_year = \"2021\"")
+    });
+    fails(&fx, &["jiaxing.toml", "line", "invalid type"]);
+}
+
+#[test]
+fn missing_file() {
+    let fx = Fixture::new();
+    std::fs::remove_file(fx.path(MX)).unwrap();
+    fails(&fx, &["china_mx_2015_2020.csv", "no such file"]);
+    let o = carecast(&["project", "--model", "models/nowhere.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere.toml"));
+}
+
+#[test]
+fn every_problem_is_listed() {
+    let fx = Fixture::new();
+    fx.edit(MODEL, |t| {
+        t.replace("tfr = 1.00", "tfr = -1")
+            .replace("srb = 1.13", "srb = 3.0")
+    });
+    let o = carecast(&["validate", "--model", &fx.model()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("problem(s)") && err.contains("[fertility]") && err.contains("srb"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unwritable_output_folder() {
+    let fx = Fixture::new();
+    let blocker = fx.path("file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let out = blocker.join("out");
+    let o = carecast(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot create the output folder") && err.contains("file/out"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a folder");
+}
+
+#[test]
+fn existing_outputs_survive_a_failed_run() {
+    let fx = Fixture::new();
+    let out = fx.path("kept");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("population.csv"), "old").unwrap();
+    fx.edit(MODEL, |t| t.replace("tfr = 1.00", "tfr = 0"));
+    let o = carecast(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(out.join("population.csv")).unwrap(),
+        "old"
+    );
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        1,
+        "no temporaries left"
+    );
+}

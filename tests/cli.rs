@@ -1,0 +1,215 @@
+//! The command line on the shipped default model: contract tables, the
+//! model's stated figures, scenarios, formats.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{carecast, read_csv, root};
+
+/// indicators.csv as (scenario, year, indicator) -> value.
+fn indicators(dir: &std::path::Path) -> HashMap<(String, i32, String), f64> {
+    let (header, rows) = read_csv(&dir.join("indicators.csv"));
+    let has_scenario = header[0] == "scenario";
+    rows.into_iter()
+        .map(|r| {
+            let o = usize::from(has_scenario);
+            let sc = if has_scenario {
+                r[0].clone()
+            } else {
+                String::new()
+            };
+            (
+                (sc, r[o].parse().unwrap(), r[o + 1].clone()),
+                r[o + 2].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn default_model_meets_the_plan_figures() {
+    let out = tempfile::tempdir().unwrap();
+    let o = carecast(&[
+        "project",
+        "--model",
+        "models/jiaxing.toml",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("2025") && stdout.contains("60+"),
+        "summary table: {stdout}"
+    );
+
+    let (header, rows) = read_csv(&out.path().join("population.csv"));
+    assert_eq!(header, ["year", "sex", "age", "population"]);
+    assert_eq!(
+        rows.len(),
+        30 * 2 * 101,
+        "2021-2050, two sexes, ages 0-100+"
+    );
+    assert!(rows.iter().any(|r| r[1] == "female" && r[2] == "100"));
+
+    let ind = indicators(out.path());
+    let share = |y| ind[&(String::new(), y, "share_60plus".to_string())];
+    assert!(
+        (share(2021) - 0.2758).abs() <= 0.001,
+        "2021: {}",
+        share(2021)
+    );
+    assert!(
+        (0.31..=0.33).contains(&share(2025)),
+        "2025: {}",
+        share(2025)
+    );
+    for name in [
+        "total",
+        "births",
+        "deaths",
+        "pop_60plus",
+        "share_65plus",
+        "pop_80plus",
+        "pop_0_2",
+        "old_age_dependency",
+        "median_age",
+        "e0_male",
+        "e0_female",
+        "tfr",
+    ] {
+        assert!(
+            ind.contains_key(&(String::new(), 2030, name.to_string())),
+            "missing {name}"
+        );
+    }
+    // Life expectancy follows the plan: 83.0 in 2025 for both sexes together.
+    let e0m = ind[&(String::new(), 2026, "e0_male".to_string())];
+    let e0f = ind[&(String::new(), 2026, "e0_female".to_string())];
+    let both = (1.13 * e0m + e0f) / 2.13;
+    assert!(
+        (both - 83.0).abs() < 1e-6,
+        "e0 in the step 2025-2026: {both}"
+    );
+}
+
+#[test]
+fn all_scenarios_order_births_by_tfr() {
+    let out = tempfile::tempdir().unwrap();
+    let o = carecast(&[
+        "project",
+        "--model",
+        "models/jiaxing.toml",
+        "--scenario",
+        "all",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty(), "--quiet prints nothing");
+    let (header, _) = read_csv(&out.path().join("population.csv"));
+    assert_eq!(header, ["scenario", "year", "sex", "age", "population"]);
+    let ind = indicators(out.path());
+    let births = |sc: &str, y| ind[&(sc.to_string(), y, "births".to_string())];
+    for year in 2022..=2050 {
+        let b: Vec<f64> = ["tfr_1.62", "tfr_1.30", "tfr_1.00", "tfr_0.81"]
+            .iter()
+            .map(|s| births(s, year))
+            .collect();
+        assert!(b.windows(2).all(|w| w[0] > w[1]), "{year}: {b:?}");
+    }
+    assert!(ind.contains_key(&("plan".to_string(), 2050, "total".to_string())));
+}
+
+#[test]
+fn parquet_output_reads_back_the_same() {
+    let out = tempfile::tempdir().unwrap();
+    let csv = tempfile::tempdir().unwrap();
+    for (dir, fmt) in [(&out, "parquet"), (&csv, "csv")] {
+        let o = carecast(&[
+            "project",
+            "--model",
+            "models/jiaxing.toml",
+            "--scenario",
+            "tfr_1.00",
+            "--format",
+            fmt,
+            "--out",
+            dir.path().to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let pq = carecast::io::read_text_table(&out.path().join("indicators.parquet")).unwrap();
+    let cs = carecast::io::read_text_table(&csv.path().join("indicators.csv")).unwrap();
+    assert_eq!(pq.height(), cs.height());
+    let v = pq.require("value").unwrap();
+    for r in 0..pq.height() {
+        assert_eq!(pq.number(r, v).unwrap(), cs.number(r, v).unwrap());
+    }
+}
+
+#[test]
+fn wpp_mode_writes_the_contract_tables() {
+    let out = tempfile::tempdir().unwrap();
+    let wpp = common::wpp_dir();
+    let o = carecast(&[
+        "project",
+        "--wpp-dir",
+        wpp.to_str().unwrap(),
+        "--country",
+        "156",
+        "--out",
+        out.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_, rows) = read_csv(&out.path().join("population.csv"));
+    assert_eq!(rows.len(), 17 * 2 * 21);
+    // Thousands, as in the input: China 2020 is about 1.44 billion.
+    let ind = indicators(out.path());
+    let total = ind[&(String::new(), 2020, "total".to_string())];
+    assert!((total - 1_439_323.774).abs() < 0.01);
+}
+
+#[test]
+fn validate_and_help() {
+    let o = carecast(&["validate", "--model", "models/jiaxing.toml"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("ok") && text.contains("flagged assumption"));
+    let help = carecast(&["project", "--help"]);
+    let h = String::from_utf8_lossy(&help.stdout);
+    assert!(help.status.success() && h.contains("Examples:") && h.contains("--format"));
+}
+
+#[test]
+fn synthesis_reproduces_the_shipped_base() {
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("base.csv");
+    let o = carecast(&[
+        "synthesize",
+        "--spec",
+        "data/jiaxing/synthesis.toml",
+        "--out",
+        file.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shipped = carecast::io::read_population(
+        &root().join("data/jiaxing/base_2021.csv"),
+        "population",
+        100,
+        Some(2021),
+    )
+    .unwrap();
+    let fresh = carecast::io::read_population(&file, "population", 100, Some(2021)).unwrap();
+    assert_eq!(shipped.grid(), fresh.grid());
+    for (a, b) in shipped.counts().iter().zip(fresh.counts()) {
+        assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0));
+    }
+    assert!((fresh.total() - 3_600_000.0).abs() < 1e-3);
+    assert!((fresh.aged(60, None) / fresh.total() - 0.2758).abs() < 1e-9);
+}
