@@ -105,7 +105,10 @@ impl Fertility {
         check_srb("sex ratio at birth", hi)?;
         for (from, to, shares) in pattern.periods() {
             let sum = shares.sum();
-            if (sum - 1.0).abs() > 1e-6 || shares.iter().any(|v| !(*v >= 0.0)) || shares[0] > 0.0 {
+            if (sum - 1.0).abs() > 1e-6
+                || shares.iter().any(|v| v.is_nan() || *v < 0.0)
+                || shares[0] > 0.0
+            {
                 return Err(Error::invalid(
                     format!("fertility pattern {from}-{to}"),
                     format!("shares summing to {sum}"),

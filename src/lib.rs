@@ -35,7 +35,9 @@
 //!     tfr: 0.0,
 //! };
 //! let (next, flows) = project_step(&base, &rates).unwrap();
-//! assert_eq!(next.total(), base.total() - 2000.0); // nobody born, nobody dies: group 0 empties
+//! // Nobody dies or is born: everyone is five years older, group 0 is empty.
+//! assert_eq!(next.total(), base.total());
+//! assert_eq!(next.counts()[[0, 0]], 0.0);
 //! assert_eq!(flows.births, [0.0, 0.0]);
 //! ```
 

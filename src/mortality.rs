@@ -28,7 +28,7 @@ pub enum Mortality {
     },
     /// A standard schedule moved to e0 targets by sex.
     Brass {
-        standard: [LifeTable; 2],
+        standard: Box<[LifeTable; 2]>,
         e0: [YearPath; 2],
     },
 }

@@ -160,7 +160,10 @@ impl PeriodSeries {
             ));
         }
         if log_scale {
-            if let Some(p) = periods.iter().find(|p| p.2.iter().any(|v| !(*v > 0.0))) {
+            if let Some(p) = periods
+                .iter()
+                .find(|p| p.2.iter().any(|v| v.is_nan() || *v <= 0.0))
+            {
                 return Err(Error::invalid(
                     format!("{what}: period {}-{}", p.0, p.1),
                     "a value <= 0",

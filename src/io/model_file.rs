@@ -395,7 +395,6 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             }
         }
     }
-    drop(note);
     match base {
         Some(base) if problems.is_empty() => Ok(Model {
             name: raw.region.name,
@@ -444,7 +443,7 @@ fn read_pattern(path: &Path, grid: AgeGrid) -> Result<PeriodSeries> {
 #[derive(Debug, Clone)]
 enum MortalityPlan {
     Brass {
-        standard: [LifeTable; 2],
+        standard: Box<[LifeTable; 2]>,
         e0: [YearPath; 2],
         gap: f64,
         srb0: f64,
@@ -477,7 +476,7 @@ fn split_e0(both: &YearPath, gap: f64, srb: f64) -> Result<[YearPath; 2]> {
 }
 
 fn brass_mortality(
-    standard: [LifeTable; 2],
+    standard: Box<[LifeTable; 2]>,
     both: &YearPath,
     gap: f64,
     srb: f64,
@@ -621,7 +620,7 @@ fn read_mortality(
                 }
             }
             Ok(MortalityPlan::Brass {
-                standard,
+                standard: Box::new(standard),
                 e0,
                 gap,
                 srb0,
