@@ -487,17 +487,35 @@ fn brass_mortality(
     })
 }
 
-/// Reads mx (`sex,age,mx`, optional `year`) onto the grid's life-table ages:
+/// Lowest open age of an mx table that is extended to the model's open age.
+const KANNISTO_MIN_OPEN_AGE: u32 = 80;
+/// First age of the Kannisto fit for such an extension.
+const KANNISTO_FIT_FROM: u32 = 70;
+
+/// Reads mx (`sex,age,mx`, optional `year`) onto the grid's life-table ages
+/// (extending a lower open age with Kannisto rates):
 /// returns (period start, rates by sex) pairs.
 fn read_mx(path: &Path, grid: AgeGrid) -> Result<Vec<(f64, [Array1<f64>; 2])>> {
     let table = read_text_table(path)?;
     let age_col = table.require("age")?;
     let mut single = false;
+    let mut table_open = 0;
     for r in 0..table.height() {
         let a = table.age(r, age_col)?;
         if a % 5 != 0 && a != 1 {
             single = true;
         }
+        table_open = table_open.max(a);
+    }
+    if table_open > grid.open_age() || table_open < KANNISTO_MIN_OPEN_AGE {
+        return Err(Error::invalid(
+            format!("{}: open age", table.file()),
+            format!("{table_open}+"),
+            format!(
+                "an open age between {KANNISTO_MIN_OPEN_AGE} and the model's open_age {}",
+                grid.open_age()
+            ),
+        ));
     }
     let years: Vec<Option<i32>> = match table.optional("year") {
         Some(c) => {
@@ -514,16 +532,25 @@ fn read_mx(path: &Path, grid: AgeGrid) -> Result<Vec<(f64, [Array1<f64>; 2])>> {
         None => vec![None],
     };
     let table_ages = if single {
-        life_table::single_ages(grid.open_age())
+        life_table::single_ages(table_open)
     } else {
-        life_table::abridged_ages(grid.open_age())
+        life_table::abridged_ages(table_open)
     };
     let mut out = Vec::new();
     for y in years {
         let data = tables::read_by_sex_age(&table, "mx", &table_ages, y)?;
         let mut rates = [Array1::zeros(0), Array1::zeros(0)];
         for sex in Sex::BOTH {
-            let v = &data.values[sex.index()];
+            // A schedule closed below the model's open age (e.g. 85+) is
+            // extended with Kannisto rates fitted from age 70.
+            let (_, extended) = life_table::kannisto_extend(
+                &table_ages,
+                &data.values[sex.index()],
+                KANNISTO_FIT_FROM,
+                grid.open_age(),
+            )
+            .map_err(|e| e.context(format!("{} ({})", table.file(), sex.label())))?;
+            let v = &extended;
             rates[sex.index()] = match (grid.width(), single) {
                 (5, false) | (1, true) => Array1::from(v.clone()),
                 (1, false) => graduation::single_year_mx(v, grid.open_age())
