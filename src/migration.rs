@@ -24,8 +24,10 @@ use crate::path::Schedule;
 /// migrants at 100 as at 60 and empty the oldest groups under emigration.
 pub const MIGRATION_MAX_AGE: u32 = 85;
 
-/// The seven-parameter Rogers-Castro model migration schedule.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The seven-parameter Rogers-Castro model migration schedule (also the
+/// `[migration.schedule]` table of a model file).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RogersCastro {
     pub a1: f64,
     pub alpha1: f64,

@@ -103,33 +103,27 @@ fn negative_count() {
     );
 }
 
+/// Replaces the base row starting with `prefix` by `row`.
+fn replace_row(fx: &Fixture, prefix: &str, row: &str) {
+    fx.edit(BASE, |t| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let i = lines.iter().position(|l| l.starts_with(prefix)).unwrap();
+        lines[i] = row.into();
+        lines.join("\n")
+    });
+}
+
 #[test]
 fn nan_count() {
     let fx = Fixture::new();
-    fx.edit(BASE, |t| {
-        let mut lines: Vec<String> = t.lines().map(String::from).collect();
-        let i = lines
-            .iter()
-            .position(|l| l.starts_with("2021,male,30,"))
-            .unwrap();
-        lines[i] = "2021,male,30,NaN".into();
-        lines.join("\n")
-    });
+    replace_row(&fx, "2021,male,30,", "2021,male,30,NaN");
     fails(&fx, &["base_2021.csv", "row 31", "NaN", "a finite number"]);
 }
 
 #[test]
 fn non_numeric_cell() {
     let fx = Fixture::new();
-    fx.edit(BASE, |t| {
-        let mut lines: Vec<String> = t.lines().map(String::from).collect();
-        let i = lines
-            .iter()
-            .position(|l| l.starts_with("2021,male,30,"))
-            .unwrap();
-        lines[i] = "2021,male,30,12o5".into();
-        lines.join("\n")
-    });
+    replace_row(&fx, "2021,male,30,", "2021,male,30,12o5");
     fails(
         &fx,
         &[

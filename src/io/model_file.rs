@@ -145,7 +145,7 @@ pub struct RawMigration {
     #[serde(default = "half")]
     pub male_share: f64,
     #[serde(default)]
-    pub schedule: Option<RawRogersCastro>,
+    pub schedule: Option<RogersCastro>,
     /// Or a table `sex,age,net_per_year`.
     #[serde(default)]
     pub counts: Option<String>,
@@ -153,18 +153,6 @@ pub struct RawMigration {
 
 fn half() -> f64 {
     0.5
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRogersCastro {
-    pub a1: f64,
-    pub alpha1: f64,
-    pub a2: f64,
-    pub alpha2: f64,
-    pub mu2: f64,
-    pub lambda2: f64,
-    pub c: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -662,18 +650,7 @@ fn read_migration(
     grid: AgeGrid,
     override_total: Option<&PathSpec>,
 ) -> Result<Migration> {
-    let schedule = raw
-        .and_then(|m| m.schedule.as_ref())
-        .map(|s| RogersCastro {
-            a1: s.a1,
-            alpha1: s.alpha1,
-            a2: s.a2,
-            alpha2: s.alpha2,
-            mu2: s.mu2,
-            lambda2: s.lambda2,
-            c: s.c,
-        })
-        .unwrap_or_default();
+    let schedule = raw.and_then(|m| m.schedule).unwrap_or_default();
     let male_share = raw.map(|m| m.male_share).unwrap_or(0.5);
     if let Some(spec) = override_total.or(raw.and_then(|m| m.net_per_year.as_ref())) {
         let path = spec.to_path("net_per_year")?;

@@ -1,5 +1,5 @@
-//! Mortality given as tables in model files: constant, by period, and closed
-//! at 85+ (extended to 100+ with Kannisto rates).
+//! Model-file inputs beyond the default model: mortality tables (constant,
+//! by period, closed at 85+ and extended with Kannisto rates) and migration.
 
 mod common;
 
@@ -127,4 +127,54 @@ fn an_85_plus_schedule_is_extended_with_kannisto() {
         "{:?}",
         &mx.as_slice().unwrap()[84..]
     );
+}
+
+fn net_migration_per_year(fx: &Fixture, scenario: &str) -> Vec<f64> {
+    let model = model_file::load(&fx.path("models/jiaxing.toml")).unwrap();
+    let p = model.project(model.scenario(scenario).unwrap()).unwrap();
+    p.flows
+        .iter()
+        .map(|f| f.net_migration.iter().sum())
+        .collect()
+}
+
+#[test]
+fn migration_total_with_a_schedule_and_a_scenario_override() {
+    let fx = Fixture::new();
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replace(
+            "# No [migration] section",
+            "[migration]\nnet_per_year = [[2021, 5000], [2031, 15000]]\nmale_share = 0.4\n\
+             [migration.schedule]\na1 = 0.02\nalpha1 = 0.1\na2 = 0.08\nalpha2 = 0.12\nmu2 = 22\nlambda2 = 0.4\nc = 0.002\n\n#",
+        )
+        .replace("tfr = 0.81\n", "tfr = 0.81\nnet_migration_per_year = -1000\n")
+    });
+    let plan = net_migration_per_year(&fx, "plan");
+    // Annual steps: the step starting in 2026 gets the path's value in 2026.
+    assert!((plan[0] - 5000.0).abs() < 1e-6, "{}", plan[0]);
+    assert!((plan[5] - 10000.0).abs() < 1e-6, "{}", plan[5]);
+    assert!((plan[20] - 15000.0).abs() < 1e-6);
+    let low = net_migration_per_year(&fx, "tfr_0.81");
+    assert!(low.iter().all(|m| (m + 1000.0).abs() < 1e-6));
+}
+
+#[test]
+fn migration_counts_by_age_and_sex() {
+    let fx = Fixture::new();
+    let mut text = String::from("sex,age,net_per_year\n");
+    for sex in ["male", "female"] {
+        for age in 0..=100 {
+            let v = if (20..30).contains(&age) { 100.0 } else { 0.0 };
+            text.push_str(&format!("{sex},{age},{v}\n"));
+        }
+    }
+    std::fs::write(fx.path("data/jiaxing/migrants.csv"), text).unwrap();
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replace(
+            "# No [migration] section",
+            "[migration]\ncounts = \"../data/jiaxing/migrants.csv\"\n#",
+        )
+    });
+    let m = net_migration_per_year(&fx, "plan");
+    assert!(m.iter().all(|v| (v - 2000.0).abs() < 1e-6), "{m:?}");
 }
