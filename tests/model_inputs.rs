@@ -178,3 +178,42 @@ fn migration_counts_by_age_and_sex() {
     let m = net_migration_per_year(&fx, "plan");
     assert!(m.iter().all(|v| (v - 2000.0).abs() < 1e-6), "{m:?}");
 }
+
+#[test]
+fn parquet_base_population() {
+    use carecast::io::tables::{encode_table, ColumnData, Format};
+    let fx = Fixture::new();
+    let csv = carecast::io::read_population(
+        &fx.path("data/jiaxing/base_2021.csv"),
+        "population",
+        100,
+        Some(2021),
+    )
+    .unwrap();
+    let (mut sex, mut age, mut value) = (vec![], vec![], vec![]);
+    for s in Sex::BOTH {
+        for (i, &v) in csv.of(s).iter().enumerate() {
+            sex.push(s.label().to_string());
+            age.push(i as i32);
+            value.push(v);
+        }
+    }
+    let bytes = encode_table(
+        vec![
+            ("sex", ColumnData::Text(sex)),
+            ("age", ColumnData::Int(age)),
+            ("value", ColumnData::Float(value)),
+        ],
+        Format::Parquet,
+    )
+    .unwrap();
+    std::fs::write(fx.path("data/jiaxing/base.parquet"), bytes).unwrap();
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replace(
+            "population = \"../data/jiaxing/base_2021.csv\"\nyear = 2021",
+            "population = \"../data/jiaxing/base.parquet\"\nvalue_column = \"value\"",
+        )
+    });
+    let model = model_file::load(&fx.path("models/jiaxing.toml")).unwrap();
+    assert_eq!(model.base.counts(), csv.counts());
+}
