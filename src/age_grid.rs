@@ -149,3 +149,47 @@ mod tests {
         assert_eq!(g.fraction_in(20, 60, None), 1.0);
     }
 }
+
+/// Ages `[from, to)` (`to = None`: and over), written "60+", "0-2" (inclusive)
+/// or "37" in model files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AgeRange {
+    pub from: u32,
+    pub to: Option<u32>,
+}
+
+impl AgeRange {
+    /// Parses "60+", "0-2" (both ends inclusive) or "37".
+    pub fn parse(text: &str) -> Result<AgeRange> {
+        let t = text.trim();
+        let bad = || Error::invalid("ages", format!("{text:?}"), "a range such as \"60+\", \"0-2\" or \"37\"");
+        let num = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
+        if let Some(from) = t.strip_suffix('+') {
+            return Ok(AgeRange { from: num(from)?, to: None });
+        }
+        if let Some((a, b)) = t.split_once('-') {
+            let (a, b) = (num(a)?, num(b)?);
+            if b < a {
+                return Err(bad());
+            }
+            return Ok(AgeRange { from: a, to: Some(b + 1) });
+        }
+        let a = num(t)?;
+        Ok(AgeRange { from: a, to: Some(a + 1) })
+    }
+
+    /// Everybody.
+    pub fn all() -> AgeRange {
+        AgeRange { from: 0, to: None }
+    }
+}
+
+impl std::fmt::Display for AgeRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.to {
+            None => write!(f, "{}+", self.from),
+            Some(to) if to == self.from + 1 => write!(f, "{}", self.from),
+            Some(to) => write!(f, "{}-{}", self.from, to - 1),
+        }
+    }
+}

@@ -15,7 +15,9 @@
 //!   time, giving a [`Projection`];
 //! * [`indicators`]: named indicators ([`Indicator`]) of a projection;
 //! * [`graduation`] and [`base_synthesis`]: from the data a bureau has to
-//!   the single-year base a projection needs.
+//!   the single-year base a projection needs;
+//! * [`Service`]s with typed standards ([`Rate`]) and [`DemandMethod`]s,
+//!   planned [`Supply`], and [`gap`]s between them.
 //!
 //! Reading and writing files lives in [`io`]; the `carecast` binary is a thin
 //! layer over [`cli`].
@@ -47,6 +49,7 @@ pub mod base_synthesis;
 pub mod cli;
 pub mod error;
 pub mod fertility;
+pub mod gap;
 pub mod graduation;
 pub mod indicators;
 pub mod io;
@@ -55,11 +58,13 @@ pub mod migration;
 pub mod model;
 pub mod mortality;
 pub mod path;
+pub mod plan;
 pub mod population;
 pub mod projection;
+pub mod standards;
 pub mod wpp;
 
-pub use age_grid::AgeGrid;
+pub use age_grid::{AgeGrid, AgeRange};
 pub use error::{Error, Result};
 pub use fertility::Fertility;
 pub use indicators::{indicators, Indicator, IndicatorValue};
@@ -68,5 +73,7 @@ pub use migration::{Migration, RogersCastro};
 pub use model::{Model, Scenario};
 pub use mortality::Mortality;
 pub use path::{PeriodSeries, Schedule, YearPath};
+pub use plan::{Interpolation, Supply};
 pub use population::{Population, Sex};
+pub use standards::{Demand, DemandMethod, Rate, Service};
 pub use projection::{project, project_step, Assumptions, Projection, StepFlows, StepRates};

@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::population::Population;
 use crate::projection::{project, Assumptions, Projection};
+use crate::standards::Service;
 
 /// One named set of assumptions.
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub struct Model {
     pub base: Population,
     pub scenarios: Vec<Scenario>,
     pub default_scenario: String,
+    /// Services with their standards and planned supply.
+    pub services: Vec<Service>,
 }
 
 impl Model {

@@ -2,6 +2,7 @@
 //! module per subcommand. Errors become a one-paragraph message on stderr and
 //! a non-zero exit status; nothing here panics on user input.
 
+mod gap;
 mod project;
 mod summary;
 mod synthesize;
@@ -22,6 +23,8 @@ Examples:
   carecast project --model models/jiaxing.toml --scenario all --format parquet
   carecast project --wpp-dir ../shared/data/wpp2019 --country China --out notebooks-out/china
   carecast project --wpp-dir ../shared/data/wpp2019 --country 392 --step 1 --out notebooks-out/japan-1y
+  carecast gap --model models/jiaxing.toml
+  carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035
   carecast validate --model models/jiaxing.toml
   carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv";
 
@@ -39,6 +42,10 @@ pub enum Command {
     /// cohort-component method; writes population and indicators tables.
     #[command(after_help = EXAMPLES)]
     Project(ProjectArgs),
+    /// Service demand against the plan's supply: demand.csv and gap.csv, and
+    /// a table of the key years per service (and scenario).
+    #[command(after_help = "Examples:\n  carecast gap --model models/jiaxing.toml\n  carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035 --out notebooks-out/jiaxing")]
+    Gap(GapArgs),
     /// Check a model file and every table it names; list all problems found.
     #[command(after_help = "Example:\n  carecast validate --model models/jiaxing.toml")]
     Validate(ValidateArgs),
@@ -99,6 +106,29 @@ pub struct ProjectArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct GapArgs {
+    /// Model file (TOML) with [[service]] sections.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Scenario to run; "all" runs every scenario and compares them.
+    /// Default: the model's default scenario.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Key years of the printed table [default: 2025,2030,2035].
+    #[arg(long, value_delimiter = ',')]
+    pub years: Vec<i32>,
+    /// Output folder [default: notebooks-out/<model name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Table format of the outputs.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub format: FormatArg,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Model file (TOML).
     #[arg(long)]
@@ -145,6 +175,7 @@ where
     };
     let result = match &cli.command {
         Command::Project(a) => project::run(a),
+        Command::Gap(a) => gap::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Synthesize(a) => synthesize::run(a),
     };

@@ -3,6 +3,7 @@
 //! [`crate::io::OutputSet`]'s job.
 
 use crate::error::Result;
+use crate::gap::{DemandValue, GapValue};
 use crate::indicators::{indicators, IndicatorValue};
 use crate::io::tables::{encode_table, ColumnData, Format};
 use crate::population::Sex;
@@ -62,13 +63,7 @@ pub fn indicators_table(
     rows: &[(Option<&str>, IndicatorValue)],
     format: Format,
 ) -> Result<Vec<u8>> {
-    let mut cols = Vec::new();
-    if rows.iter().any(|r| r.0.is_some()) {
-        cols.push((
-            "scenario",
-            ColumnData::Text(rows.iter().map(|r| r.0.unwrap_or("").to_string()).collect()),
-        ));
-    }
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
         (
             "year",
@@ -88,4 +83,38 @@ pub fn indicators_table(
         ),
     ]);
     encode_table(cols, format)
+}
+
+/// `[scenario,]year,service,method,demand`.
+pub fn demand_table(rows: &[(Option<&str>, &DemandValue)], format: Format) -> Result<Vec<u8>> {
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    cols.extend([
+        ("year", ColumnData::Int(rows.iter().map(|r| r.1.year).collect())),
+        ("service", ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect())),
+        ("method", ColumnData::Text(rows.iter().map(|r| r.1.method.clone()).collect())),
+        ("demand", ColumnData::Float(rows.iter().map(|r| r.1.demand).collect())),
+    ]);
+    encode_table(cols, format)
+}
+
+/// `[scenario,]year,service,demand,supply,gap`.
+pub fn gap_table(rows: &[(Option<&str>, &GapValue)], format: Format) -> Result<Vec<u8>> {
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    cols.extend([
+        ("year", ColumnData::Int(rows.iter().map(|r| r.1.year).collect())),
+        ("service", ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect())),
+        ("demand", ColumnData::Float(rows.iter().map(|r| r.1.demand).collect())),
+        ("supply", ColumnData::Float(rows.iter().map(|r| r.1.supply).collect())),
+        ("gap", ColumnData::Float(rows.iter().map(|r| r.1.gap).collect())),
+    ]);
+    encode_table(cols, format)
+}
+
+/// A leading `scenario` column when any row names one.
+fn scenario_column<'a>(names: impl Iterator<Item = Option<&'a str>> + Clone) -> Vec<(&'static str, ColumnData)> {
+    if names.clone().any(|n| n.is_some()) {
+        vec![("scenario", ColumnData::Text(names.map(|n| n.unwrap_or("").to_string()).collect()))]
+    } else {
+        Vec::new()
+    }
 }

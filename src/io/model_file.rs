@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use ndarray::Array1;
 use serde::Deserialize;
 
-use crate::age_grid::AgeGrid;
+use crate::age_grid::{AgeGrid, AgeRange};
 use crate::error::{Error, Result};
 use crate::fertility::{self, Fertility};
 use crate::graduation;
@@ -20,7 +20,9 @@ use crate::model::{Model, Scenario};
 use crate::mortality::Mortality;
 use crate::path::{PeriodSeries, Schedule, YearPath};
 use crate::population::Sex;
+use crate::plan::{Interpolation, Supply};
 use crate::projection::Assumptions;
+use crate::standards::{Demand, DemandMethod, Rate, Service};
 
 /// A value that is constant or given by `[year, value]` points.
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +53,92 @@ pub struct RawModel {
     pub migration: Option<RawMigration>,
     #[serde(rename = "scenario", default)]
     pub scenarios: Vec<RawScenario>,
+    /// Named population bases, e.g. `elderly = "60+"`; see [`DEFAULT_BASES`].
+    #[serde(default)]
+    pub populations: std::collections::BTreeMap<String, String>,
+    #[serde(rename = "service", default)]
+    pub services: Vec<RawService>,
+}
+
+/// Population bases every model knows unless it redefines them.
+pub const DEFAULT_BASES: [(&str, &str); 3] = [("elderly", "60+"), ("residents", "0+"), ("under_three", "0-2")];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub label_zh: Option<String>,
+    /// "beds", "persons", "places", "m2".
+    pub unit: String,
+    #[serde(rename = "demand", default)]
+    pub demands: Vec<RawDemand>,
+    #[serde(default)]
+    pub supply: Option<RawSupply>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum DemandKind {
+    Ratio,
+    Share,
+    Need,
+    Absolute,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDemand {
+    pub name: String,
+    pub method: DemandKind,
+    #[serde(default)]
+    pub base: Option<String>,
+    #[serde(default)]
+    pub per_1000: Option<PathSpec>,
+    #[serde(default)]
+    pub per_10000: Option<PathSpec>,
+    #[serde(default)]
+    pub fraction: Option<PathSpec>,
+    #[serde(default)]
+    pub of: Option<String>,
+    #[serde(default)]
+    pub prevalence: Option<String>,
+    #[serde(default)]
+    pub use_rate: Option<PathSpec>,
+    #[serde(default)]
+    pub per_user: Option<f64>,
+    #[serde(default)]
+    pub value: Option<PathSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawInterpolation {
+    Linear,
+    Step,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSupply {
+    #[serde(default)]
+    pub points: Option<Vec<(f64, f64)>>,
+    #[serde(default)]
+    pub interpolation: Option<RawInterpolation>,
+    #[serde(default)]
+    pub build_rate: Option<RawBuildRate>,
+    /// The plan states no supply for this service.
+    #[serde(default)]
+    pub unknown: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuildRate {
+    pub year: f64,
+    pub stock: f64,
+    pub per_year: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -383,6 +471,9 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             }
         }
     }
+    let services = grid
+        .map(|g| read_services(&raw, &rel, g, &mut |key, e| note(key, e)))
+        .unwrap_or_default();
     match base {
         Some(base) if problems.is_empty() => Ok(Model {
             name: raw.region.name,
@@ -393,6 +484,7 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             base,
             scenarios,
             default_scenario: raw.projection.default_scenario,
+            services,
         }),
         _ => Err(ModelProblems { file, problems }),
     }
@@ -703,6 +795,237 @@ fn read_signed_by_sex_age(
             "no row",
             "a row for every sex and age",
         ));
+    }
+    Ok(out)
+}
+
+/// The population bases of a model: defaults, then the model's own.
+fn population_bases(raw: &RawModel) -> Result<Vec<(String, AgeRange)>> {
+    let mut bases: Vec<(String, AgeRange)> =
+        DEFAULT_BASES.iter().map(|(n, r)| Ok((n.to_string(), AgeRange::parse(r)?))).collect::<Result<_>>()?;
+    for (name, text) in &raw.populations {
+        let range = AgeRange::parse(text).map_err(|e| e.context(format!("{name}")))?;
+        bases.retain(|b| &b.0 != name);
+        bases.push((name.clone(), range));
+    }
+    Ok(bases)
+}
+
+/// Builds and checks every `[[service]]`; problems go to `note`.
+fn read_services(
+    raw: &RawModel,
+    rel: &dyn Fn(&str) -> PathBuf,
+    grid: AgeGrid,
+    note: &mut dyn FnMut(&str, Error),
+) -> Vec<Service> {
+    let bases = match population_bases(raw) {
+        Ok(b) => b,
+        Err(e) => {
+            note("populations", e);
+            return Vec::new();
+        }
+    };
+    let mut services: Vec<Service> = Vec::new();
+    for (i, rs) in raw.services.iter().enumerate() {
+        let key = format!("service {}", if rs.id.is_empty() { format!("#{}", i + 1) } else { rs.id.clone() });
+        if raw.services[..i].iter().any(|o| o.id == rs.id) {
+            note(&key, Error::invalid("id", format!("{:?} defined twice", rs.id), "one [[service]] per id"));
+            continue;
+        }
+        if rs.demands.is_empty() {
+            note(&key, Error::invalid("demand", "none", "at least one [[service.demand]]"));
+        }
+        let mut demands = Vec::new();
+        for (k, rd) in rs.demands.iter().enumerate() {
+            if rs.demands[..k].iter().any(|o| o.name == rd.name) {
+                note(&key, Error::invalid("demand name", format!("{:?} defined twice", rd.name), "one demand per name"));
+                continue;
+            }
+            let dkey = format!("{key} demand {}", rd.name);
+            match read_demand(rd, &bases, rel, grid, &raw.services[..i], &rs.id) {
+                Ok(d) => demands.push(d),
+                Err(e) => note(&dkey, e),
+            }
+        }
+        let supply = match &rs.supply {
+            None => {
+                note(
+                    &key,
+                    Error::invalid(
+                        "supply",
+                        "no [service.supply]",
+                        "planned supply: points = [[year, value], ...], build_rate = {...}, or unknown = true",
+                    ),
+                );
+                None
+            }
+            Some(raw_supply) => match read_supply(raw_supply) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    note(&format!("{key} supply"), e);
+                    None
+                }
+            },
+        };
+        services.push(Service {
+            id: rs.id.clone(),
+            label: rs.label.clone(),
+            label_zh: rs.label_zh.clone(),
+            unit: rs.unit.clone(),
+            demands,
+            supply,
+        });
+    }
+    services
+}
+
+fn read_demand(
+    rd: &RawDemand,
+    bases: &[(String, AgeRange)],
+    rel: &dyn Fn(&str) -> PathBuf,
+    grid: AgeGrid,
+    earlier: &[RawService],
+    own_id: &str,
+) -> Result<Demand> {
+    // Keys that do not belong to the method are errors, not silently ignored.
+    let given: Vec<(&str, bool)> = vec![
+        ("base", rd.base.is_some()),
+        ("per_1000", rd.per_1000.is_some()),
+        ("per_10000", rd.per_10000.is_some()),
+        ("fraction", rd.fraction.is_some()),
+        ("of", rd.of.is_some()),
+        ("prevalence", rd.prevalence.is_some()),
+        ("use_rate", rd.use_rate.is_some()),
+        ("per_user", rd.per_user.is_some()),
+        ("value", rd.value.is_some()),
+    ];
+    let allowed: &[&str] = match rd.method {
+        DemandKind::Ratio => &["base", "per_1000", "per_10000", "fraction"],
+        DemandKind::Share => &["of", "fraction"],
+        DemandKind::Need => &["prevalence", "use_rate", "per_user"],
+        DemandKind::Absolute => &["value"],
+    };
+    if let Some((k, _)) = given.iter().find(|(k, set)| *set && !allowed.contains(k)) {
+        return Err(Error::invalid(
+            format!("key {k}"),
+            format!("{k} with method = {:?}", rd.method),
+            format!("only {} for this method", allowed.join(", ")),
+        ));
+    }
+    let need = |what: &str, v: Option<&PathSpec>| -> Result<YearPath> {
+        v.ok_or_else(|| Error::invalid(what, "missing", format!("{what} for method = {:?}", rd.method)))?.to_path(what)
+    };
+    let method = match rd.method {
+        DemandKind::Ratio => {
+            let base_name = rd.base.clone().ok_or_else(|| Error::invalid("base", "missing", "a population base such as \"elderly\" or \"60+\""))?;
+            let base = match bases.iter().find(|b| b.0 == base_name) {
+                Some(b) => b.1,
+                None => AgeRange::parse(&base_name).map_err(|_| {
+                    Error::invalid(
+                        "base",
+                        format!("{base_name:?}"),
+                        format!(
+                            "a known population base ({}) or an age range such as \"60+\"",
+                            bases.iter().map(|b| b.0.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                })?,
+            };
+            let rate = match (&rd.per_1000, &rd.per_10000, &rd.fraction) {
+                (Some(p), None, None) => Rate::PerThousand(p.to_path("per_1000")?),
+                (None, Some(p), None) => Rate::PerTenThousand(p.to_path("per_10000")?),
+                (None, None, Some(p)) => Rate::Fraction(p.to_path("fraction")?),
+                _ => {
+                    return Err(Error::invalid(
+                        "rate",
+                        "none or several of per_1000, per_10000, fraction",
+                        "exactly one of per_1000, per_10000, fraction",
+                    ))
+                }
+            };
+            DemandMethod::Ratio { base_name, base, rate }
+        }
+        DemandKind::Share => {
+            let of = rd.of.clone().ok_or_else(|| Error::invalid("of", "missing", "the id of the service this is a share of"))?;
+            if of == own_id || !earlier.iter().any(|s| s.id == of) {
+                return Err(Error::invalid(
+                    "of",
+                    format!("{of:?}"),
+                    "the id of a service defined earlier in the file (not itself)",
+                ));
+            }
+            DemandMethod::Share { of, fraction: need("fraction", rd.fraction.as_ref())? }
+        }
+        DemandKind::Need => {
+            let file = rd.prevalence.as_ref().ok_or_else(|| Error::invalid("prevalence", "missing", "a table of sex,age,prevalence"))?;
+            DemandMethod::Need {
+                prevalence: read_prevalence(&rel(file), grid)?,
+                use_rate: need("use_rate", rd.use_rate.as_ref())?,
+                per_user: rd.per_user.unwrap_or(1.0),
+            }
+        }
+        DemandKind::Absolute => DemandMethod::Absolute(need("value", rd.value.as_ref())?),
+    };
+    method.check()?;
+    Ok(Demand { name: rd.name.clone(), method })
+}
+
+fn read_supply(raw: &RawSupply) -> Result<Supply> {
+    let supply = match (&raw.points, &raw.build_rate, raw.unknown.unwrap_or(false)) {
+        (Some(points), None, false) => Supply::Points {
+            points: points.clone(),
+            interpolation: match raw.interpolation {
+                Some(RawInterpolation::Step) => Interpolation::Step,
+                _ => Interpolation::Linear,
+            },
+        },
+        (None, Some(b), false) if raw.interpolation.is_none() => Supply::BuildRate { year: b.year, stock: b.stock, per_year: b.per_year },
+        (None, None, true) if raw.interpolation.is_none() => Supply::Unknown,
+        _ => {
+            return Err(Error::invalid(
+                "supply",
+                "none or several of points, build_rate, unknown",
+                "exactly one of points (with optional interpolation), build_rate, unknown = true",
+            ))
+        }
+    };
+    supply.check()?;
+    Ok(supply)
+}
+
+/// Prevalence by sex and grid group from `sex,age,prevalence` rows whose
+/// ages are the lower bounds of groups (any widths): each grid group takes
+/// the value of the table group containing its lower bound; ages below the
+/// first table age have none.
+fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<ndarray::Array2<f64>> {
+    let table = read_text_table(path)?;
+    let (sc, ac, vc) = (table.require("sex")?, table.require("age")?, table.require("prevalence")?);
+    let mut rows: [Vec<(u32, f64)>; 2] = [Vec::new(), Vec::new()];
+    for r in 0..table.height() {
+        let sex = table.sex(r, sc)?;
+        let age = table.age(r, ac)?;
+        let v = table.non_negative(r, vc)?;
+        if v > 1.0 {
+            return Err(Error::invalid(format!("{}: row {}, column prevalence", table.file(), r + 1), v, "a fraction between 0 and 1"));
+        }
+        if rows[sex.index()].iter().any(|x| x.0 == age) {
+            return Err(Error::invalid(format!("{}: row {}", table.file(), r + 1), format!("a second row for {} age {age}", sex.label()), "one row per sex and age"));
+        }
+        rows[sex.index()].push((age, v));
+    }
+    let mut out = ndarray::Array2::zeros((2, grid.len()));
+    for sex in Sex::BOTH {
+        let r = &mut rows[sex.index()];
+        if r.is_empty() {
+            return Err(Error::invalid(format!("{}: sex", table.file()), format!("no rows for {}", sex.label()), "rows for both sexes"));
+        }
+        r.sort_by_key(|x| x.0);
+        for i in 0..grid.len() {
+            let lo = grid.lower(i);
+            if let Some(&(_, v)) = r.iter().rev().find(|x| x.0 <= lo) {
+                out[[sex.index(), i]] = v;
+            }
+        }
     }
     Ok(out)
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::age_grid::AgeGrid;
+use crate::age_grid::{AgeGrid, AgeRange};
 use crate::base_synthesis::{RakeTarget, Tilt};
 use crate::error::{Error, Result};
 use crate::graduation;
@@ -72,29 +72,7 @@ pub struct SpecTilt {
 
 /// Parses "60+", "0-2" or "37" into `[from, to)`.
 pub fn parse_age_range(text: &str) -> Result<(u32, Option<u32>)> {
-    let t = text.trim();
-    let bad = || {
-        Error::invalid(
-            "ages",
-            format!("{text:?}"),
-            "a range such as \"60+\", \"0-2\" or \"37\"",
-        )
-    };
-    if let Some(from) = t.strip_suffix('+') {
-        return Ok((from.trim().parse().map_err(|_| bad())?, None));
-    }
-    if let Some((a, b)) = t.split_once('-') {
-        let (a, b): (u32, u32) = (
-            a.trim().parse().map_err(|_| bad())?,
-            b.trim().parse().map_err(|_| bad())?,
-        );
-        if b < a {
-            return Err(bad());
-        }
-        return Ok((a, Some(b + 1)));
-    }
-    let a: u32 = t.parse().map_err(|_| bad())?;
-    Ok((a, Some(a + 1)))
+    AgeRange::parse(text).map(|r| (r.from, r.to))
 }
 
 /// Reads a spec and synthesizes the base it describes.

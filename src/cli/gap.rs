@@ -1,0 +1,169 @@
+//! `carecast gap`: demand against planned supply per service.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use super::{out, GapArgs};
+use crate::gap::{demand, first_shortfall, gaps, DemandValue, GapValue};
+use crate::io::export::{demand_table, gap_table};
+use crate::io::{model_file, Format, OutputSet};
+use crate::{Model, Service};
+
+/// Demand and gaps of one scenario.
+struct Run {
+    scenario: String,
+    demand: Vec<DemandValue>,
+    gaps: Vec<GapValue>,
+}
+
+pub fn run(args: &GapArgs) -> Result<()> {
+    let format: Format = args.format.into();
+    let model = model_file::load(&args.model)?;
+    let selected = model
+        .select(args.scenario.as_deref())
+        .map_err(|e| e.context(args.model.display().to_string()))?;
+    let several = args.scenario.as_deref() == Some("all");
+    let mut runs = Vec::new();
+    for s in selected {
+        let projection = model.project(s)?;
+        let d = demand(&model.services, &projection).with_context(|| format!("scenario {}", s.name))?;
+        let g = gaps(&model.services, &d);
+        runs.push(Run { scenario: s.name.clone(), demand: d, gaps: g });
+    }
+    fn label(r: &Run, several: bool) -> Option<&str> {
+        several.then_some(r.scenario.as_str())
+    }
+    let demand_rows: Vec<_> = runs.iter().flat_map(|r| r.demand.iter().map(move |d| (label(r, several), d))).collect();
+    let gap_rows: Vec<_> = runs.iter().flat_map(|r| r.gaps.iter().map(move |g| (label(r, several), g))).collect();
+    let demand_bytes = demand_table(&demand_rows, format)?;
+    let gap_bytes = gap_table(&gap_rows, format)?;
+    let stem = args.model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("notebooks-out").join(stem));
+    let mut output = OutputSet::new(&dir)?;
+    output.stage(&format!("demand.{}", format.extension()), &demand_bytes)?;
+    output.stage(&format!("gap.{}", format.extension()), &gap_bytes)?;
+    let written = output.commit()?;
+    if !args.quiet {
+        let years = key_years(&args.years, &model);
+        let mut text = format!("{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n", model.name);
+        for r in &runs {
+            text.push_str(&scenario_block(&model, r, &years));
+        }
+        if runs.len() > 1 {
+            text.push_str(&comparison(&model, &runs, &years));
+        }
+        text.push_str(&format!(
+            "wrote {}\n",
+            written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ));
+        out(&text);
+    }
+    Ok(())
+}
+
+fn key_years(asked: &[i32], model: &Model) -> Vec<i32> {
+    let wanted: Vec<i32> = if asked.is_empty() { vec![2025, 2030, 2035] } else { asked.to_vec() };
+    wanted.into_iter().filter(|y| (model.base_year..=model.end_year).contains(y)).collect()
+}
+
+fn fmt_count(v: f64) -> String {
+    let n = v.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if n < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+fn primary<'a>(r: &'a Run, service: &Service, year: i32) -> Option<&'a DemandValue> {
+    let name = &service.demands.first()?.name;
+    r.demand.iter().find(|d| d.year == year && d.service == service.id && &d.method == name)
+}
+
+fn scenario_block(model: &Model, r: &Run, years: &[i32]) -> String {
+    let mut s = format!("\nscenario {}\n", r.scenario);
+    s.push_str(&format!(
+        "{:<20} {:>6} {:>12} {:>12} {:>12}  {}\n",
+        "service", "year", "demand", "supply", "gap", "first shortfall"
+    ));
+    for service in &model.services {
+        let first = first_shortfall(&r.gaps, &service.id).map(|y| y.to_string()).unwrap_or_else(|| "none".into());
+        for (k, &year) in years.iter().enumerate() {
+            let d = primary(r, service, year).map(|d| d.demand);
+            let g = r.gaps.iter().find(|g| g.year == year && g.service == service.id);
+            s.push_str(&format!(
+                "{:<20} {:>6} {:>12} {:>12} {:>12}  {}\n",
+                if k == 0 { service.id.as_str() } else { "" },
+                year,
+                d.map(fmt_count).unwrap_or_else(|| "-".into()),
+                g.map(|g| fmt_count(g.supply)).unwrap_or_else(|| "unknown".into()),
+                g.map(|g| format!("{}{}", if g.gap > 0.0 { "+" } else { "" }, fmt_count(g.gap))).unwrap_or_else(|| "-".into()),
+                if k == 0 && service.supply.as_ref().is_some_and(|s| s.at(0.0).is_some()) { first.as_str() } else { "" },
+            ));
+        }
+        for d in service.demands.iter().skip(1) {
+            let vals: Vec<String> = years
+                .iter()
+                .filter_map(|&y| r.demand.iter().find(|v| v.year == y && v.service == service.id && v.method == d.name))
+                .map(|v| format!("{} {}", v.year, fmt_count(v.demand)))
+                .collect();
+            s.push_str(&format!("{:<20} {} demand: {}\n", "", d.name, vals.join(", ")));
+        }
+    }
+    s
+}
+
+/// For each service and demand method: the value in the middle key year by
+/// scenario, and how far the scenarios lie apart.
+fn comparison(model: &Model, runs: &[Run], years: &[i32]) -> String {
+    let Some(&year) = years.get(years.len() / 2) else { return String::new() };
+    let mut s = format!("\ndemand in {year} by scenario (how much the assumptions move it)\n");
+    let mut unmoved = Vec::new();
+    for service in &model.services {
+        for d in &service.demands {
+            let vals: Vec<(&str, f64)> = runs
+                .iter()
+                .filter_map(|r| {
+                    r.demand
+                        .iter()
+                        .find(|v| v.year == year && v.service == service.id && v.method == d.name)
+                        .map(|v| (r.scenario.as_str(), v.demand))
+                })
+                .collect();
+            let (Some(lo), Some(hi)) = (
+                vals.iter().min_by(|a, b| a.1.total_cmp(&b.1)),
+                vals.iter().max_by(|a, b| a.1.total_cmp(&b.1)),
+            ) else {
+                continue;
+            };
+            if hi.1 - lo.1 < crate::gap::SHORTFALL_THRESHOLD {
+                unmoved.push(format!("{} ({})", service.id, d.name));
+                continue;
+            }
+            let rel = if hi.1 > 0.0 { 100.0 * (lo.1 - hi.1) / hi.1 } else { 0.0 };
+            s.push_str(&format!(
+                "{:<20} {:<14} {}; {} is {} ({:+.1}%) against {}\n",
+                service.id,
+                d.name,
+                vals.iter().map(|(n, v)| format!("{n} {}", fmt_count(*v))).collect::<Vec<_>>().join(", "),
+                lo.0,
+                fmt_count(lo.1 - hi.1),
+                rel,
+                hi.0
+            ));
+        }
+    }
+    if !unmoved.is_empty() {
+        s.push_str(&format!("the same in every scenario: {}\n", unmoved.join(", ")));
+    }
+    s
+}

@@ -1,0 +1,175 @@
+//! Services, their standards and how demand follows from a population.
+//!
+//! A standard's units are part of its type ([`Rate`]): "27 caregivers per
+//! 10,000 elderly" is `Rate::PerTenThousand`, "4.6 places per 1,000
+//! residents" `Rate::PerThousand`, "15% of children aged 1-3"
+//! `Rate::Fraction`; they cannot be mixed up. Every rate may follow a path
+//! over years (16 -> 21 -> 27 in 2020 -> 2022 -> 2025), interpolated
+//! linearly and held outside its points, like every other path.
+//!
+//! Demand methods ([`DemandMethod`]):
+//!
+//! * `Ratio`: a rate times a population base (persons of an [`AgeRange`]),
+//!   as plans write their standards;
+//! * `Share`: a fraction of another service's demand (nursing-type beds =
+//!   share x beds);
+//! * `Need`: Σ over age and sex of persons x prevalence (e.g. dementia) x
+//!   use rate x units per user (beds per user, or staff per user for a staff
+//!   ratio), so demand follows the ageing inside the elderly population;
+//! * `Absolute`: a target count.
+//!
+//! A service may carry several methods; the first is its *primary* demand,
+//! the one gaps are measured against; the others are reported beside it.
+
+use ndarray::Array2;
+
+use crate::age_grid::AgeRange;
+use crate::error::{Error, Result};
+use crate::path::YearPath;
+use crate::population::Population;
+
+/// A service rate with its unit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rate {
+    /// Units per 1,000 persons of the base.
+    PerThousand(YearPath),
+    /// Units per 10,000 persons of the base.
+    PerTenThousand(YearPath),
+    /// Units per person of the base (a fraction, e.g. 0.15).
+    Fraction(YearPath),
+}
+
+impl Rate {
+    /// Units per person in `year`.
+    pub fn per_person(&self, year: f64) -> f64 {
+        match self {
+            Rate::PerThousand(p) => p.at(year) / 1_000.0,
+            Rate::PerTenThousand(p) => p.at(year) / 10_000.0,
+            Rate::Fraction(p) => p.at(year),
+        }
+    }
+
+    /// The path as written.
+    pub fn path(&self) -> &YearPath {
+        match self {
+            Rate::PerThousand(p) | Rate::PerTenThousand(p) | Rate::Fraction(p) => p,
+        }
+    }
+
+    /// The unit as words, for tables.
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Rate::PerThousand(_) => "per 1,000",
+            Rate::PerTenThousand(_) => "per 10,000",
+            Rate::Fraction(_) => "fraction",
+        }
+    }
+}
+
+/// How a demand is computed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DemandMethod {
+    Ratio {
+        /// Name of the base as the model writes it ("elderly").
+        base_name: String,
+        base: AgeRange,
+        rate: Rate,
+    },
+    Share {
+        /// Id of the service whose primary demand this is a share of.
+        of: String,
+        fraction: YearPath,
+    },
+    Need {
+        /// Prevalence by sex (rows male, female) and group of the projection grid.
+        prevalence: Array2<f64>,
+        /// Share of the prevalent who use the service.
+        use_rate: YearPath,
+        /// Units per user (1 bed; 0.33 caregivers for a 1:3 staff ratio).
+        per_user: f64,
+    },
+    Absolute(YearPath),
+}
+
+/// One named demand method of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demand {
+    pub name: String,
+    pub method: DemandMethod,
+}
+
+/// A service a plan provides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub id: String,
+    pub label: String,
+    pub label_zh: Option<String>,
+    /// Unit of counts: "beds", "persons", "places", "m2".
+    pub unit: String,
+    pub demands: Vec<Demand>,
+    pub supply: Option<crate::plan::Supply>,
+}
+
+/// Checks that a path holds values in `[lo, hi]`.
+pub fn check_path_range(what: &str, path: &YearPath, lo: f64, hi: f64) -> Result<()> {
+    for &(y, v) in path.points() {
+        if !(v >= lo && v <= hi) {
+            return Err(Error::invalid(
+                format!("{what} in {y}"),
+                v,
+                if hi.is_infinite() { format!("a value >= {lo}") } else { format!("a value between {lo} and {hi}") },
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl DemandMethod {
+    /// Checks values: rates >= 0, fractions within [0, 1].
+    pub fn check(&self) -> Result<()> {
+        match self {
+            DemandMethod::Ratio { rate, .. } => match rate {
+                Rate::Fraction(p) => check_path_range("fraction", p, 0.0, 1.0),
+                Rate::PerThousand(p) => check_path_range("per_1000", p, 0.0, 1_000.0),
+                Rate::PerTenThousand(p) => check_path_range("per_10000", p, 0.0, 10_000.0),
+            },
+            DemandMethod::Share { fraction, .. } => check_path_range("fraction", fraction, 0.0, 1.0),
+            DemandMethod::Need { prevalence, use_rate, per_user } => {
+                if let Some(v) = prevalence.iter().find(|v| !(**v >= 0.0 && **v <= 1.0)) {
+                    return Err(Error::invalid("prevalence", v, "a fraction between 0 and 1"));
+                }
+                check_path_range("use_rate", use_rate, 0.0, 1.0)?;
+                if !(per_user.is_finite() && *per_user >= 0.0) {
+                    return Err(Error::invalid("per_user", per_user, "a number >= 0"));
+                }
+                Ok(())
+            }
+            DemandMethod::Absolute(p) => check_path_range("value", p, 0.0, f64::INFINITY),
+        }
+    }
+
+    /// Demand in `year` for population `pop`; `primary_of` gives another
+    /// service's primary demand in the same year (for `Share`).
+    pub fn demand(&self, pop: &Population, year: f64, primary_of: &dyn Fn(&str) -> Option<f64>) -> Result<f64> {
+        Ok(match self {
+            DemandMethod::Ratio { base, rate, .. } => pop.aged(base.from, base.to) * rate.per_person(year),
+            DemandMethod::Share { of, fraction } => {
+                let parent = primary_of(of).ok_or_else(|| {
+                    Error::invalid("share of", format!("service {of:?}"), "a service defined before this one")
+                })?;
+                parent * fraction.at(year)
+            }
+            DemandMethod::Need { prevalence, use_rate, per_user } => {
+                if prevalence.dim() != pop.counts().dim() {
+                    return Err(Error::invalid(
+                        "prevalence table",
+                        format!("{:?}", prevalence.dim()),
+                        format!("the population's shape {:?}", pop.counts().dim()),
+                    ));
+                }
+                (pop.counts() * prevalence).sum() * use_rate.at(year) * per_user
+            }
+            DemandMethod::Absolute(p) => p.at(year),
+        })
+    }
+}
