@@ -162,20 +162,35 @@ impl AgeRange {
     /// Parses "60+", "0-2" (both ends inclusive) or "37".
     pub fn parse(text: &str) -> Result<AgeRange> {
         let t = text.trim();
-        let bad = || Error::invalid("ages", format!("{text:?}"), "a range such as \"60+\", \"0-2\" or \"37\"");
+        let bad = || {
+            Error::invalid(
+                "ages",
+                format!("{text:?}"),
+                "a range such as \"60+\", \"0-2\" or \"37\"",
+            )
+        };
         let num = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
         if let Some(from) = t.strip_suffix('+') {
-            return Ok(AgeRange { from: num(from)?, to: None });
+            return Ok(AgeRange {
+                from: num(from)?,
+                to: None,
+            });
         }
         if let Some((a, b)) = t.split_once('-') {
             let (a, b) = (num(a)?, num(b)?);
             if b < a {
                 return Err(bad());
             }
-            return Ok(AgeRange { from: a, to: Some(b + 1) });
+            return Ok(AgeRange {
+                from: a,
+                to: Some(b + 1),
+            });
         }
         let a = num(t)?;
-        Ok(AgeRange { from: a, to: Some(a + 1) })
+        Ok(AgeRange {
+            from: a,
+            to: Some(a + 1),
+        })
     }
 
     /// Everybody.

@@ -63,11 +63,17 @@ pub fn demand(services: &[Service], projection: &Projection) -> Result<Vec<Deman
 pub fn gaps(services: &[Service], demand: &[DemandValue]) -> Vec<GapValue> {
     let mut out = Vec::new();
     for d in demand {
-        let Some(service) = services.iter().find(|s| s.id == d.service) else { continue };
+        let Some(service) = services.iter().find(|s| s.id == d.service) else {
+            continue;
+        };
         if service.demands.first().map(|m| m.name.as_str()) != Some(d.method.as_str()) {
             continue;
         }
-        if let Some(supply) = service.supply.as_ref().and_then(|s| s.at(f64::from(d.year))) {
+        if let Some(supply) = service
+            .supply
+            .as_ref()
+            .and_then(|s| s.at(f64::from(d.year)))
+        {
             out.push(GapValue {
                 year: d.year,
                 service: d.service.clone(),
@@ -89,5 +95,8 @@ impl GapValue {
 
 /// The first year in which `service` is short, if any.
 pub fn first_shortfall(gaps: &[GapValue], service: &str) -> Option<i32> {
-    gaps.iter().filter(|g| g.service == service && g.is_shortfall()).map(|g| g.year).min()
+    gaps.iter()
+        .filter(|g| g.service == service && g.is_shortfall())
+        .map(|g| g.year)
+        .min()
 }

@@ -75,5 +75,5 @@ pub use mortality::Mortality;
 pub use path::{PeriodSeries, Schedule, YearPath};
 pub use plan::{Interpolation, Supply};
 pub use population::{Population, Sex};
-pub use standards::{Demand, DemandMethod, Rate, Service};
 pub use projection::{project, project_step, Assumptions, Projection, StepFlows, StepRates};
+pub use standards::{Demand, DemandMethod, Rate, Service};

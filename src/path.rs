@@ -36,8 +36,13 @@ impl YearPath {
             .iter()
             .find(|(y, v)| !y.is_finite() || !v.is_finite())
         {
+            let when = if points.len() == 1 {
+                String::new()
+            } else {
+                format!(" in {y}")
+            };
             return Err(Error::invalid(
-                format!("{what} in {y}"),
+                format!("{what}{when}"),
                 v,
                 "a finite number",
             ));

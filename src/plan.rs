@@ -24,7 +24,11 @@ pub enum Supply {
         interpolation: Interpolation,
     },
     /// A stock in `year`, growing by `per_year` (possibly negative) after it.
-    BuildRate { year: f64, stock: f64, per_year: f64 },
+    BuildRate {
+        year: f64,
+        stock: f64,
+        per_year: f64,
+    },
     /// The plan states no supply: demand is reported, no gap.
     Unknown,
 }
@@ -35,7 +39,11 @@ impl Supply {
         match self {
             Supply::Points { points, .. } => {
                 if points.is_empty() {
-                    return Err(Error::invalid("supply points", "none", "at least one [year, value]"));
+                    return Err(Error::invalid(
+                        "supply points",
+                        "none",
+                        "at least one [year, value]",
+                    ));
                 }
                 for w in points.windows(2) {
                     if w[1].0 <= w[0].0 {
@@ -51,12 +59,18 @@ impl Supply {
                 }
                 Ok(())
             }
-            Supply::BuildRate { stock, per_year, .. } => {
+            Supply::BuildRate {
+                stock, per_year, ..
+            } => {
                 if !(stock.is_finite() && *stock >= 0.0) {
                     return Err(Error::invalid("supply stock", stock, "a count >= 0"));
                 }
                 if !per_year.is_finite() {
-                    return Err(Error::invalid("supply per_year", per_year, "a finite number"));
+                    return Err(Error::invalid(
+                        "supply per_year",
+                        per_year,
+                        "a finite number",
+                    ));
                 }
                 Ok(())
             }
@@ -67,7 +81,10 @@ impl Supply {
     /// Supply in `year`; `None` when unknown.
     pub fn at(&self, year: f64) -> Option<f64> {
         match self {
-            Supply::Points { points, interpolation } => {
+            Supply::Points {
+                points,
+                interpolation,
+            } => {
                 let first = points.first()?;
                 if year <= first.0 {
                     return Some(first.1);
@@ -83,7 +100,11 @@ impl Supply {
                 }
                 points.last().map(|p| p.1)
             }
-            Supply::BuildRate { year: y0, stock, per_year } => Some((stock + per_year * (year - y0).max(0.0)).max(0.0)),
+            Supply::BuildRate {
+                year: y0,
+                stock,
+                per_year,
+            } => Some((stock + per_year * (year - y0).max(0.0)).max(0.0)),
             Supply::Unknown => None,
         }
     }
@@ -96,15 +117,30 @@ mod tests {
     #[test]
     fn linear_and_step_supply() {
         let pts = vec![(2020.0, 100.0), (2025.0, 200.0)];
-        let lin = Supply::Points { points: pts.clone(), interpolation: Interpolation::Linear };
-        let step = Supply::Points { points: pts, interpolation: Interpolation::Step };
+        let lin = Supply::Points {
+            points: pts.clone(),
+            interpolation: Interpolation::Linear,
+        };
+        let step = Supply::Points {
+            points: pts,
+            interpolation: Interpolation::Step,
+        };
         assert_eq!(lin.at(2022.0), Some(140.0));
         assert_eq!(step.at(2022.0), Some(100.0));
         assert_eq!(step.at(2025.0), Some(200.0));
         assert_eq!(lin.at(2030.0), Some(200.0));
         assert_eq!(lin.at(2010.0), Some(100.0));
-        let build = Supply::BuildRate { year: 2020.0, stock: 50.0, per_year: 10.0 };
+        let build = Supply::BuildRate {
+            year: 2020.0,
+            stock: 50.0,
+            per_year: 10.0,
+        };
         assert_eq!(build.at(2023.0), Some(80.0));
-        assert!(Supply::Points { points: vec![(2025.0, 1.0), (2020.0, 2.0)], interpolation: Interpolation::Linear }.check().is_err());
+        assert!(Supply::Points {
+            points: vec![(2025.0, 1.0), (2020.0, 2.0)],
+            interpolation: Interpolation::Linear
+        }
+        .check()
+        .is_err());
     }
 }

@@ -114,10 +114,19 @@ pub struct Service {
 pub fn check_path_range(what: &str, path: &YearPath, lo: f64, hi: f64) -> Result<()> {
     for &(y, v) in path.points() {
         if !(v >= lo && v <= hi) {
+            let when = if path.points().len() == 1 {
+                String::new()
+            } else {
+                format!(" in {y}")
+            };
             return Err(Error::invalid(
-                format!("{what} in {y}"),
+                format!("{what}{when}"),
                 v,
-                if hi.is_infinite() { format!("a value >= {lo}") } else { format!("a value between {lo} and {hi}") },
+                if hi.is_infinite() {
+                    format!("a value >= {lo}")
+                } else {
+                    format!("a value between {lo} and {hi}")
+                },
             ));
         }
     }
@@ -133,10 +142,20 @@ impl DemandMethod {
                 Rate::PerThousand(p) => check_path_range("per_1000", p, 0.0, 1_000.0),
                 Rate::PerTenThousand(p) => check_path_range("per_10000", p, 0.0, 10_000.0),
             },
-            DemandMethod::Share { fraction, .. } => check_path_range("fraction", fraction, 0.0, 1.0),
-            DemandMethod::Need { prevalence, use_rate, per_user } => {
+            DemandMethod::Share { fraction, .. } => {
+                check_path_range("fraction", fraction, 0.0, 1.0)
+            }
+            DemandMethod::Need {
+                prevalence,
+                use_rate,
+                per_user,
+            } => {
                 if let Some(v) = prevalence.iter().find(|v| !(**v >= 0.0 && **v <= 1.0)) {
-                    return Err(Error::invalid("prevalence", v, "a fraction between 0 and 1"));
+                    return Err(Error::invalid(
+                        "prevalence",
+                        v,
+                        "a fraction between 0 and 1",
+                    ));
                 }
                 check_path_range("use_rate", use_rate, 0.0, 1.0)?;
                 if !(per_user.is_finite() && *per_user >= 0.0) {
@@ -150,16 +169,31 @@ impl DemandMethod {
 
     /// Demand in `year` for population `pop`; `primary_of` gives another
     /// service's primary demand in the same year (for `Share`).
-    pub fn demand(&self, pop: &Population, year: f64, primary_of: &dyn Fn(&str) -> Option<f64>) -> Result<f64> {
+    pub fn demand(
+        &self,
+        pop: &Population,
+        year: f64,
+        primary_of: &dyn Fn(&str) -> Option<f64>,
+    ) -> Result<f64> {
         Ok(match self {
-            DemandMethod::Ratio { base, rate, .. } => pop.aged(base.from, base.to) * rate.per_person(year),
+            DemandMethod::Ratio { base, rate, .. } => {
+                pop.aged(base.from, base.to) * rate.per_person(year)
+            }
             DemandMethod::Share { of, fraction } => {
                 let parent = primary_of(of).ok_or_else(|| {
-                    Error::invalid("share of", format!("service {of:?}"), "a service defined before this one")
+                    Error::invalid(
+                        "share of",
+                        format!("service {of:?}"),
+                        "a service defined before this one",
+                    )
                 })?;
                 parent * fraction.at(year)
             }
-            DemandMethod::Need { prevalence, use_rate, per_user } => {
+            DemandMethod::Need {
+                prevalence,
+                use_rate,
+                per_user,
+            } => {
                 if prevalence.dim() != pop.counts().dim() {
                     return Err(Error::invalid(
                         "prevalence table",

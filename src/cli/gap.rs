@@ -27,26 +27,47 @@ pub fn run(args: &GapArgs) -> Result<()> {
     let mut runs = Vec::new();
     for s in selected {
         let projection = model.project(s)?;
-        let d = demand(&model.services, &projection).with_context(|| format!("scenario {}", s.name))?;
+        let d =
+            demand(&model.services, &projection).with_context(|| format!("scenario {}", s.name))?;
         let g = gaps(&model.services, &d);
-        runs.push(Run { scenario: s.name.clone(), demand: d, gaps: g });
+        runs.push(Run {
+            scenario: s.name.clone(),
+            demand: d,
+            gaps: g,
+        });
     }
     fn label(r: &Run, several: bool) -> Option<&str> {
         several.then_some(r.scenario.as_str())
     }
-    let demand_rows: Vec<_> = runs.iter().flat_map(|r| r.demand.iter().map(move |d| (label(r, several), d))).collect();
-    let gap_rows: Vec<_> = runs.iter().flat_map(|r| r.gaps.iter().map(move |g| (label(r, several), g))).collect();
+    let demand_rows: Vec<_> = runs
+        .iter()
+        .flat_map(|r| r.demand.iter().map(move |d| (label(r, several), d)))
+        .collect();
+    let gap_rows: Vec<_> = runs
+        .iter()
+        .flat_map(|r| r.gaps.iter().map(move |g| (label(r, several), g)))
+        .collect();
     let demand_bytes = demand_table(&demand_rows, format)?;
     let gap_bytes = gap_table(&gap_rows, format)?;
-    let stem = args.model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
-    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("notebooks-out").join(stem));
+    let stem = args
+        .model
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(stem));
     let mut output = OutputSet::new(&dir)?;
     output.stage(&format!("demand.{}", format.extension()), &demand_bytes)?;
     output.stage(&format!("gap.{}", format.extension()), &gap_bytes)?;
     let written = output.commit()?;
     if !args.quiet {
         let years = key_years(&args.years, &model);
-        let mut text = format!("{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n", model.name);
+        let mut text = format!(
+            "{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n",
+            model.name
+        );
         for r in &runs {
             text.push_str(&scenario_block(&model, r, &years));
         }
@@ -55,7 +76,11 @@ pub fn run(args: &GapArgs) -> Result<()> {
         }
         text.push_str(&format!(
             "wrote {}\n",
-            written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            written
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         out(&text);
     }
@@ -63,8 +88,15 @@ pub fn run(args: &GapArgs) -> Result<()> {
 }
 
 fn key_years(asked: &[i32], model: &Model) -> Vec<i32> {
-    let wanted: Vec<i32> = if asked.is_empty() { vec![2025, 2030, 2035] } else { asked.to_vec() };
-    wanted.into_iter().filter(|y| (model.base_year..=model.end_year).contains(y)).collect()
+    let wanted: Vec<i32> = if asked.is_empty() {
+        vec![2025, 2030, 2035]
+    } else {
+        asked.to_vec()
+    };
+    wanted
+        .into_iter()
+        .filter(|y| (model.base_year..=model.end_year).contains(y))
+        .collect()
 }
 
 fn fmt_count(v: f64) -> String {
@@ -86,7 +118,9 @@ fn fmt_count(v: f64) -> String {
 
 fn primary<'a>(r: &'a Run, service: &Service, year: i32) -> Option<&'a DemandValue> {
     let name = &service.demands.first()?.name;
-    r.demand.iter().find(|d| d.year == year && d.service == service.id && &d.method == name)
+    r.demand
+        .iter()
+        .find(|d| d.year == year && d.service == service.id && &d.method == name)
 }
 
 fn scenario_block(model: &Model, r: &Run, years: &[i32]) -> String {
@@ -96,27 +130,47 @@ fn scenario_block(model: &Model, r: &Run, years: &[i32]) -> String {
         "service", "year", "demand", "supply", "gap", "first shortfall"
     ));
     for service in &model.services {
-        let first = first_shortfall(&r.gaps, &service.id).map(|y| y.to_string()).unwrap_or_else(|| "none".into());
+        let first = first_shortfall(&r.gaps, &service.id)
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "none".into());
         for (k, &year) in years.iter().enumerate() {
             let d = primary(r, service, year).map(|d| d.demand);
-            let g = r.gaps.iter().find(|g| g.year == year && g.service == service.id);
+            let g = r
+                .gaps
+                .iter()
+                .find(|g| g.year == year && g.service == service.id);
             s.push_str(&format!(
                 "{:<20} {:>6} {:>12} {:>12} {:>12}  {}\n",
                 if k == 0 { service.id.as_str() } else { "" },
                 year,
                 d.map(fmt_count).unwrap_or_else(|| "-".into()),
-                g.map(|g| fmt_count(g.supply)).unwrap_or_else(|| "unknown".into()),
-                g.map(|g| format!("{}{}", if g.gap > 0.0 { "+" } else { "" }, fmt_count(g.gap))).unwrap_or_else(|| "-".into()),
-                if k == 0 && service.supply.as_ref().is_some_and(|s| s.at(0.0).is_some()) { first.as_str() } else { "" },
+                g.map(|g| fmt_count(g.supply))
+                    .unwrap_or_else(|| "unknown".into()),
+                g.map(|g| format!("{}{}", if g.gap > 0.0 { "+" } else { "" }, fmt_count(g.gap)))
+                    .unwrap_or_else(|| "-".into()),
+                if k == 0 && service.supply.as_ref().is_some_and(|s| s.at(0.0).is_some()) {
+                    first.as_str()
+                } else {
+                    ""
+                },
             ));
         }
         for d in service.demands.iter().skip(1) {
             let vals: Vec<String> = years
                 .iter()
-                .filter_map(|&y| r.demand.iter().find(|v| v.year == y && v.service == service.id && v.method == d.name))
+                .filter_map(|&y| {
+                    r.demand
+                        .iter()
+                        .find(|v| v.year == y && v.service == service.id && v.method == d.name)
+                })
                 .map(|v| format!("{} {}", v.year, fmt_count(v.demand)))
                 .collect();
-            s.push_str(&format!("{:<20} {} demand: {}\n", "", d.name, vals.join(", ")));
+            s.push_str(&format!(
+                "{:<20} {} demand: {}\n",
+                "",
+                d.name,
+                vals.join(", ")
+            ));
         }
     }
     s
@@ -125,7 +179,9 @@ fn scenario_block(model: &Model, r: &Run, years: &[i32]) -> String {
 /// For each service and demand method: the value in the middle key year by
 /// scenario, and how far the scenarios lie apart.
 fn comparison(model: &Model, runs: &[Run], years: &[i32]) -> String {
-    let Some(&year) = years.get(years.len() / 2) else { return String::new() };
+    let Some(&year) = years.get(years.len() / 2) else {
+        return String::new();
+    };
     let mut s = format!("\ndemand in {year} by scenario (how much the assumptions move it)\n");
     let mut unmoved = Vec::new();
     for service in &model.services {
@@ -149,12 +205,19 @@ fn comparison(model: &Model, runs: &[Run], years: &[i32]) -> String {
                 unmoved.push(format!("{} ({})", service.id, d.name));
                 continue;
             }
-            let rel = if hi.1 > 0.0 { 100.0 * (lo.1 - hi.1) / hi.1 } else { 0.0 };
+            let rel = if hi.1 > 0.0 {
+                100.0 * (lo.1 - hi.1) / hi.1
+            } else {
+                0.0
+            };
             s.push_str(&format!(
                 "{:<20} {:<14} {}; {} is {} ({:+.1}%) against {}\n",
                 service.id,
                 d.name,
-                vals.iter().map(|(n, v)| format!("{n} {}", fmt_count(*v))).collect::<Vec<_>>().join(", "),
+                vals.iter()
+                    .map(|(n, v)| format!("{n} {}", fmt_count(*v)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 lo.0,
                 fmt_count(lo.1 - hi.1),
                 rel,
@@ -163,7 +226,10 @@ fn comparison(model: &Model, runs: &[Run], years: &[i32]) -> String {
         }
     }
     if !unmoved.is_empty() {
-        s.push_str(&format!("the same in every scenario: {}\n", unmoved.join(", ")));
+        s.push_str(&format!(
+            "the same in every scenario: {}\n",
+            unmoved.join(", ")
+        ));
     }
     s
 }

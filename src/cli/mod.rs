@@ -44,7 +44,9 @@ pub enum Command {
     Project(ProjectArgs),
     /// Service demand against the plan's supply: demand.csv and gap.csv, and
     /// a table of the key years per service (and scenario).
-    #[command(after_help = "Examples:\n  carecast gap --model models/jiaxing.toml\n  carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035 --out notebooks-out/jiaxing")]
+    #[command(
+        after_help = "Examples:\n  carecast gap --model models/jiaxing.toml\n  carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035 --out notebooks-out/jiaxing"
+    )]
     Gap(GapArgs),
     /// Check a model file and every table it names; list all problems found.
     #[command(after_help = "Example:\n  carecast validate --model models/jiaxing.toml")]

@@ -21,12 +21,18 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     );
     for s in &model.scenarios {
         let projection = model.project(s)?;
-        crate::gap::demand(&model.services, &projection).map_err(|e| e.context(format!("scenario {}", s.name)))?;
+        crate::gap::demand(&model.services, &projection)
+            .map_err(|e| e.context(format!("scenario {}", s.name)))?;
     }
     text.push_str(&format!(
         "every scenario projects without error; {} service(s) with demand computed: {}\n",
         model.services.len(),
-        model.services.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+        model
+            .services
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     for f in &model.flags {
         text.push_str(&format!("flagged assumption: {f}\n"));

@@ -89,10 +89,22 @@ pub fn indicators_table(
 pub fn demand_table(rows: &[(Option<&str>, &DemandValue)], format: Format) -> Result<Vec<u8>> {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
-        ("year", ColumnData::Int(rows.iter().map(|r| r.1.year).collect())),
-        ("service", ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect())),
-        ("method", ColumnData::Text(rows.iter().map(|r| r.1.method.clone()).collect())),
-        ("demand", ColumnData::Float(rows.iter().map(|r| r.1.demand).collect())),
+        (
+            "year",
+            ColumnData::Int(rows.iter().map(|r| r.1.year).collect()),
+        ),
+        (
+            "service",
+            ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect()),
+        ),
+        (
+            "method",
+            ColumnData::Text(rows.iter().map(|r| r.1.method.clone()).collect()),
+        ),
+        (
+            "demand",
+            ColumnData::Float(rows.iter().map(|r| r.1.demand).collect()),
+        ),
     ]);
     encode_table(cols, format)
 }
@@ -101,19 +113,39 @@ pub fn demand_table(rows: &[(Option<&str>, &DemandValue)], format: Format) -> Re
 pub fn gap_table(rows: &[(Option<&str>, &GapValue)], format: Format) -> Result<Vec<u8>> {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
-        ("year", ColumnData::Int(rows.iter().map(|r| r.1.year).collect())),
-        ("service", ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect())),
-        ("demand", ColumnData::Float(rows.iter().map(|r| r.1.demand).collect())),
-        ("supply", ColumnData::Float(rows.iter().map(|r| r.1.supply).collect())),
-        ("gap", ColumnData::Float(rows.iter().map(|r| r.1.gap).collect())),
+        (
+            "year",
+            ColumnData::Int(rows.iter().map(|r| r.1.year).collect()),
+        ),
+        (
+            "service",
+            ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect()),
+        ),
+        (
+            "demand",
+            ColumnData::Float(rows.iter().map(|r| r.1.demand).collect()),
+        ),
+        (
+            "supply",
+            ColumnData::Float(rows.iter().map(|r| r.1.supply).collect()),
+        ),
+        (
+            "gap",
+            ColumnData::Float(rows.iter().map(|r| r.1.gap).collect()),
+        ),
     ]);
     encode_table(cols, format)
 }
 
 /// A leading `scenario` column when any row names one.
-fn scenario_column<'a>(names: impl Iterator<Item = Option<&'a str>> + Clone) -> Vec<(&'static str, ColumnData)> {
+fn scenario_column<'a>(
+    names: impl Iterator<Item = Option<&'a str>> + Clone,
+) -> Vec<(&'static str, ColumnData)> {
     if names.clone().any(|n| n.is_some()) {
-        vec![("scenario", ColumnData::Text(names.map(|n| n.unwrap_or("").to_string()).collect()))]
+        vec![(
+            "scenario",
+            ColumnData::Text(names.map(|n| n.unwrap_or("").to_string()).collect()),
+        )]
     } else {
         Vec::new()
     }

@@ -19,8 +19,8 @@ use crate::migration::{Migration, RogersCastro};
 use crate::model::{Model, Scenario};
 use crate::mortality::Mortality;
 use crate::path::{PeriodSeries, Schedule, YearPath};
-use crate::population::Sex;
 use crate::plan::{Interpolation, Supply};
+use crate::population::Sex;
 use crate::projection::Assumptions;
 use crate::standards::{Demand, DemandMethod, Rate, Service};
 
@@ -61,7 +61,11 @@ pub struct RawModel {
 }
 
 /// Population bases every model knows unless it redefines them.
-pub const DEFAULT_BASES: [(&str, &str); 3] = [("elderly", "60+"), ("residents", "0+"), ("under_three", "0-2")];
+pub const DEFAULT_BASES: [(&str, &str); 3] = [
+    ("elderly", "60+"),
+    ("residents", "0+"),
+    ("under_three", "0-2"),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -801,10 +805,12 @@ fn read_signed_by_sex_age(
 
 /// The population bases of a model: defaults, then the model's own.
 fn population_bases(raw: &RawModel) -> Result<Vec<(String, AgeRange)>> {
-    let mut bases: Vec<(String, AgeRange)> =
-        DEFAULT_BASES.iter().map(|(n, r)| Ok((n.to_string(), AgeRange::parse(r)?))).collect::<Result<_>>()?;
+    let mut bases: Vec<(String, AgeRange)> = DEFAULT_BASES
+        .iter()
+        .map(|(n, r)| Ok((n.to_string(), AgeRange::parse(r)?)))
+        .collect::<Result<_>>()?;
     for (name, text) in &raw.populations {
-        let range = AgeRange::parse(text).map_err(|e| e.context(format!("{name}")))?;
+        let range = AgeRange::parse(text).map_err(|e| e.context(name.to_string()))?;
         bases.retain(|b| &b.0 != name);
         bases.push((name.clone(), range));
     }
@@ -827,18 +833,42 @@ fn read_services(
     };
     let mut services: Vec<Service> = Vec::new();
     for (i, rs) in raw.services.iter().enumerate() {
-        let key = format!("service {}", if rs.id.is_empty() { format!("#{}", i + 1) } else { rs.id.clone() });
+        let key = format!(
+            "service {}",
+            if rs.id.is_empty() {
+                format!("#{}", i + 1)
+            } else {
+                rs.id.clone()
+            }
+        );
         if raw.services[..i].iter().any(|o| o.id == rs.id) {
-            note(&key, Error::invalid("id", format!("{:?} defined twice", rs.id), "one [[service]] per id"));
+            note(
+                &key,
+                Error::invalid(
+                    "id",
+                    format!("{:?} defined twice", rs.id),
+                    "one [[service]] per id",
+                ),
+            );
             continue;
         }
         if rs.demands.is_empty() {
-            note(&key, Error::invalid("demand", "none", "at least one [[service.demand]]"));
+            note(
+                &key,
+                Error::invalid("demand", "none", "at least one [[service.demand]]"),
+            );
         }
         let mut demands = Vec::new();
         for (k, rd) in rs.demands.iter().enumerate() {
             if rs.demands[..k].iter().any(|o| o.name == rd.name) {
-                note(&key, Error::invalid("demand name", format!("{:?} defined twice", rd.name), "one demand per name"));
+                note(
+                    &key,
+                    Error::invalid(
+                        "demand name",
+                        format!("{:?} defined twice", rd.name),
+                        "one demand per name",
+                    ),
+                );
                 continue;
             }
             let dkey = format!("{key} demand {}", rd.name);
@@ -913,11 +943,24 @@ fn read_demand(
         ));
     }
     let need = |what: &str, v: Option<&PathSpec>| -> Result<YearPath> {
-        v.ok_or_else(|| Error::invalid(what, "missing", format!("{what} for method = {:?}", rd.method)))?.to_path(what)
+        v.ok_or_else(|| {
+            Error::invalid(
+                what,
+                "missing",
+                format!("{what} for method = {:?}", rd.method),
+            )
+        })?
+        .to_path(what)
     };
     let method = match rd.method {
         DemandKind::Ratio => {
-            let base_name = rd.base.clone().ok_or_else(|| Error::invalid("base", "missing", "a population base such as \"elderly\" or \"60+\""))?;
+            let base_name = rd.base.clone().ok_or_else(|| {
+                Error::invalid(
+                    "base",
+                    "missing",
+                    "a population base such as \"elderly\" or \"60+\"",
+                )
+            })?;
             let base = match bases.iter().find(|b| b.0 == base_name) {
                 Some(b) => b.1,
                 None => AgeRange::parse(&base_name).map_err(|_| {
@@ -926,7 +969,11 @@ fn read_demand(
                         format!("{base_name:?}"),
                         format!(
                             "a known population base ({}) or an age range such as \"60+\"",
-                            bases.iter().map(|b| b.0.as_str()).collect::<Vec<_>>().join(", ")
+                            bases
+                                .iter()
+                                .map(|b| b.0.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     )
                 })?,
@@ -943,10 +990,16 @@ fn read_demand(
                     ))
                 }
             };
-            DemandMethod::Ratio { base_name, base, rate }
+            DemandMethod::Ratio {
+                base_name,
+                base,
+                rate,
+            }
         }
         DemandKind::Share => {
-            let of = rd.of.clone().ok_or_else(|| Error::invalid("of", "missing", "the id of the service this is a share of"))?;
+            let of = rd.of.clone().ok_or_else(|| {
+                Error::invalid("of", "missing", "the id of the service this is a share of")
+            })?;
             if of == own_id || !earlier.iter().any(|s| s.id == of) {
                 return Err(Error::invalid(
                     "of",
@@ -954,10 +1007,15 @@ fn read_demand(
                     "the id of a service defined earlier in the file (not itself)",
                 ));
             }
-            DemandMethod::Share { of, fraction: need("fraction", rd.fraction.as_ref())? }
+            DemandMethod::Share {
+                of,
+                fraction: need("fraction", rd.fraction.as_ref())?,
+            }
         }
         DemandKind::Need => {
-            let file = rd.prevalence.as_ref().ok_or_else(|| Error::invalid("prevalence", "missing", "a table of sex,age,prevalence"))?;
+            let file = rd.prevalence.as_ref().ok_or_else(|| {
+                Error::invalid("prevalence", "missing", "a table of sex,age,prevalence")
+            })?;
             DemandMethod::Need {
                 prevalence: read_prevalence(&rel(file), grid)?,
                 use_rate: need("use_rate", rd.use_rate.as_ref())?,
@@ -967,28 +1025,34 @@ fn read_demand(
         DemandKind::Absolute => DemandMethod::Absolute(need("value", rd.value.as_ref())?),
     };
     method.check()?;
-    Ok(Demand { name: rd.name.clone(), method })
+    Ok(Demand {
+        name: rd.name.clone(),
+        method,
+    })
 }
 
 fn read_supply(raw: &RawSupply) -> Result<Supply> {
-    let supply = match (&raw.points, &raw.build_rate, raw.unknown.unwrap_or(false)) {
-        (Some(points), None, false) => Supply::Points {
-            points: points.clone(),
-            interpolation: match raw.interpolation {
-                Some(RawInterpolation::Step) => Interpolation::Step,
-                _ => Interpolation::Linear,
+    let supply =
+        match (&raw.points, &raw.build_rate, raw.unknown.unwrap_or(false)) {
+            (Some(points), None, false) => Supply::Points {
+                points: points.clone(),
+                interpolation: match raw.interpolation {
+                    Some(RawInterpolation::Step) => Interpolation::Step,
+                    _ => Interpolation::Linear,
+                },
             },
-        },
-        (None, Some(b), false) if raw.interpolation.is_none() => Supply::BuildRate { year: b.year, stock: b.stock, per_year: b.per_year },
-        (None, None, true) if raw.interpolation.is_none() => Supply::Unknown,
-        _ => {
-            return Err(Error::invalid(
+            (None, Some(b), false) if raw.interpolation.is_none() => Supply::BuildRate {
+                year: b.year,
+                stock: b.stock,
+                per_year: b.per_year,
+            },
+            (None, None, true) if raw.interpolation.is_none() => Supply::Unknown,
+            _ => return Err(Error::invalid(
                 "supply",
                 "none or several of points, build_rate, unknown",
                 "exactly one of points (with optional interpolation), build_rate, unknown = true",
-            ))
-        }
-    };
+            )),
+        };
     supply.check()?;
     Ok(supply)
 }
@@ -999,17 +1063,29 @@ fn read_supply(raw: &RawSupply) -> Result<Supply> {
 /// first table age have none.
 fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<ndarray::Array2<f64>> {
     let table = read_text_table(path)?;
-    let (sc, ac, vc) = (table.require("sex")?, table.require("age")?, table.require("prevalence")?);
+    let (sc, ac, vc) = (
+        table.require("sex")?,
+        table.require("age")?,
+        table.require("prevalence")?,
+    );
     let mut rows: [Vec<(u32, f64)>; 2] = [Vec::new(), Vec::new()];
     for r in 0..table.height() {
         let sex = table.sex(r, sc)?;
         let age = table.age(r, ac)?;
         let v = table.non_negative(r, vc)?;
         if v > 1.0 {
-            return Err(Error::invalid(format!("{}: row {}, column prevalence", table.file(), r + 1), v, "a fraction between 0 and 1"));
+            return Err(Error::invalid(
+                format!("{}: row {}, column prevalence", table.file(), r + 1),
+                v,
+                "a fraction between 0 and 1",
+            ));
         }
         if rows[sex.index()].iter().any(|x| x.0 == age) {
-            return Err(Error::invalid(format!("{}: row {}", table.file(), r + 1), format!("a second row for {} age {age}", sex.label()), "one row per sex and age"));
+            return Err(Error::invalid(
+                format!("{}: row {}", table.file(), r + 1),
+                format!("a second row for {} age {age}", sex.label()),
+                "one row per sex and age",
+            ));
         }
         rows[sex.index()].push((age, v));
     }
@@ -1017,7 +1093,11 @@ fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<ndarray::Array2<f64>> {
     for sex in Sex::BOTH {
         let r = &mut rows[sex.index()];
         if r.is_empty() {
-            return Err(Error::invalid(format!("{}: sex", table.file()), format!("no rows for {}", sex.label()), "rows for both sexes"));
+            return Err(Error::invalid(
+                format!("{}: sex", table.file()),
+                format!("no rows for {}", sex.label()),
+                "rows for both sexes",
+            ));
         }
         r.sort_by_key(|x| x.0);
         for i in 0..grid.len() {

@@ -1,0 +1,360 @@
+//! Service demand, plan supply and gaps: recomputed from the projected
+//! population, checked on hand-made cases, and bad inputs rejected.
+
+mod common;
+
+use carecast::gap::{demand, first_shortfall, gaps};
+use carecast::io::model_file;
+use carecast::{
+    AgeGrid, AgeRange, Demand, DemandMethod, Interpolation, Population, Projection, Rate, Service,
+    Supply, YearPath,
+};
+use common::{carecast, root, Fixture};
+use ndarray::Array2;
+
+fn jiaxing() -> carecast::Model {
+    model_file::load(&root().join("models/jiaxing.toml")).unwrap()
+}
+
+fn value(rows: &[carecast::gap::DemandValue], year: i32, service: &str, method: &str) -> f64 {
+    rows.iter()
+        .find(|d| d.year == year && d.service == service && d.method == method)
+        .unwrap_or_else(|| panic!("no {service}/{method} in {year}"))
+        .demand
+}
+
+#[test]
+fn jiaxing_demand_recomputed_from_the_population() {
+    let model = jiaxing();
+    let plan = model.scenario("plan").unwrap();
+    let p = model.project(plan).unwrap();
+    let d = demand(&model.services, &p).unwrap();
+    let pop = |year: i32| &p.populations[p.years.iter().position(|&y| y == year).unwrap()];
+    let p2025 = pop(2025);
+    // 27 certified caregivers per 10,000 persons aged 60+ in 2025.
+    let elderly = p2025.aged(60, None);
+    assert!((value(&d, 2025, "caregivers", "standard") - 27.0 * elderly / 10_000.0).abs() < 1e-6);
+    // 4.6 nursery places per 1,000 residents in 2025.
+    assert!((value(&d, 2025, "nursery", "standard") - 4.6 * p2025.total() / 1_000.0).abs() < 1e-6);
+    // Nursing-type beds = share x beds: 60% in 2025, 56% in 2022, 55% in 2021 (interpolated).
+    for (year, share) in [(2025, 0.60), (2022, 0.56), (2021, 0.55)] {
+        let beds = value(&d, year, "beds", "standard");
+        assert!(
+            (value(&d, year, "nursing_beds", "standard") - share * beds).abs() < 1e-6,
+            "{year}"
+        );
+    }
+    // Standards between plan years: 16 (2020) -> 21 (2022): 18.5 in 2021.
+    let e2021 = pop(2021).aged(60, None);
+    assert!((value(&d, 2021, "caregivers", "standard") - 18.5 * e2021 / 10_000.0).abs() < 1e-6);
+    // Need-based nursery: a third of children aged 0-2.
+    assert!((value(&d, 2030, "nursery", "need") - 0.33 * pop(2030).aged(0, Some(3))).abs() < 1e-6);
+    // Need-based dementia beds grow faster than the elderly (the 80+ grow faster than the 60+).
+    let growth_need =
+        value(&d, 2035, "dementia_beds", "need") / value(&d, 2025, "dementia_beds", "need");
+    let growth_60 = pop(2035).aged(60, None) / elderly;
+    assert!(
+        growth_need > growth_60 * 1.2,
+        "{growth_need} vs {growth_60}"
+    );
+}
+
+#[test]
+fn nursery_need_responds_to_fertility() {
+    let model = jiaxing();
+    let need_2030 = |name: &str| {
+        let p = model.project(model.scenario(name).unwrap()).unwrap();
+        value(
+            &demand(&model.services, &p).unwrap(),
+            2030,
+            "nursery",
+            "need",
+        )
+    };
+    let (low, high) = (need_2030("tfr_0.81"), need_2030("tfr_1.62"));
+    assert!(low < high * 0.6, "{low} vs {high}");
+    // The gap command reports the difference.
+    let out = tempfile::tempdir().unwrap();
+    let o = carecast(&[
+        "gap",
+        "--model",
+        "models/jiaxing.toml",
+        "--scenario",
+        "all",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("nursery ") && l.contains(" need "))
+        .expect(&text);
+    let pct = format!("({:+.1}%)", 100.0 * (low - high) / high);
+    assert!(
+        line.contains("tfr_0.81 is -") && line.contains(&pct) && line.contains("against tfr_1.62"),
+        "{line} lacks {pct}"
+    );
+    let (header, rows) = common::read_csv(&out.path().join("gap.csv"));
+    assert_eq!(
+        header,
+        ["scenario", "year", "service", "demand", "supply", "gap"]
+    );
+    assert!(!rows.is_empty());
+    let (header, _) = common::read_csv(&out.path().join("demand.csv"));
+    assert_eq!(header, ["scenario", "year", "service", "method", "demand"]);
+}
+
+/// A projection of `years` with a fixed population (for hand-made cases).
+fn flat_projection(years: std::ops::RangeInclusive<i32>) -> Projection {
+    let grid = AgeGrid::single_years();
+    let pop = Population::new(grid, Array2::from_elem((2, grid.len()), 100.0)).unwrap();
+    let years: Vec<i32> = years.collect();
+    Projection {
+        populations: vec![pop; years.len()],
+        flows: Vec::new(),
+        years,
+    }
+}
+
+#[test]
+fn gap_sign_and_first_shortfall_on_a_hand_made_case() {
+    // Demand rises 100 -> 200 over 2020-2030; supply 150 flat until a step to 250 in 2028.
+    let service = Service {
+        id: "beds".into(),
+        label: "Beds".into(),
+        label_zh: None,
+        unit: "beds".into(),
+        demands: vec![Demand {
+            name: "standard".into(),
+            method: DemandMethod::Absolute(
+                YearPath::new("d", vec![(2020.0, 100.0), (2030.0, 200.0)]).unwrap(),
+            ),
+        }],
+        supply: Some(Supply::Points {
+            points: vec![(2020.0, 150.0), (2028.0, 250.0)],
+            interpolation: Interpolation::Step,
+        }),
+    };
+    let p = flat_projection(2020..=2030);
+    let d = demand(std::slice::from_ref(&service), &p).unwrap();
+    let g = gaps(std::slice::from_ref(&service), &d);
+    let at = |y: i32| g.iter().find(|x| x.year == y).unwrap();
+    assert_eq!(at(2022).gap, 120.0 - 150.0);
+    assert!(
+        !at(2025).is_shortfall(),
+        "125 demand vs 150: surplus (gap {})",
+        at(2025).gap
+    );
+    assert_eq!(at(2026).gap, 160.0 - 150.0);
+    assert_eq!(at(2028).supply, 250.0);
+    assert_eq!(first_shortfall(&g, "beds"), Some(2026));
+    // Linear supply instead: 150 + 12.5 per year: never short before 2030.
+    let mut linear = service.clone();
+    linear.supply = Some(Supply::Points {
+        points: vec![(2020.0, 150.0), (2028.0, 250.0)],
+        interpolation: Interpolation::Linear,
+    });
+    let g = gaps(std::slice::from_ref(&linear), &d);
+    assert!((g.iter().find(|x| x.year == 2024).unwrap().supply - 200.0).abs() < 1e-12);
+    assert_eq!(first_shortfall(&g, "beds"), None);
+    // A ratio standard on a flat population: 20 per 1,000 of ages 1-3 (100 per age and sex: 600 persons).
+    let ratio = Service {
+        demands: vec![Demand {
+            name: "standard".into(),
+            method: DemandMethod::Ratio {
+                base_name: "1-3".into(),
+                base: AgeRange::parse("1-3").unwrap(),
+                rate: Rate::PerThousand(YearPath::constant(20.0)),
+            },
+        }],
+        ..service
+    };
+    let d = demand(&[ratio], &p).unwrap();
+    assert!((d[0].demand - 12.0).abs() < 1e-12);
+}
+
+/// Expects `validate` and `gap` to fail naming the model file and `needles`.
+fn bad_model(edit: impl Fn(String) -> String, needles: &[&str]) {
+    let fx = Fixture::new();
+    fx.edit("models/jiaxing.toml", edit);
+    for cmd in ["validate", "gap"] {
+        let out = fx.path("out");
+        let o = carecast(
+            &[cmd, "--model", &fx.model(), "--out", out.to_str().unwrap()]
+                .into_iter()
+                .take(if cmd == "validate" { 3 } else { 5 })
+                .collect::<Vec<_>>(),
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {err}");
+        assert!(
+            err.contains("jiaxing.toml") && !err.contains("panicked"),
+            "{err}"
+        );
+        for n in needles {
+            assert!(err.contains(n), "{cmd}: stderr lacks {n:?}: {err}");
+        }
+        assert!(!out.exists(), "{cmd} wrote output");
+    }
+}
+
+#[test]
+fn negative_standard() {
+    bad_model(
+        |t| t.replace("per_1000 = 39.0", "per_1000 = -39.0"),
+        &[
+            "service beds demand standard",
+            "per_1000: found -39",
+            "between 0 and 1000",
+        ],
+    );
+}
+
+#[test]
+fn nan_standard() {
+    bad_model(
+        |t| t.replace("per_1000 = 39.0", "per_1000 = nan"),
+        &["service beds demand standard", "NaN"],
+    );
+}
+
+#[test]
+fn share_above_one() {
+    bad_model(
+        |t| {
+            t.replace(
+                "[2025, 0.60]]\n  [service.supply]\n  # 20,907",
+                "[2025, 1.60]]\n  [service.supply]\n  # 20,907",
+            )
+        },
+        &[
+            "service nursing_beds",
+            "fraction in 2025",
+            "1.6",
+            "between 0 and 1",
+        ],
+    );
+}
+
+#[test]
+fn path_years_not_increasing() {
+    bad_model(
+        |t| {
+            t.replace(
+                "per_10000 = [[2022, 10], [2025, 20]]",
+                "per_10000 = [[2025, 10], [2022, 20]]",
+            )
+        },
+        &[
+            "service dementia_beds demand standard",
+            "2022 after 2025",
+            "strictly increasing",
+        ],
+    );
+}
+
+#[test]
+fn supply_years_not_increasing() {
+    bad_model(
+        |t| {
+            t.replace(
+                "points = [[2020, 20907], [2025, 23273]]",
+                "points = [[2025, 20907], [2020, 23273]]",
+            )
+        },
+        &["service nursing_beds supply", "strictly increasing"],
+    );
+}
+
+#[test]
+fn negative_supply() {
+    bad_model(
+        |t| t.replace("points = [[2020, 38788]]", "points = [[2020, -38788]]"),
+        &["service beds supply", "-38788", ">= 0"],
+    );
+}
+
+#[test]
+fn unknown_population_base() {
+    bad_model(
+        |t| {
+            t.replace(
+                "base = \"elderly\"\n  per_1000 = 39.0",
+                "base = \"pensioners\"\n  per_1000 = 39.0",
+            )
+        },
+        &[
+            "service beds demand standard",
+            "\"pensioners\"",
+            "a known population base",
+            "elderly",
+        ],
+    );
+}
+
+#[test]
+fn service_without_supply() {
+    bad_model(
+        |t| {
+            t.replace("  [service.supply]\n  # 2020 stock: 118 institutions, 38,788 beds [P]; no bed target in the plan.\n  points = [[2020, 38788]]\n", "")
+        },
+        &["service beds", "no [service.supply]"],
+    );
+}
+
+#[test]
+fn overlapping_definitions() {
+    // The same service id twice.
+    bad_model(
+        |t| t.replace("id = \"rehab_beds\"", "id = \"beds\""),
+        &["service beds", "defined twice"],
+    );
+    // A share of a service defined later (or not at all).
+    bad_model(
+        |t| t.replace("of = \"beds\"", "of = \"caregivers\""),
+        &[
+            "service nursing_beds demand standard",
+            "\"caregivers\"",
+            "defined earlier",
+        ],
+    );
+    // Two rates for one ratio standard.
+    bad_model(
+        |t| t.replace("per_1000 = 39.0", "per_1000 = 39.0\n  per_10000 = 390"),
+        &["exactly one of per_1000, per_10000, fraction"],
+    );
+    // A key that does not belong to the method.
+    bad_model(
+        |t| {
+            t.replace(
+                "method = \"absolute\"\n  value = [[2025, 2000]]",
+                "method = \"absolute\"\n  value = [[2025, 2000]]\n  base = \"elderly\"",
+            )
+        },
+        &["service family_care_beds", "key base", "only value"],
+    );
+    // Two kinds of supply.
+    bad_model(
+        |t| {
+            t.replace(
+                "points = [[2020, 38788]]",
+                "points = [[2020, 38788]]\n  unknown = true",
+            )
+        },
+        &["service beds supply", "exactly one of points"],
+    );
+}
+
+#[test]
+fn unknown_key_in_a_service() {
+    bad_model(
+        |t| {
+            t.replace(
+                "unit = \"beds\"\n  # ASSUMPTION",
+                "unit = \"beds\"\n  colour = \"red\"\n  # ASSUMPTION",
+            )
+        },
+        &["line", "unknown field `colour`"],
+    );
+}
