@@ -186,30 +186,63 @@ fn validate_and_help() {
 }
 
 #[test]
-fn synthesis_reproduces_the_shipped_base() {
-    let out = tempfile::tempdir().unwrap();
-    let file = out.path().join("base.csv");
-    let o = carecast(&[
-        "synthesize",
-        "--spec",
-        "data/jiaxing/synthesis.toml",
-        "--out",
-        file.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let shipped = carecast::io::read_population(
-        &root().join("data/jiaxing/base_2021.csv"),
+fn synthesis_reproduces_the_shipped_bases() {
+    for (region, file, year, total, share_60) in [
+        ("jiaxing", "base_2021.csv", 2021, 3_600_000.0, 0.2758),
+        (
+            "shanghai",
+            "base_2020.csv",
+            2020,
+            24_870_895.0,
+            5_815_816.0 / 24_870_895.0,
+        ),
+        ("huangpu", "base_2020.csv", 2020, 662_030.0, 0.35),
+        (
+            "lincang",
+            "base_2020.csv",
+            2020,
+            2_260_000.0,
+            338_000.0 / 2_260_000.0,
+        ),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let fresh_file = out.path().join("base.csv");
+        let spec = format!("data/{region}/synthesis.toml");
+        let o = carecast(&[
+            "synthesize",
+            "--spec",
+            &spec,
+            "--out",
+            fresh_file.to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let shipped = carecast::io::read_population(
+            &root().join("data").join(region).join(file),
+            "population",
+            100,
+            Some(year),
+        )
+        .unwrap();
+        let fresh =
+            carecast::io::read_population(&fresh_file, "population", 100, Some(year)).unwrap();
+        assert_eq!(shipped.grid(), fresh.grid());
+        for (a, b) in shipped.counts().iter().zip(fresh.counts()) {
+            assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{region}");
+        }
+        assert!((fresh.total() - total).abs() < 1e-3, "{region}");
+        assert!(
+            (fresh.aged(60, None) / fresh.total() - share_60).abs() < 1e-9,
+            "{region}"
+        );
+    }
+    // Lincang also knows its children under three.
+    let lincang = carecast::io::read_population(
+        &root().join("data/lincang/base_2020.csv"),
         "population",
         100,
-        Some(2021),
+        Some(2020),
     )
     .unwrap();
-    let fresh = carecast::io::read_population(&file, "population", 100, Some(2021)).unwrap();
-    assert_eq!(shipped.grid(), fresh.grid());
-    for (a, b) in shipped.counts().iter().zip(fresh.counts()) {
-        assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0));
-    }
-    assert!((fresh.total() - 3_600_000.0).abs() < 1e-3);
-    assert!((fresh.aged(60, None) / fresh.total() - 0.2758).abs() < 1e-9);
+    assert!((lincang.aged(0, Some(3)) - 83_000.0).abs() < 1e-3);
 }

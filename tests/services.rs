@@ -358,3 +358,55 @@ fn unknown_key_in_a_service() {
         &["line", "unknown field `colour`"],
     );
 }
+
+#[test]
+fn huangpu_baby_house_places_are_15_percent_of_children_1_to_3() {
+    let model = model_file::load(&root().join("models/huangpu.toml")).unwrap();
+    let p = model.project(model.scenario("plan").unwrap()).unwrap();
+    let d = demand(&model.services, &p).unwrap();
+    for (k, &year) in p.years.iter().enumerate() {
+        let children = p.populations[k].aged(1, Some(4));
+        assert!(
+            (value(&d, year, "baby_house", "standard") - 0.15 * children).abs() < 1e-9,
+            "{year}"
+        );
+    }
+}
+
+#[test]
+fn every_shipped_model_validates_and_sizes_gaps() {
+    for name in ["jiaxing", "shanghai", "huangpu", "lincang"] {
+        let path = format!("models/{name}.toml");
+        let v = carecast(&["validate", "--model", &path]);
+        assert!(
+            v.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&v.stderr)
+        );
+        let model = model_file::load(&root().join(&path)).unwrap();
+        let names: Vec<&str> = model.scenarios.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["tfr_1.62", "tfr_1.30", "tfr_1.00", "tfr_0.81", "plan"],
+            "{name}"
+        );
+        let out = tempfile::tempdir().unwrap();
+        let o = carecast(&[
+            "gap",
+            "--model",
+            &path,
+            "--scenario",
+            "all",
+            "--out",
+            out.path().to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let (_, rows) = common::read_csv(&out.path().join("demand.csv"));
+        assert!(rows.len() >= 5 * 31, "{name}: {} demand rows", rows.len());
+    }
+}
