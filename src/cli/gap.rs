@@ -1,13 +1,11 @@
 //! `carecast gap`: demand against planned supply per service.
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result};
 
 use super::{out, GapArgs};
 use crate::gap::{demand, first_shortfall, gaps, DemandValue, GapValue};
 use crate::io::export::{demand_table, gap_table};
-use crate::io::{model_file, Format, OutputSet};
+use crate::io::{model_file, Format};
 use crate::{Model, Service};
 
 /// Demand and gaps of one scenario.
@@ -18,7 +16,7 @@ struct Run {
 }
 
 pub fn run(args: &GapArgs) -> Result<()> {
-    let format: Format = args.format.into();
+    let format: Format = args.output.format.into();
     let model = model_file::load(&args.model)?;
     let selected = model
         .select(args.scenario.as_deref())
@@ -54,15 +52,10 @@ pub fn run(args: &GapArgs) -> Result<()> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "model".into());
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(stem));
-    let mut output = OutputSet::new(&dir)?;
-    output.stage(&format!("demand.{}", format.extension()), &demand_bytes)?;
-    output.stage(&format!("gap.{}", format.extension()), &gap_bytes)?;
-    let written = output.commit()?;
-    if !args.quiet {
+    let wrote = args
+        .output
+        .write(&stem, vec![("demand", demand_bytes), ("gap", gap_bytes)])?;
+    if !args.output.quiet {
         let years = key_years(&args.years, &model);
         let mut text = format!(
             "{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n",
@@ -74,14 +67,7 @@ pub fn run(args: &GapArgs) -> Result<()> {
         if runs.len() > 1 {
             text.push_str(&comparison(&model, &runs, &years));
         }
-        text.push_str(&format!(
-            "wrote {}\n",
-            written
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        text.push_str(&wrote);
         out(&text);
     }
     Ok(())

@@ -96,15 +96,8 @@ pub struct ProjectArgs {
     /// Last year of a --wpp-dir projection (a whole number of steps after 2020).
     #[arg(long, default_value_t = 2100)]
     pub end_year: i32,
-    /// Output folder [default: notebooks-out/<model or country>].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Table format of the outputs.
-    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
-    pub format: FormatArg,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -119,7 +112,14 @@ pub struct GapArgs {
     /// Key years of the printed table [default: 2025,2030,2035].
     #[arg(long, value_delimiter = ',')]
     pub years: Vec<i32>,
-    /// Output folder [default: notebooks-out/<model name>].
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where and how tables are written.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output folder [default: notebooks-out/<model or country>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Table format of the outputs.
@@ -128,6 +128,34 @@ pub struct GapArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+impl OutputArgs {
+    /// The output folder: `--out`, or `notebooks-out/<default_name>`.
+    pub fn dir(&self, default_name: &str) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("notebooks-out").join(default_name))
+    }
+
+    /// Writes `files` (name without extension, bytes) into the folder, all or
+    /// none; returns the "wrote ..." line.
+    pub fn write(&self, default_name: &str, files: Vec<(&str, Vec<u8>)>) -> anyhow::Result<String> {
+        let format: Format = self.format.into();
+        let mut output = crate::io::OutputSet::new(&self.dir(default_name))?;
+        for (name, bytes) in files {
+            output.stage(&format!("{name}.{}", format.extension()), &bytes)?;
+        }
+        let written = output.commit()?;
+        Ok(format!(
+            "wrote {}\n",
+            written
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -206,7 +234,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_project_arguments() {
+    fn parses_project_arguments() -> Result<(), clap::Error> {
         let cli = Cli::try_parse_from([
             "carecast",
             "project",
@@ -216,12 +244,11 @@ mod tests {
             "all",
             "--format",
             "parquet",
-        ])
-        .unwrap();
+        ])?;
         match cli.command {
             Command::Project(a) => {
                 assert_eq!(a.scenario.as_deref(), Some("all"));
-                assert_eq!(a.format, FormatArg::Parquet);
+                assert_eq!(a.output.format, FormatArg::Parquet);
                 assert_eq!(a.step, 5);
             }
             _ => panic!("not project"),
@@ -235,8 +262,7 @@ mod tests {
             "156",
             "--step",
             "1",
-        ])
-        .unwrap();
+        ])?;
         assert!(matches!(
             wpp.command,
             Command::Project(ProjectArgs { step: 1, .. })
@@ -257,5 +283,6 @@ mod tests {
             Cli::try_parse_from(["carecast", "project", "--model", "m", "--format", "xlsx"])
                 .is_err()
         );
+        Ok(())
     }
 }

@@ -1,17 +1,15 @@
 //! `carecast project`.
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result};
 
 use super::{out, summary, ProjectArgs};
 use crate::io::export::{indicator_rows, indicators_table, population_table, Labelled};
-use crate::io::{model_file, wpp, Format, OutputSet};
+use crate::io::{model_file, wpp, Format};
 use crate::projection::{project, Projection};
 use crate::AgeGrid;
 
 pub fn run(args: &ProjectArgs) -> Result<()> {
-    let format: Format = args.format.into();
+    let format: Format = args.output.format.into();
     let (title, default_dir, runs, notes) = if let Some(dir) = &args.wpp_dir {
         let country = args.country.as_deref().unwrap_or_default();
         let (code, name) = wpp::resolve_country(dir, country)?;
@@ -62,10 +60,6 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
         };
         (title, stem, runs, model.flags.clone())
     };
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(default_dir));
     let items: Vec<Labelled<'_>> = runs
         .iter()
         .map(|(s, p)| Labelled {
@@ -76,11 +70,11 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
     let population = population_table(&items, format)?;
     let rows = indicator_rows(&items);
     let indicators = indicators_table(&rows, format)?;
-    let mut output = OutputSet::new(&dir)?;
-    output.stage(&format!("population.{}", format.extension()), &population)?;
-    output.stage(&format!("indicators.{}", format.extension()), &indicators)?;
-    let written = output.commit()?;
-    if !args.quiet {
+    let wrote = args.output.write(
+        &default_dir,
+        vec![("population", population), ("indicators", indicators)],
+    )?;
+    if !args.output.quiet {
         let mut text = format!("{title}\n");
         for (scenario, p) in &runs {
             text.push_str(&summary::table(scenario.as_deref(), p));
@@ -94,14 +88,7 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
         for n in notes {
             text.push_str(&format!("note: {n}\n"));
         }
-        text.push_str(&format!(
-            "wrote {}\n",
-            written
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        text.push_str(&wrote);
         out(&text);
     }
     Ok(())
