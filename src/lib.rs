@@ -47,6 +47,7 @@ pub mod age_grid;
 pub mod base_synthesis;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod ensemble;
 pub mod error;
 pub mod fertility;
 pub mod gap;
@@ -65,6 +66,7 @@ pub mod standards;
 pub mod wpp;
 
 pub use age_grid::{AgeGrid, AgeRange};
+pub use ensemble::{simulate, EnsembleSpec, EnsembleSummary, MigrationNoise, Stochastic, TfrNoise};
 pub use error::{Error, Result};
 pub use fertility::Fertility;
 pub use indicators::{indicators, Indicator, IndicatorValue};

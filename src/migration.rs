@@ -132,6 +132,30 @@ impl Migration {
         Ok(Migration::Total { per_year, shares })
     }
 
+    /// Age-sex shares (summing to 1) that spread noise on the net total:
+    /// the scenario's own shares, or a default Rogers-Castro schedule split
+    /// evenly where it has none (or its counts sum to zero).
+    pub fn noise_shares(&self, grid: AgeGrid) -> Result<Array2<f64>> {
+        let own = match self {
+            Migration::Total { shares, .. } => Some(shares.clone()),
+            Migration::Counts(c) => {
+                let total = c.sum();
+                (total.abs() > 0.0).then(|| c / total)
+            }
+            Migration::None => None,
+        };
+        match own {
+            Some(s) => Ok(s),
+            None => {
+                let by_age = RogersCastro::default().shares_on(grid)?;
+                let mut s = Array2::zeros((2, grid.len()));
+                s.row_mut(0).assign(&(&by_age * 0.5));
+                s.row_mut(1).assign(&(&by_age * 0.5));
+                Ok(s)
+            }
+        }
+    }
+
     /// Net migrants over the step `[start, start + n)` by sex and group.
     pub fn for_step(&self, grid: AgeGrid, start: f64, n: f64) -> Array2<f64> {
         match self {
