@@ -237,3 +237,81 @@ fn bad_ensemble_parameters() {
     .to_string();
     assert!(e.contains("migration"), "{e}");
 }
+
+#[test]
+fn simulate_command_writes_reproducible_quantiles() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (dir, threads) in [(&a, "1"), (&b, "2")] {
+        let o = common::carecast(&[
+            "simulate",
+            "--model",
+            "models/jiaxing.toml",
+            "--trajectories",
+            "600",
+            "--seed",
+            "7",
+            "--migration-sd",
+            "300",
+            "--threads",
+            threads,
+            "--out",
+            dir.path().to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let qa = std::fs::read(a.path().join("quantiles.csv")).unwrap();
+    assert_eq!(
+        qa,
+        std::fs::read(b.path().join("quantiles.csv")).unwrap(),
+        "1 vs 2 threads"
+    );
+    let (header, rows) = common::read_csv(&a.path().join("quantiles.csv"));
+    assert_eq!(
+        header,
+        [
+            "year",
+            "indicator",
+            "p05",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+            "mean"
+        ]
+    );
+    assert!(rows.iter().any(|r| r[0] == "2050" && r[1] == "births"));
+    for r in &rows {
+        let q: Vec<f64> = r[2..7].iter().map(|v| v.parse().unwrap()).collect();
+        assert!(q.windows(2).all(|w| w[0] <= w[1]), "{r:?}");
+    }
+}
+
+#[test]
+fn simulate_rejects_bad_parameters() {
+    for (args, needle) in [
+        (vec!["--trajectories", "0"], "trajectories"),
+        (vec!["--tfr-volatility", "-0.1"], "TFR volatility"),
+        (vec!["--tfr-persistence", "1.0"], "persistence"),
+        (vec!["--migration-sd", "-5"], "migration"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("out");
+        let mut full = vec![
+            "simulate",
+            "--model",
+            "models/jiaxing.toml",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        full.extend(args.iter().copied());
+        let o = common::carecast(&full);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(needle) && err.contains("expected") && !err.contains("panicked"),
+            "{err}"
+        );
+        assert!(!dir.exists(), "output written for {args:?}");
+    }
+}

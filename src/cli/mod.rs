@@ -4,6 +4,7 @@
 
 mod gap;
 mod project;
+mod simulate;
 mod summary;
 mod synthesize;
 mod validate;
@@ -25,6 +26,7 @@ Examples:
   carecast project --wpp-dir ../shared/data/wpp2019 --country 392 --step 1 --out notebooks-out/japan-1y
   carecast gap --model models/jiaxing.toml
   carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035
+  carecast simulate --model models/jiaxing.toml --trajectories 10000 --seed 7
   carecast validate --model models/jiaxing.toml
   carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv";
 
@@ -48,6 +50,12 @@ pub enum Command {
         after_help = "Examples:\n  carecast gap --model models/jiaxing.toml\n  carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035 --out notebooks-out/jiaxing"
     )]
     Gap(GapArgs),
+    /// A Monte Carlo ensemble of a scenario: quantiles of every indicator by
+    /// year (quantiles.csv), bit-identical for a seed whatever the thread count.
+    #[command(
+        after_help = "Examples:\n  carecast simulate --model models/jiaxing.toml --trajectories 10000 --seed 7\n  carecast simulate --model models/jiaxing.toml --scenario all --tfr-volatility 0.08 --migration-sd 2000 --format parquet"
+    )]
+    Simulate(SimulateArgs),
     /// Check a model file and every table it names; list all problems found.
     #[command(after_help = "Example:\n  carecast validate --model models/jiaxing.toml")]
     Validate(ValidateArgs),
@@ -112,6 +120,37 @@ pub struct GapArgs {
     /// Key years of the printed table [default: 2025,2030,2035].
     #[arg(long, value_delimiter = ',')]
     pub years: Vec<i32>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Model file (TOML).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Scenario to run; "all" runs every scenario (adds a `scenario` column).
+    /// Default: the model's default scenario.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Number of trajectories per scenario.
+    #[arg(long, short = 'n', default_value_t = 1000)]
+    pub trajectories: usize,
+    /// Random seed: the same seed gives the same result on any number of threads.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// σ of the AR(1) deviation of log TFR, per year (0: no TFR noise).
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+    pub tfr_volatility: f64,
+    /// φ of the AR(1) deviation of log TFR, in (-1, 1).
+    #[arg(long, default_value_t = 0.8, allow_negative_numbers = true)]
+    pub tfr_persistence: f64,
+    /// Standard deviation of the annual net migration total, persons a year (0: none).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub migration_sd: f64,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -206,6 +245,7 @@ where
     let result = match &cli.command {
         Command::Project(a) => project::run(a),
         Command::Gap(a) => gap::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Synthesize(a) => synthesize::run(a),
     };

@@ -2,6 +2,7 @@
 //! `indicators.csv`): pure functions from results to columns; writing is
 //! [`crate::io::OutputSet`]'s job.
 
+use crate::ensemble::{EnsembleSummary, Summary};
 use crate::error::Result;
 use crate::gap::{DemandValue, GapValue};
 use crate::indicators::{indicators, IndicatorValue};
@@ -149,4 +150,37 @@ fn scenario_column<'a>(
     } else {
         Vec::new()
     }
+}
+
+/// `[scenario,]year,indicator,p05,p25,p50,p75,p95,mean`.
+pub fn quantiles_table(
+    items: &[(Option<&str>, &EnsembleSummary)],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let mut rows: Vec<(Option<&str>, i32, &str, Summary)> = Vec::new();
+    for (scenario, summary) in items {
+        for &year in &summary.years {
+            for &ind in &summary.indicators {
+                if let Some(s) = summary.get(year, ind) {
+                    rows.push((*scenario, year, ind.name(), s));
+                }
+            }
+        }
+    }
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    let q = |f: fn(&Summary) -> f64| ColumnData::Float(rows.iter().map(|r| f(&r.3)).collect());
+    cols.extend([
+        ("year", ColumnData::Int(rows.iter().map(|r| r.1).collect())),
+        (
+            "indicator",
+            ColumnData::Text(rows.iter().map(|r| r.2.to_string()).collect()),
+        ),
+        ("p05", q(|s| s.p05)),
+        ("p25", q(|s| s.p25)),
+        ("p50", q(|s| s.p50)),
+        ("p75", q(|s| s.p75)),
+        ("p95", q(|s| s.p95)),
+        ("mean", q(|s| s.mean)),
+    ]);
+    encode_table(cols, format)
 }
