@@ -192,139 +192,278 @@ impl Weights {
 /// The ensemble's indicators, in output order.
 pub const ENSEMBLE_INDICATORS: [Indicator; 17] = Indicator::ALL;
 
-/// Flows of one trajectory-step.
-#[derive(Default, Clone, Copy)]
-struct Flows {
-    births: f64,
-    deaths: f64,
-    migration: f64,
+/// A block of trajectories held as lanes: `pop[(s·g + a)·n + t]` is sex `s`,
+/// age group `a`, trajectory `t`. Every operation below runs across the
+/// trajectories of one age row, so it vectorises and has no serial sums.
+struct Lanes {
+    n: usize,
+    g: usize,
+    pop: Vec<f64>,
+    births: Vec<f64>,
+    deaths: Vec<f64>,
+    migration: Vec<f64>,
+    fert: Vec<f64>,
+    acc: [Vec<f64>; 7],
+    cum: Vec<f64>,
+    median: Vec<f64>,
+    tfr_factor: Vec<f64>,
+    mig_delta: Vec<f64>,
 }
 
-/// Projects one trajectory (`pop`: male then female, `g` groups each) over
-/// one step in place.
-#[inline]
-fn step_trajectory(
-    pop: &mut [f64],
-    g: usize,
-    n: f64,
-    input: &StepInputs,
-    tfr_factor: f64,
-    mig_total_delta: f64,
-) -> Flows {
-    let r = &input.rates;
-    let mut flows = Flows::default();
-    let before: f64 = pop.iter().sum();
-    let mut fert_start = 0.0;
-    let mut fert_end = 0.0;
-    for s in 0..2 {
-        let p = &mut pop[s * g..(s + 1) * g];
-        let surv = r.survival[s].groups.as_slice().unwrap_or(&[]);
+const TOTAL: usize = 0;
+const P60: usize = 1;
+const P65: usize = 2;
+const P80: usize = 3;
+const P85: usize = 4;
+const P02: usize = 5;
+const P1564: usize = 6;
+
+/// Start-of-step bookkeeping of one row: half the migrants join (clamped at
+/// zero); realised migration, deaths and (for women) exposure accumulate.
+/// Returns nothing; `st` receives the row after the start migration.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn start_row(
+    src: &[f64],
+    st: &mut [f64],
+    h: f64,
+    k: f64,
+    sv: f64,
+    f: Option<f64>,
+    delta: &[f64],
+    migration: &mut [f64],
+    deaths: &mut [f64],
+    fert: &mut [f64],
+) {
+    for t in 0..src.len() {
+        let v = (src[t] + h + k * delta[t]).max(0.0);
+        migration[t] += v - src[t];
+        deaths[t] += v * (1.0 - sv);
+        if let Some(f) = f {
+            fert[t] += f * v;
+        }
+        st[t] = v;
+    }
+}
+
+impl Lanes {
+    fn new(base: &Population, n: usize) -> Lanes {
+        let g = base.grid().len();
+        let mut pop = vec![0.0; 2 * g * n];
+        for s in 0..2 {
+            for (a, &v) in base.of(Sex::BOTH[s]).iter().enumerate() {
+                pop[(s * g + a) * n..(s * g + a + 1) * n].fill(v);
+            }
+        }
+        let z = || vec![0.0; n];
+        Lanes {
+            n,
+            g,
+            pop,
+            births: z(),
+            deaths: z(),
+            migration: z(),
+            fert: z(),
+            acc: [z(), z(), z(), z(), z(), z(), z()],
+            cum: z(),
+            median: z(),
+            tfr_factor: vec![1.0; n],
+            mig_delta: z(),
+        }
+    }
+
+    /// Start-of-step migration and survival of sex `s`, top down in place.
+    fn survive(&mut self, s: usize, input: &StepInputs) {
+        let (n, g) = (self.n, self.g);
+        let r = &input.rates;
+        let surv = &r.survival[s].groups;
         let mig = r.migration.row(s);
         let shares = input.noise_shares.row(s);
-        // Half of the migrants at the start.
-        for i in 0..g {
-            let half = 0.5 * (mig[i] + mig_total_delta * shares[i]);
-            p[i] = (p[i] + half).max(0.0);
-        }
-        if s == 1 {
-            fert_start = p.iter().zip(r.asfr.iter()).map(|(a, b)| a * b).sum();
-        }
-        let start_sum: f64 = p.iter().sum();
-        // Survival, top down in place; the open group pools.
-        p[g - 1] = p[g - 2] * surv[g - 2] + p[g - 1] * surv[g - 1];
-        for i in (1..g - 1).rev() {
-            p[i] = p[i - 1] * surv[i - 1];
-        }
-        p[0] = 0.0;
-        flows.deaths += start_sum - p[1..].iter().sum::<f64>();
-        for i in 1..g {
-            let half = 0.5 * (mig[i] + mig_total_delta * shares[i]);
-            p[i] = (p[i] + half).max(0.0);
-        }
-        if s == 1 {
-            fert_end = p.iter().zip(r.asfr.iter()).map(|(a, b)| a * b).sum();
-        }
-    }
-    let births = n * tfr_factor * 0.5 * (fert_start + fert_end);
-    let male_share = r.srb / (1.0 + r.srb);
-    for s in 0..2 {
-        let b = births * if s == 0 { male_share } else { 1.0 - male_share };
-        let survivors = b * r.survival[s].birth;
-        flows.deaths += b - survivors;
-        let half = 0.5 * (r.migration[[s, 0]] + mig_total_delta * input.noise_shares[[s, 0]]);
-        pop[s * g] = (survivors + half).max(0.0);
-    }
-    flows.births = births;
-    let after: f64 = pop.iter().sum();
-    flows.migration = after - before - births + flows.deaths;
-    flows
-}
-
-/// All indicators of one trajectory after a step, in [`ENSEMBLE_INDICATORS`] order.
-fn indicator_values(
-    pop: &[f64],
-    g: usize,
-    grid: AgeGrid,
-    w: &Weights,
-    flows: Option<(Flows, &StepRates, f64)>,
-    out: &mut [f64],
-) {
-    let n = f64::from(grid.width());
-    let (mut total, mut p60, mut p65, mut p80, mut p85, mut p02, mut p1564) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    for i in 0..g {
-        let b = pop[i] + pop[g + i];
-        total += b;
-        p60 += b * w.w60[i];
-        p65 += b * w.w65[i];
-        p80 += b * w.w80[i];
-        p85 += b * w.w85[i];
-        p02 += b * w.w0_2[i];
-        p1564 += b * w.w15_64[i];
-    }
-    let share = |v: f64| if total > 0.0 { v / total } else { 0.0 };
-    let half = 0.5 * total;
-    let mut median = f64::NAN;
-    let mut cum = 0.0;
-    for i in 0..g {
-        let b = pop[i] + pop[g + i];
-        if cum + b >= half && b > 0.0 {
-            median = f64::from(grid.lower(i)) + n * (half - cum) / b;
-            break;
-        }
-        cum += b;
-    }
-    for (slot, ind) in out.iter_mut().zip(ENSEMBLE_INDICATORS) {
-        *slot = match ind {
-            Indicator::Total => total,
-            Indicator::Births => flows.map(|f| f.0.births / n).unwrap_or(f64::NAN),
-            Indicator::Deaths => flows.map(|f| f.0.deaths / n).unwrap_or(f64::NAN),
-            Indicator::NetMigration => flows.map(|f| f.0.migration / n).unwrap_or(f64::NAN),
-            Indicator::Pop60Plus => p60,
-            Indicator::Share60Plus => share(p60),
-            Indicator::Pop65Plus => p65,
-            Indicator::Share65Plus => share(p65),
-            Indicator::Pop80Plus => p80,
-            Indicator::Share80Plus => share(p80),
-            Indicator::Pop85Plus => p85,
-            Indicator::Pop0To2 => p02,
-            Indicator::OldAgeDependency => {
-                if p1564 > 0.0 {
-                    p65 / p1564
-                } else {
-                    f64::NAN
+        let fert_of = |a: usize| (s == 1).then(|| r.asfr[a]);
+        let rows = &mut self.pop[s * g * n..(s + 1) * g * n];
+        let mut st_top = vec![0.0; n];
+        let mut st = vec![0.0; n];
+        // The open group and the last closed group pool into the open group.
+        start_row(
+            &rows[(g - 1) * n..],
+            &mut st_top,
+            0.5 * mig[g - 1],
+            0.5 * shares[g - 1],
+            surv[g - 1],
+            fert_of(g - 1),
+            &self.mig_delta,
+            &mut self.migration,
+            &mut self.deaths,
+            &mut self.fert,
+        );
+        for a in (1..g).rev() {
+            // Row a-1 moves up into row a (for a = g-1 it joins the open group).
+            start_row(
+                &rows[(a - 1) * n..a * n],
+                &mut st,
+                0.5 * mig[a - 1],
+                0.5 * shares[a - 1],
+                surv[a - 1],
+                fert_of(a - 1),
+                &self.mig_delta,
+                &mut self.migration,
+                &mut self.deaths,
+                &mut self.fert,
+            );
+            let dst = &mut rows[a * n..(a + 1) * n];
+            let sv = surv[a - 1];
+            if a == g - 1 {
+                let st_open = surv[g - 1];
+                for t in 0..n {
+                    dst[t] = st[t] * sv + st_top[t] * st_open;
+                }
+            } else {
+                for t in 0..n {
+                    dst[t] = st[t] * sv;
                 }
             }
-            Indicator::MedianAge => median,
-            Indicator::E0Male => flows.map(|f| f.1.e0[0]).unwrap_or(f64::NAN),
-            Indicator::E0Female => flows.map(|f| f.1.e0[1]).unwrap_or(f64::NAN),
-            Indicator::Tfr => flows.map(|f| f.1.tfr * f.2).unwrap_or(f64::NAN),
+        }
+        rows[..n].fill(0.0);
+    }
+
+    /// End-of-step migration of sex `s` (ages above 0); exposure for women.
+    fn arrive(&mut self, s: usize, input: &StepInputs) {
+        let (n, g) = (self.n, self.g);
+        let r = &input.rates;
+        let mig = r.migration.row(s);
+        let shares = input.noise_shares.row(s);
+        let female = s == 1;
+        let rows = &mut self.pop[s * g * n..(s + 1) * g * n];
+        for a in 1..g {
+            let row = &mut rows[a * n..(a + 1) * n];
+            let (h, k, f) = (0.5 * mig[a], 0.5 * shares[a], r.asfr[a]);
+            for t in 0..n {
+                let v = (row[t] + h + k * self.mig_delta[t]).max(0.0);
+                self.migration[t] += v - row[t];
+                row[t] = v;
+                if female {
+                    self.fert[t] += f * v;
+                }
+            }
+        }
+    }
+
+    /// Births from the accumulated exposure; the new group 0.
+    fn bear(&mut self, input: &StepInputs, n_years: f64) {
+        let (n, g) = (self.n, self.g);
+        let r = &input.rates;
+        let male_share = r.srb / (1.0 + r.srb);
+        self.births.fill(0.0);
+        for s in 0..2 {
+            let share = if s == 0 { male_share } else { 1.0 - male_share };
+            let sb = r.survival[s].birth;
+            let h = 0.5 * r.migration[[s, 0]];
+            let k = 0.5 * input.noise_shares[[s, 0]];
+            let row = &mut self.pop[s * g * n..s * g * n + n];
+            for t in 0..n {
+                let births = n_years * self.tfr_factor[t] * 0.5 * self.fert[t] * share;
+                self.births[t] += births;
+                self.deaths[t] += births * (1.0 - sb);
+                let survivors = births * sb;
+                let v = (survivors + h + k * self.mig_delta[t]).max(0.0);
+                self.migration[t] += v - survivors;
+                row[t] = v;
+            }
+        }
+    }
+
+    /// Writes every indicator of every trajectory into `out[k·n + t]`.
+    fn indicators(
+        &mut self,
+        grid: AgeGrid,
+        w: &Weights,
+        step: Option<&StepRates>,
+        out: &mut [f64],
+    ) {
+        let (n, g) = (self.n, self.g);
+        let width = f64::from(grid.width());
+        for acc in self.acc.iter_mut() {
+            acc.fill(0.0);
+        }
+        let weights: [&Array1<f64>; 6] = [&w.w60, &w.w65, &w.w80, &w.w85, &w.w0_2, &w.w15_64];
+        for s in 0..2 {
+            for a in 0..g {
+                let row = &self.pop[(s * g + a) * n..(s * g + a + 1) * n];
+                for (tot, v) in self.acc[TOTAL].iter_mut().zip(row) {
+                    *tot += v;
+                }
+                for (j, wv) in weights.iter().enumerate() {
+                    let wa = wv[a];
+                    if wa != 0.0 {
+                        for (acc, v) in self.acc[j + 1].iter_mut().zip(row) {
+                            *acc += wa * v;
+                        }
+                    }
+                }
+            }
+        }
+        // Median age: the first group where the cumulative count passes half.
+        self.cum.fill(0.0);
+        self.median.fill(f64::NAN);
+        for a in 0..g {
+            let lower = f64::from(grid.lower(a));
+            let (m, f) = (
+                &self.pop[a * n..(a + 1) * n],
+                &self.pop[(g + a) * n..(g + a + 1) * n],
+            );
+            for t in 0..n {
+                let b = m[t] + f[t];
+                let half = 0.5 * self.acc[TOTAL][t];
+                if self.median[t].is_nan() && b > 0.0 && self.cum[t] + b >= half {
+                    self.median[t] = lower + width * (half - self.cum[t]) / b;
+                }
+                self.cum[t] += b;
+            }
+        }
+        let acc = &self.acc;
+        let ratio = |t: usize, v: f64| {
+            if acc[TOTAL][t] > 0.0 {
+                v / acc[TOTAL][t]
+            } else {
+                0.0
+            }
         };
+        for (k, ind) in ENSEMBLE_INDICATORS.into_iter().enumerate() {
+            let slot = &mut out[k * n..(k + 1) * n];
+            for (t, o) in slot.iter_mut().enumerate() {
+                *o = match (ind, step) {
+                    (Indicator::Total, _) => acc[TOTAL][t],
+                    (Indicator::Pop60Plus, _) => acc[P60][t],
+                    (Indicator::Share60Plus, _) => ratio(t, acc[P60][t]),
+                    (Indicator::Pop65Plus, _) => acc[P65][t],
+                    (Indicator::Share65Plus, _) => ratio(t, acc[P65][t]),
+                    (Indicator::Pop80Plus, _) => acc[P80][t],
+                    (Indicator::Share80Plus, _) => ratio(t, acc[P80][t]),
+                    (Indicator::Pop85Plus, _) => acc[P85][t],
+                    (Indicator::Pop0To2, _) => acc[P02][t],
+                    (Indicator::OldAgeDependency, _) => {
+                        if acc[P1564][t] > 0.0 {
+                            acc[P65][t] / acc[P1564][t]
+                        } else {
+                            f64::NAN
+                        }
+                    }
+                    (Indicator::MedianAge, _) => self.median[t],
+                    (_, None) => f64::NAN,
+                    (Indicator::Births, Some(_)) => self.births[t] / width,
+                    (Indicator::Deaths, Some(_)) => self.deaths[t] / width,
+                    (Indicator::NetMigration, Some(_)) => self.migration[t] / width,
+                    (Indicator::E0Male, Some(r)) => r.e0[0],
+                    (Indicator::E0Female, Some(r)) => r.e0[1],
+                    (Indicator::Tfr, Some(r)) => r.tfr * self.tfr_factor[t],
+                };
+            }
+        }
     }
 }
 
-/// Runs block `b` (trajectories `b·BLOCK ..`), writing every indicator of
-/// every trajectory and year into `values` (trajectory, year, indicator).
+/// Runs block `b` (`count` trajectories), writing every indicator of every
+/// year into `values[(year·K + indicator)·count + trajectory]`.
 fn run_block(
     b: usize,
     count: usize,
@@ -335,56 +474,54 @@ fn run_block(
     values: &mut [f64],
 ) {
     let grid = base.grid();
-    let g = grid.len();
-    let n = f64::from(grid.width());
+    let n_years = f64::from(grid.width());
     let k = ENSEMBLE_INDICATORS.len();
-    let years = steps.len() + 1;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(
         spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
             ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
     );
-    let mut pops: Vec<f64> = Vec::with_capacity(count * 2 * g);
-    for _ in 0..count {
-        pops.extend(base.of(Sex::Male).iter());
-        pops.extend(base.of(Sex::Female).iter());
-    }
-    let mut dev = vec![0.0; count];
-    for t in 0..count {
-        let slot = &mut values[(t * years) * k..(t * years + 1) * k];
-        indicator_values(&pops[t * 2 * g..(t + 1) * 2 * g], g, grid, w, None, slot);
-    }
+    let mut lanes = Lanes::new(base, count);
+    lanes.indicators(grid, w, None, &mut values[..k * count]);
     let (phi, sigma) = spec
         .stochastic
         .tfr
         .map(|t| (t.persistence, t.volatility))
         .unwrap_or((0.0, 0.0));
     let mig_sd = spec.stochastic.migration.map(|m| m.sd).unwrap_or(0.0);
-    // The AR(1) runs per year; a step of n years applies n updates.
-    let per_step = n as usize;
+    let per_step = grid.width() as usize;
+    let mut dev = vec![0.0; count];
     for (y, input) in steps.iter().enumerate() {
-        for (t, d) in dev.iter_mut().enumerate() {
-            let mut factor = 0.0;
+        // Draws in a fixed order: per trajectory, its TFR deviations (one per
+        // year of the step), then its migration deviation.
+        for t in 0..count {
+            let mut factor = 1.0;
             if spec.stochastic.tfr.is_some() {
+                let mut sum = 0.0;
                 for _ in 0..per_step {
                     let e: f64 = StandardNormal.sample(&mut rng);
-                    *d = phi * *d + sigma * e;
-                    factor += d.exp();
+                    dev[t] = phi * dev[t] + sigma * e;
+                    sum += dev[t].exp();
                 }
-                factor /= per_step as f64;
-            } else {
-                factor = 1.0;
+                factor = sum / per_step as f64;
             }
-            let mig_delta = if spec.stochastic.migration.is_some() {
+            lanes.tfr_factor[t] = factor;
+            lanes.mig_delta[t] = if spec.stochastic.migration.is_some() {
                 let e: f64 = StandardNormal.sample(&mut rng);
-                mig_sd * e * n
+                mig_sd * e * n_years
             } else {
                 0.0
             };
-            let pop = &mut pops[t * 2 * g..(t + 1) * 2 * g];
-            let flows = step_trajectory(pop, g, n, input, factor, mig_delta);
-            let slot = &mut values[(t * years + y + 1) * k..(t * years + y + 2) * k];
-            indicator_values(pop, g, grid, w, Some((flows, &input.rates, factor)), slot);
         }
+        lanes.deaths.fill(0.0);
+        lanes.migration.fill(0.0);
+        lanes.fert.fill(0.0);
+        lanes.survive(0, input);
+        lanes.survive(1, input);
+        lanes.arrive(0, input);
+        lanes.arrive(1, input);
+        lanes.bear(input, n_years);
+        let slot = &mut values[(y + 1) * k * count..(y + 2) * k * count];
+        lanes.indicators(grid, w, Some(&input.rates), slot);
     }
 }
 
@@ -393,6 +530,7 @@ fn run_block(
 struct Cell {
     lo: f64,
     width: f64,
+    inv_width: f64,
     counts: Vec<u32>,
     outside: Vec<f64>,
     min: f64,
@@ -412,9 +550,11 @@ impl Cell {
             spread = (lo.abs() * 1e-6).max(1e-12);
         }
         let lo = lo - 2.0 * spread;
+        let width = 5.0 * spread / BINS as f64;
         Cell {
             lo,
-            width: 5.0 * spread / BINS as f64,
+            width,
+            inv_width: 1.0 / width,
             counts: vec![0; BINS],
             outside: Vec::new(),
             min: f64::INFINITY,
@@ -428,7 +568,7 @@ impl Cell {
         self.min = self.min.min(v);
         self.max = self.max.max(v);
         self.n += 1;
-        let pos = (v - self.lo) / self.width;
+        let pos = (v - self.lo) * self.inv_width;
         if pos >= 0.0 && pos < BINS as f64 {
             self.counts[pos as usize] += 1;
         } else {
@@ -508,12 +648,11 @@ struct Partial {
 impl Partial {
     fn absorb(&mut self, block: usize, values: &[f64], count: usize, cells_len: usize) {
         let mut sums = vec![0.0; cells_len];
-        for t in 0..count {
-            let row = &values[t * cells_len..(t + 1) * cells_len];
-            for (c, &v) in row.iter().enumerate() {
+        for (c, (cell, sum)) in self.cells.iter_mut().zip(sums.iter_mut()).enumerate() {
+            for &v in &values[c * count..(c + 1) * count] {
                 if v.is_finite() {
-                    self.cells[c].add(v);
-                    sums[c] += v;
+                    cell.add(v);
+                    *sum += v;
                 }
             }
         }
@@ -589,8 +728,10 @@ pub fn simulate(
     run_block(0, count_of(0), base, &steps, spec, &w, &mut values0);
     let cells: Vec<Cell> = (0..cells_len)
         .map(|c| {
-            let sample: Vec<f64> = (0..count_of(0))
-                .map(|t| values0[t * cells_len + c])
+            let n0 = count_of(0);
+            let sample: Vec<f64> = values0[c * n0..(c + 1) * n0]
+                .iter()
+                .copied()
                 .filter(|v| v.is_finite())
                 .collect();
             Cell::new(&sample)
