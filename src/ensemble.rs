@@ -212,6 +212,8 @@ struct Lanes {
     median: Vec<f64>,
     tfr_factor: Vec<f64>,
     mig_delta: Vec<f64>,
+    /// Totals before the current step.
+    prev_total: Vec<f64>,
 }
 
 const TOTAL: usize = 0;
@@ -273,6 +275,7 @@ impl Lanes {
             median: z(),
             tfr_factor: vec![1.0; n],
             mig_delta: z(),
+            prev_total: z(),
         }
     }
 
@@ -384,8 +387,14 @@ impl Lanes {
         step: Option<&StepRates>,
         out: &mut [f64],
     ) {
+        self.accumulate(w);
+        self.median_pass(grid);
+        self.emit(grid, step, out);
+    }
+
+    /// Weighted sums of the population for every stock indicator.
+    fn accumulate(&mut self, w: &Weights) {
         let (n, g) = (self.n, self.g);
-        let width = f64::from(grid.width());
         for acc in self.acc.iter_mut() {
             acc.fill(0.0);
         }
@@ -406,24 +415,48 @@ impl Lanes {
                 }
             }
         }
-        // Median age: the first group where the cumulative count passes half.
-        self.cum.fill(0.0);
-        self.median.fill(f64::NAN);
+    }
+
+    /// Median age: the first group where the cumulative count passes half;
+    /// stops as soon as every trajectory has its median.
+    fn median_pass(&mut self, grid: AgeGrid) {
+        let (n, g) = (self.n, self.g);
+        let width = f64::from(grid.width());
+        let cum = &mut self.cum[..n];
+        let median = &mut self.median[..n];
+        let total = &self.acc[TOTAL][..n];
+        cum.fill(0.0);
+        median.fill(f64::NAN);
+        let mut found = 0;
         for a in 0..g {
             let lower = f64::from(grid.lower(a));
-            let (m, f) = (
-                &self.pop[a * n..(a + 1) * n],
-                &self.pop[(g + a) * n..(g + a + 1) * n],
-            );
-            for t in 0..n {
-                let b = m[t] + f[t];
-                let half = 0.5 * self.acc[TOTAL][t];
-                if self.median[t].is_nan() && b > 0.0 && self.cum[t] + b >= half {
-                    self.median[t] = lower + width * (half - self.cum[t]) / b;
+            let m = &self.pop[a * n..(a + 1) * n];
+            let f = &self.pop[(g + a) * n..(g + a + 1) * n];
+            for ((((c, md), &x), &y), &tot) in cum
+                .iter_mut()
+                .zip(median.iter_mut())
+                .zip(m)
+                .zip(f)
+                .zip(total)
+            {
+                let b = x + y;
+                let half = 0.5 * tot;
+                if md.is_nan() && b > 0.0 && *c + b >= half {
+                    *md = lower + width * (half - *c) / b;
+                    found += 1;
                 }
-                self.cum[t] += b;
+                *c += b;
+            }
+            if found == n {
+                break;
             }
         }
+    }
+
+    /// Writes every indicator of every trajectory into `out[k·n + t]`.
+    fn emit(&self, grid: AgeGrid, step: Option<&StepRates>, out: &mut [f64]) {
+        let n = self.n;
+        let width = f64::from(grid.width());
         let acc = &self.acc;
         let ratio = |t: usize, v: f64| {
             if acc[TOTAL][t] > 0.0 {
@@ -466,6 +499,165 @@ impl Lanes {
     }
 }
 
+/// Group indices of the age bounds the indicators use (all multiples of 5).
+struct Bounds {
+    a15: usize,
+    a60: usize,
+    a65: usize,
+    a80: usize,
+    a85: usize,
+}
+
+impl Bounds {
+    fn new(grid: AgeGrid) -> Bounds {
+        let at = |age: u32| grid.group_containing(age);
+        Bounds {
+            a15: at(15),
+            a60: at(60),
+            a65: at(65),
+            a80: at(80),
+            a85: at(85),
+        }
+    }
+}
+
+/// Whether no migration amount of this step can be negative for any lane
+/// (so no count can be clamped and the fused pass is exact).
+fn no_clamping(input: &StepInputs, delta: &[f64]) -> bool {
+    let (lo, hi) = delta
+        .iter()
+        .fold((0.0f64, 0.0f64), |(l, h), &d| (l.min(d), h.max(d)));
+    let r = &input.rates.migration;
+    r.iter()
+        .zip(input.noise_shares.iter())
+        .all(|(&m, &k)| m + k * lo >= 0.0 && m + k * hi >= 0.0)
+}
+
+impl Lanes {
+    /// One step in a single fused top-down pass per sex, for steps where
+    /// nothing can be clamped; fills flows and the indicator accumulators.
+    fn step_fast(&mut self, input: &StepInputs, n_years: f64, bounds: &Bounds, w02: &Array1<f64>) {
+        let (n, g) = (self.n, self.g);
+        let r = &input.rates;
+        for acc in self.acc.iter_mut() {
+            acc.fill(0.0);
+        }
+        self.fert.fill(0.0);
+        let mut suffix15 = vec![0.0; n];
+        for s in 0..2 {
+            let surv = &r.survival[s].groups;
+            let mig = r.migration.row(s);
+            let shares = input.noise_shares.row(s);
+            let female = s == 1;
+            let rows = &mut self.pop[s * g * n..(s + 1) * g * n];
+            let running = &mut self.cum;
+            running.fill(0.0);
+            let delta = &self.mig_delta[..n];
+            let noisy = delta.iter().any(|&d| d != 0.0);
+            let fert = &mut self.fert[..n];
+            for a in (1..g).rev() {
+                let (lower, upper) = rows.split_at_mut(a * n);
+                let src = &lower[(a - 1) * n..a * n];
+                let dst = &mut upper[..n];
+                let running = &mut running[..n];
+                let (h0, k0, s0) = (0.5 * mig[a - 1], 0.5 * shares[a - 1], surv[a - 1]);
+                let (h1, k1) = (0.5 * mig[a], 0.5 * shares[a]);
+                let f_src = if female { r.asfr[a - 1] } else { 0.0 };
+                let f_dst = if female { r.asfr[a] } else { 0.0 };
+                if a == g - 1 {
+                    let s1 = surv[g - 1];
+                    for t in 0..n {
+                        let st_top = dst[t] + h1 + k1 * delta[t];
+                        let st = src[t] + h0 + k0 * delta[t];
+                        let v = st * s0 + st_top * s1 + h1 + k1 * delta[t];
+                        dst[t] = v;
+                        running[t] += v;
+                    }
+                } else if noisy {
+                    for (((d, &x), r), &e) in
+                        dst.iter_mut().zip(src).zip(running.iter_mut()).zip(delta)
+                    {
+                        let v = (x + h0 + k0 * e) * s0 + h1 + k1 * e;
+                        *d = v;
+                        *r += v;
+                    }
+                } else {
+                    // Without migration noise: one multiply-add per cohort.
+                    let c = h0 * s0 + h1;
+                    for ((d, &x), r) in dst.iter_mut().zip(src).zip(running.iter_mut()) {
+                        let v = x * s0 + c;
+                        *d = v;
+                        *r += v;
+                    }
+                }
+                if f_src != 0.0 || f_dst != 0.0 {
+                    for (((f, &x), &d), &e) in fert.iter_mut().zip(src).zip(dst.iter()).zip(delta) {
+                        *f += f_src * (x + h0 + k0 * e) + f_dst * d;
+                    }
+                }
+                // Snapshots of the suffix sums at the indicators' bounds.
+                let snap = |acc: &mut Vec<f64>, running: &[f64]| {
+                    for (x, v) in acc.iter_mut().zip(running) {
+                        *x += v;
+                    }
+                };
+                if a == bounds.a85 {
+                    snap(&mut self.acc[P85], running);
+                }
+                if a == bounds.a80 {
+                    snap(&mut self.acc[P80], running);
+                }
+                if a == bounds.a65 {
+                    snap(&mut self.acc[P65], running);
+                }
+                if a == bounds.a60 {
+                    snap(&mut self.acc[P60], running);
+                }
+                if a == bounds.a15 {
+                    for (x, v) in suffix15.iter_mut().zip(running.iter()) {
+                        *x += v;
+                    }
+                }
+                if a == 1 {
+                    snap(&mut self.acc[TOTAL], running);
+                }
+            }
+        }
+        // Births, group 0, flows.
+        let male_share = r.srb / (1.0 + r.srb);
+        let (m_total, f_total) = (r.migration.row(0).sum(), r.migration.row(1).sum());
+        let (km, kf) = (
+            input.noise_shares.row(0).sum(),
+            input.noise_shares.row(1).sum(),
+        );
+        for t in 0..n {
+            let births = n_years * self.tfr_factor[t] * 0.5 * self.fert[t];
+            self.births[t] = births;
+            for s in 0..2 {
+                let share = if s == 0 { male_share } else { 1.0 - male_share };
+                let v = births * share * r.survival[s].birth
+                    + 0.5 * (r.migration[[s, 0]] + input.noise_shares[[s, 0]] * self.mig_delta[t]);
+                self.pop[s * g * n + t] = v;
+                self.acc[TOTAL][t] += v;
+            }
+            self.migration[t] = m_total + f_total + (km + kf) * self.mig_delta[t];
+        }
+        for t in 0..n {
+            let mut p02 = 0.0;
+            for (a, &wa) in w02.iter().enumerate() {
+                if wa != 0.0 {
+                    p02 += wa * (self.pop[a * n + t] + self.pop[(g + a) * n + t]);
+                }
+            }
+            self.acc[P02][t] = p02;
+            self.acc[P1564][t] = suffix15[t] - self.acc[P65][t];
+            // Deaths balance the step: P(t+n) = P(t) + births - deaths + migration.
+            self.deaths[t] =
+                self.prev_total[t] + self.migration[t] + self.births[t] - self.acc[TOTAL][t];
+        }
+    }
+}
+
 /// Runs block `b` (`count` trajectories), writing every indicator of every
 /// year into `values[(year·K + indicator)·count + trajectory]`.
 fn run_block(
@@ -484,6 +676,7 @@ fn run_block(
         spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
             ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
     );
+    let bounds = &Bounds::new(grid);
     let mut lanes = Lanes::new(base, count);
     lanes.indicators(grid, w, None, &mut values[..k * count]);
     let (phi, sigma) = spec
@@ -516,16 +709,23 @@ fn run_block(
                 0.0
             };
         }
-        lanes.deaths.fill(0.0);
-        lanes.migration.fill(0.0);
-        lanes.fert.fill(0.0);
-        lanes.survive(0, input);
-        lanes.survive(1, input);
-        lanes.arrive(0, input);
-        lanes.arrive(1, input);
-        lanes.bear(input, n_years);
+        lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
         let slot = &mut values[(y + 1) * k * count..(y + 2) * k * count];
-        lanes.indicators(grid, w, Some(&input.rates), slot);
+        if no_clamping(input, &lanes.mig_delta) {
+            lanes.step_fast(input, n_years, bounds, &w.w0_2);
+            lanes.median_pass(grid);
+            lanes.emit(grid, Some(&input.rates), slot);
+        } else {
+            lanes.deaths.fill(0.0);
+            lanes.migration.fill(0.0);
+            lanes.fert.fill(0.0);
+            lanes.survive(0, input);
+            lanes.survive(1, input);
+            lanes.arrive(0, input);
+            lanes.arrive(1, input);
+            lanes.bear(input, n_years);
+            lanes.indicators(grid, w, Some(&input.rates), slot);
+        }
     }
 }
 
@@ -749,22 +949,29 @@ pub fn simulate(
     first.absorb(0, &values0, count_of(0), cells_len);
     progress(count_of(0));
     let done = std::sync::atomic::AtomicUsize::new(count_of(0));
-    let rest = (1..blocks)
+    // A few contiguous ranges of blocks per thread, each with one
+    // accumulator; merging exact counts in any order gives the same result.
+    let pieces = (rayon::current_num_threads() * 4).clamp(1, blocks.max(2) - 1);
+    let ranges: Vec<std::ops::Range<usize>> = (0..pieces)
+        .map(|i| 1 + i * (blocks - 1) / pieces..1 + (i + 1) * (blocks - 1) / pieces)
+        .collect();
+    let partials: Vec<Partial> = ranges
         .into_par_iter()
-        .fold(
-            || (empty(), Vec::new()),
-            |(mut partial, mut buffer): (Partial, Vec<f64>), b| {
+        .map(|range| {
+            let mut partial = empty();
+            let mut buffer = Vec::new();
+            for b in range {
                 let count = count_of(b);
                 buffer.resize(count * cells_len, 0.0);
                 run_block(b, count, base, &steps, spec, &w, &mut buffer);
                 partial.absorb(b, &buffer, count, cells_len);
                 let total = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(total);
-                (partial, buffer)
-            },
-        )
-        .map(|(p, _)| p)
-        .reduce(empty, Partial::merge);
+            }
+            partial
+        })
+        .collect();
+    let rest = partials.into_iter().fold(empty(), Partial::merge);
     let mut all = first.merge(rest);
     all.sums.sort_by_key(|s| s.0);
     let mut summaries = Vec::with_capacity(cells_len);
