@@ -50,6 +50,9 @@ use crate::indicators::Indicator;
 use crate::population::{Population, Sex};
 use crate::projection::{Assumptions, StepRates};
 
+/// Trajectories the fast kernels handle together (lanes are padded to it).
+const LANE_CHUNK: usize = 8;
+
 /// Trajectories per block: the unit of random streams and of work.
 pub const BLOCK: usize = 256;
 /// Histogram bins per indicator and year.
@@ -200,7 +203,9 @@ pub const ENSEMBLE_INDICATORS: [Indicator; 17] = Indicator::ALL;
 /// age group `a`, trajectory `t`. Every operation below runs across the
 /// trajectories of one age row, so it vectorises and has no serial sums.
 struct Lanes {
+    /// Lanes, a multiple of [`LANE_CHUNK`]; lanes from `real` on are padding.
     n: usize,
+    real: usize,
     g: usize,
     pop: Vec<f64>,
     births: Vec<f64>,
@@ -208,7 +213,6 @@ struct Lanes {
     migration: Vec<f64>,
     fert: Vec<f64>,
     acc: [Vec<f64>; 7],
-    cum: Vec<f64>,
     median: Vec<f64>,
     tfr_factor: Vec<f64>,
     mig_delta: Vec<f64>,
@@ -253,7 +257,8 @@ fn start_row(
 }
 
 impl Lanes {
-    fn new(base: &Population, n: usize) -> Lanes {
+    fn new(base: &Population, real: usize) -> Lanes {
+        let n = real.div_ceil(LANE_CHUNK) * LANE_CHUNK;
         let g = base.grid().len();
         let mut pop = vec![0.0; 2 * g * n];
         for s in 0..2 {
@@ -264,6 +269,7 @@ impl Lanes {
         let z = || vec![0.0; n];
         Lanes {
             n,
+            real,
             g,
             pop,
             births: z(),
@@ -271,7 +277,6 @@ impl Lanes {
             migration: z(),
             fert: z(),
             acc: [z(), z(), z(), z(), z(), z(), z()],
-            cum: z(),
             median: z(),
             tfr_factor: vec![1.0; n],
             mig_delta: z(),
@@ -417,83 +422,91 @@ impl Lanes {
         }
     }
 
-    /// Median age: the first group where the cumulative count passes half;
-    /// stops as soon as every trajectory has its median.
+    /// Median age: the first group where the cumulative count passes half.
+    /// Eight trajectories at a time, stopping once all eight have theirs.
+    #[inline(always)]
     fn median_pass(&mut self, grid: AgeGrid) {
+        const W: usize = LANE_CHUNK;
         let (n, g) = (self.n, self.g);
         let width = f64::from(grid.width());
-        let cum = &mut self.cum[..n];
-        let median = &mut self.median[..n];
-        let total = &self.acc[TOTAL][..n];
-        cum.fill(0.0);
-        median.fill(f64::NAN);
-        let mut found = 0;
-        for a in 0..g {
-            let lower = f64::from(grid.lower(a));
-            let m = &self.pop[a * n..(a + 1) * n];
-            let f = &self.pop[(g + a) * n..(g + a + 1) * n];
-            for ((((c, md), &x), &y), &tot) in cum
-                .iter_mut()
-                .zip(median.iter_mut())
-                .zip(m)
-                .zip(f)
-                .zip(total)
-            {
-                let b = x + y;
-                let half = 0.5 * tot;
-                if md.is_nan() && b > 0.0 && *c + b >= half {
-                    *md = lower + width * (half - *c) / b;
-                    found += 1;
+        for t0 in (0..n).step_by(W) {
+            let mut cum = [0.0; W];
+            let mut med = [f64::NAN; W];
+            let mut half = [0.0; W];
+            half.copy_from_slice(&self.acc[TOTAL][t0..t0 + W]);
+            for h in half.iter_mut() {
+                *h *= 0.5;
+            }
+            for a in 0..g {
+                let lower = f64::from(grid.lower(a));
+                let mut b = [0.0; W];
+                b.copy_from_slice(&self.pop[a * n + t0..a * n + t0 + W]);
+                let f = &self.pop[(g + a) * n + t0..(g + a) * n + t0 + W];
+                for j in 0..W {
+                    b[j] += f[j];
                 }
-                *c += b;
+                let mut open = 0;
+                for j in 0..W {
+                    let next = cum[j] + b[j];
+                    if med[j].is_nan() {
+                        if b[j] > 0.0 && next >= half[j] {
+                            med[j] = lower + width * (half[j] - cum[j]) / b[j];
+                        } else {
+                            open += 1;
+                        }
+                    }
+                    cum[j] = next;
+                }
+                if open == 0 {
+                    break;
+                }
             }
-            if found == n {
-                break;
-            }
+            self.median[t0..t0 + W].copy_from_slice(&med);
         }
     }
 
-    /// Writes every indicator of every trajectory into `out[k·n + t]`.
+    /// Writes every indicator of every real trajectory into
+    /// `out[k·real + t]`.
     fn emit(&self, grid: AgeGrid, step: Option<&StepRates>, out: &mut [f64]) {
-        let n = self.n;
+        let m = self.real;
         let width = f64::from(grid.width());
         let acc = &self.acc;
-        let ratio = |t: usize, v: f64| {
-            if acc[TOTAL][t] > 0.0 {
-                v / acc[TOTAL][t]
-            } else {
-                0.0
-            }
-        };
+        let total = &acc[TOTAL][..m];
         for (k, ind) in ENSEMBLE_INDICATORS.into_iter().enumerate() {
-            let slot = &mut out[k * n..(k + 1) * n];
-            for (t, o) in slot.iter_mut().enumerate() {
-                *o = match (ind, step) {
-                    (Indicator::Total, _) => acc[TOTAL][t],
-                    (Indicator::Pop60Plus, _) => acc[P60][t],
-                    (Indicator::Share60Plus, _) => ratio(t, acc[P60][t]),
-                    (Indicator::Pop65Plus, _) => acc[P65][t],
-                    (Indicator::Share65Plus, _) => ratio(t, acc[P65][t]),
-                    (Indicator::Pop80Plus, _) => acc[P80][t],
-                    (Indicator::Share80Plus, _) => ratio(t, acc[P80][t]),
-                    (Indicator::Pop85Plus, _) => acc[P85][t],
-                    (Indicator::Pop0To2, _) => acc[P02][t],
-                    (Indicator::OldAgeDependency, _) => {
-                        if acc[P1564][t] > 0.0 {
-                            acc[P65][t] / acc[P1564][t]
-                        } else {
-                            f64::NAN
-                        }
+            let slot = &mut out[k * m..(k + 1) * m];
+            let copy = |slot: &mut [f64], src: &[f64], scale: f64| {
+                for (o, &v) in slot.iter_mut().zip(src) {
+                    *o = v * scale;
+                }
+            };
+            let share = |slot: &mut [f64], src: &[f64]| {
+                for ((o, &v), &t) in slot.iter_mut().zip(src).zip(total) {
+                    *o = if t > 0.0 { v / t } else { 0.0 };
+                }
+            };
+            match (ind, step) {
+                (Indicator::Total, _) => copy(slot, total, 1.0),
+                (Indicator::Pop60Plus, _) => copy(slot, &acc[P60], 1.0),
+                (Indicator::Share60Plus, _) => share(slot, &acc[P60]),
+                (Indicator::Pop65Plus, _) => copy(slot, &acc[P65], 1.0),
+                (Indicator::Share65Plus, _) => share(slot, &acc[P65]),
+                (Indicator::Pop80Plus, _) => copy(slot, &acc[P80], 1.0),
+                (Indicator::Share80Plus, _) => share(slot, &acc[P80]),
+                (Indicator::Pop85Plus, _) => copy(slot, &acc[P85], 1.0),
+                (Indicator::Pop0To2, _) => copy(slot, &acc[P02], 1.0),
+                (Indicator::OldAgeDependency, _) => {
+                    for ((o, &a), &b) in slot.iter_mut().zip(&acc[P65]).zip(&acc[P1564]) {
+                        *o = if b > 0.0 { a / b } else { f64::NAN };
                     }
-                    (Indicator::MedianAge, _) => self.median[t],
-                    (_, None) => f64::NAN,
-                    (Indicator::Births, Some(_)) => self.births[t] / width,
-                    (Indicator::Deaths, Some(_)) => self.deaths[t] / width,
-                    (Indicator::NetMigration, Some(_)) => self.migration[t] / width,
-                    (Indicator::E0Male, Some(r)) => r.e0[0],
-                    (Indicator::E0Female, Some(r)) => r.e0[1],
-                    (Indicator::Tfr, Some(r)) => r.tfr * self.tfr_factor[t],
-                };
+                }
+                (Indicator::MedianAge, _) => copy(slot, &self.median, 1.0),
+                (_, None) => slot.fill(f64::NAN),
+                (Indicator::Births, Some(_)) => copy(slot, &self.births, 1.0 / width),
+                (Indicator::Deaths, Some(_)) => copy(slot, &self.deaths, 1.0 / width),
+                (Indicator::NetMigration, Some(_)) => copy(slot, &self.migration, 1.0 / width),
+                (Indicator::E0Male, Some(r)) => slot.fill(r.e0[0]),
+                (Indicator::E0Female, Some(r)) => slot.fill(r.e0[1]),
+                (Indicator::Tfr, Some(r)) => copy(slot, &self.tfr_factor, r.tfr),
             }
         }
     }
@@ -534,126 +547,142 @@ fn no_clamping(input: &StepInputs, delta: &[f64]) -> bool {
 }
 
 impl Lanes {
-    /// One step in a single fused top-down pass per sex, for steps where
-    /// nothing can be clamped; fills flows and the indicator accumulators.
-    fn step_fast(&mut self, input: &StepInputs, n_years: f64, bounds: &Bounds, w02: &Array1<f64>) {
+    /// One step for steps where nothing can be clamped: eight trajectories at
+    /// a time go through every age top down, so their running sums and
+    /// exposure stay in registers; each cohort costs one load, one
+    /// multiply-add and one store. Fills flows and indicator accumulators.
+    #[inline(always)]
+    fn step_fast(
+        &mut self,
+        input: &StepInputs,
+        n_years: f64,
+        bounds: &Bounds,
+        w02: &[(usize, f64)],
+    ) {
+        const W: usize = LANE_CHUNK;
         let (n, g) = (self.n, self.g);
         let r = &input.rates;
-        for acc in self.acc.iter_mut() {
-            acc.fill(0.0);
-        }
-        self.fert.fill(0.0);
-        let mut suffix15 = vec![0.0; n];
+        let noisy = self.mig_delta.iter().any(|&d| d != 0.0);
+        let male_share = r.srb / (1.0 + r.srb);
+        let mig_total = r.migration.sum();
+        let noise_total = input.noise_shares.sum();
+        // Per-age constants for both sexes.
+        let mut coef = Vec::with_capacity(2 * g);
         for s in 0..2 {
             let surv = &r.survival[s].groups;
-            let mig = r.migration.row(s);
-            let shares = input.noise_shares.row(s);
-            let female = s == 1;
-            let rows = &mut self.pop[s * g * n..(s + 1) * g * n];
-            let running = &mut self.cum;
-            running.fill(0.0);
-            let delta = &self.mig_delta[..n];
-            let noisy = delta.iter().any(|&d| d != 0.0);
-            let fert = &mut self.fert[..n];
-            for a in (1..g).rev() {
-                let (lower, upper) = rows.split_at_mut(a * n);
-                let src = &lower[(a - 1) * n..a * n];
-                let dst = &mut upper[..n];
-                let running = &mut running[..n];
-                let (h0, k0, s0) = (0.5 * mig[a - 1], 0.5 * shares[a - 1], surv[a - 1]);
-                let (h1, k1) = (0.5 * mig[a], 0.5 * shares[a]);
-                let f_src = if female { r.asfr[a - 1] } else { 0.0 };
-                let f_dst = if female { r.asfr[a] } else { 0.0 };
-                if a == g - 1 {
-                    let s1 = surv[g - 1];
-                    for t in 0..n {
-                        let st_top = dst[t] + h1 + k1 * delta[t];
-                        let st = src[t] + h0 + k0 * delta[t];
-                        let v = st * s0 + st_top * s1 + h1 + k1 * delta[t];
-                        dst[t] = v;
-                        running[t] += v;
-                    }
-                } else if noisy {
-                    for (((d, &x), r), &e) in
-                        dst.iter_mut().zip(src).zip(running.iter_mut()).zip(delta)
-                    {
-                        let v = (x + h0 + k0 * e) * s0 + h1 + k1 * e;
-                        *d = v;
-                        *r += v;
-                    }
-                } else {
-                    // Without migration noise: one multiply-add per cohort.
-                    let c = h0 * s0 + h1;
-                    for ((d, &x), r) in dst.iter_mut().zip(src).zip(running.iter_mut()) {
-                        let v = x * s0 + c;
-                        *d = v;
-                        *r += v;
-                    }
-                }
-                if f_src != 0.0 || f_dst != 0.0 {
-                    for (((f, &x), &d), &e) in fert.iter_mut().zip(src).zip(dst.iter()).zip(delta) {
-                        *f += f_src * (x + h0 + k0 * e) + f_dst * d;
-                    }
-                }
-                // Snapshots of the suffix sums at the indicators' bounds.
-                let snap = |acc: &mut Vec<f64>, running: &[f64]| {
-                    for (x, v) in acc.iter_mut().zip(running) {
-                        *x += v;
-                    }
-                };
-                if a == bounds.a85 {
-                    snap(&mut self.acc[P85], running);
-                }
-                if a == bounds.a80 {
-                    snap(&mut self.acc[P80], running);
-                }
-                if a == bounds.a65 {
-                    snap(&mut self.acc[P65], running);
-                }
-                if a == bounds.a60 {
-                    snap(&mut self.acc[P60], running);
-                }
-                if a == bounds.a15 {
-                    for (x, v) in suffix15.iter_mut().zip(running.iter()) {
-                        *x += v;
-                    }
-                }
-                if a == 1 {
-                    snap(&mut self.acc[TOTAL], running);
-                }
+            for a in 0..g {
+                let h = 0.5 * r.migration[[s, a]];
+                let k = 0.5 * input.noise_shares[[s, a]];
+                let f = if s == 1 { r.asfr[a] } else { 0.0 };
+                coef.push((h, k, surv[a], f));
             }
         }
-        // Births, group 0, flows.
-        let male_share = r.srb / (1.0 + r.srb);
-        let (m_total, f_total) = (r.migration.row(0).sum(), r.migration.row(1).sum());
-        let (km, kf) = (
-            input.noise_shares.row(0).sum(),
-            input.noise_shares.row(1).sum(),
-        );
-        for t in 0..n {
-            let births = n_years * self.tfr_factor[t] * 0.5 * self.fert[t];
-            self.births[t] = births;
+        let mut t0 = 0;
+        while t0 < n {
+            let w = W;
+            let mut delta = [0.0; W];
+            delta[..w].copy_from_slice(&self.mig_delta[t0..t0 + w]);
+            let mut fert = [0.0; W];
+            let mut snaps = [[0.0; W]; 6]; // 85+, 80+, 65+, 60+, 15+, 1+
             for s in 0..2 {
-                let share = if s == 0 { male_share } else { 1.0 - male_share };
-                let v = births * share * r.survival[s].birth
-                    + 0.5 * (r.migration[[s, 0]] + input.noise_shares[[s, 0]] * self.mig_delta[t]);
-                self.pop[s * g * n + t] = v;
-                self.acc[TOTAL][t] += v;
+                let base = s * g * n;
+                let mut running = [0.0; W];
+                for a in (1..g).rev() {
+                    let (h0, k0, s0, f0) = coef[s * g + a - 1];
+                    let (h1, k1, _, f1) = coef[s * g + a];
+                    let mut x = [0.0; W];
+                    x[..w].copy_from_slice(
+                        &self.pop[base + (a - 1) * n + t0..base + (a - 1) * n + t0 + w],
+                    );
+                    let mut v = [0.0; W];
+                    if a == g - 1 {
+                        let mut top = [0.0; W];
+                        top[..w]
+                            .copy_from_slice(&self.pop[base + a * n + t0..base + a * n + t0 + w]);
+                        let s1 = coef[s * g + a].2;
+                        for j in 0..W {
+                            let e = delta[j];
+                            v[j] = (x[j] + h0 + k0 * e) * s0
+                                + (top[j] + h1 + k1 * e) * s1
+                                + h1
+                                + k1 * e;
+                        }
+                        if f1 != 0.0 {
+                            for j in 0..W {
+                                fert[j] += f1 * (top[j] + h1 + k1 * delta[j]);
+                            }
+                        }
+                    } else if noisy {
+                        for j in 0..W {
+                            let e = delta[j];
+                            v[j] = (x[j] + h0 + k0 * e) * s0 + h1 + k1 * e;
+                        }
+                    } else {
+                        let c = h0 * s0 + h1;
+                        for j in 0..W {
+                            v[j] = x[j] * s0 + c;
+                        }
+                    }
+                    if f0 != 0.0 || f1 != 0.0 {
+                        for j in 0..W {
+                            fert[j] += f0 * (x[j] + h0 + k0 * delta[j]) + f1 * v[j];
+                        }
+                    }
+                    for j in 0..W {
+                        running[j] += v[j];
+                    }
+                    self.pop[base + a * n + t0..base + a * n + t0 + w].copy_from_slice(&v[..w]);
+                    let slot = if a == bounds.a85 {
+                        Some(0)
+                    } else if a == bounds.a80 {
+                        Some(1)
+                    } else if a == bounds.a65 {
+                        Some(2)
+                    } else if a == bounds.a60 {
+                        Some(3)
+                    } else if a == bounds.a15 {
+                        Some(4)
+                    } else if a == 1 {
+                        Some(5)
+                    } else {
+                        None
+                    };
+                    if let Some(i) = slot {
+                        for j in 0..W {
+                            snaps[i][j] += running[j];
+                        }
+                    }
+                }
             }
-            self.migration[t] = m_total + f_total + (km + kf) * self.mig_delta[t];
-        }
-        for t in 0..n {
-            let mut p02 = 0.0;
-            for (a, &wa) in w02.iter().enumerate() {
-                if wa != 0.0 {
+            // Births and group 0; flows by the balance identity.
+            for j in 0..w {
+                let t = t0 + j;
+                let births = n_years * self.tfr_factor[t] * 0.5 * fert[j];
+                let mut total = snaps[5][j];
+                for s in 0..2 {
+                    let share = if s == 0 { male_share } else { 1.0 - male_share };
+                    let (h, k, _, _) = coef[s * g];
+                    let v = births * share * r.survival[s].birth + h + k * delta[j];
+                    self.pop[s * g * n + t] = v;
+                    total += v;
+                }
+                let migration = mig_total + noise_total * delta[j];
+                self.births[t] = births;
+                self.migration[t] = migration;
+                self.deaths[t] = self.prev_total[t] + migration + births - total;
+                self.acc[TOTAL][t] = total;
+                self.acc[P85][t] = snaps[0][j];
+                self.acc[P80][t] = snaps[1][j];
+                self.acc[P65][t] = snaps[2][j];
+                self.acc[P60][t] = snaps[3][j];
+                self.acc[P1564][t] = snaps[4][j] - snaps[2][j];
+                let mut p02 = 0.0;
+                for &(a, wa) in w02 {
                     p02 += wa * (self.pop[a * n + t] + self.pop[(g + a) * n + t]);
                 }
+                self.acc[P02][t] = p02;
             }
-            self.acc[P02][t] = p02;
-            self.acc[P1564][t] = suffix15[t] - self.acc[P65][t];
-            // Deaths balance the step: P(t+n) = P(t) + births - deaths + migration.
-            self.deaths[t] =
-                self.prev_total[t] + self.migration[t] + self.births[t] - self.acc[TOTAL][t];
+            t0 += W;
         }
     }
 }
@@ -677,6 +706,13 @@ fn run_block(
             ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
     );
     let bounds = &Bounds::new(grid);
+    let w02: Vec<(usize, f64)> = w
+        .w0_2
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|x| x.1 != 0.0)
+        .collect();
     let mut lanes = Lanes::new(base, count);
     lanes.indicators(grid, w, None, &mut values[..k * count]);
     let (phi, sigma) = spec
@@ -712,7 +748,7 @@ fn run_block(
         lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
         let slot = &mut values[(y + 1) * k * count..(y + 2) * k * count];
         if no_clamping(input, &lanes.mig_delta) {
-            lanes.step_fast(input, n_years, bounds, &w.w0_2);
+            lanes.step_fast(input, n_years, bounds, &w02);
             lanes.median_pass(grid);
             lanes.emit(grid, Some(&input.rates), slot);
         } else {
