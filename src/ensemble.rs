@@ -514,6 +514,10 @@ impl Lanes {
 
 /// Group indices of the age bounds the indicators use (all multiples of 5).
 struct Bounds {
+    /// For each group: `Some(lower / 5)` where its lower bound is a multiple of 5.
+    five: Vec<Option<usize>>,
+    /// The groups at multiples of 5 above 0, with their `lower / 5`.
+    five_list: Vec<(usize, usize)>,
     a15: usize,
     a60: usize,
     a65: usize,
@@ -525,6 +529,13 @@ impl Bounds {
     fn new(grid: AgeGrid) -> Bounds {
         let at = |age: u32| grid.group_containing(age);
         Bounds {
+            five: (0..grid.len())
+                .map(|a| (grid.lower(a) % 5 == 0).then_some(grid.lower(a) as usize / 5))
+                .collect(),
+            five_list: (1..grid.len())
+                .filter(|&a| grid.lower(a) % 5 == 0)
+                .map(|a| (a, grid.lower(a) as usize / 5))
+                .collect(),
             a15: at(15),
             a60: at(60),
             a65: at(65),
@@ -554,6 +565,7 @@ impl Lanes {
     #[inline(always)]
     fn step_fast(
         &mut self,
+        grid: AgeGrid,
         input: &StepInputs,
         n_years: f64,
         bounds: &Bounds,
@@ -584,6 +596,8 @@ impl Lanes {
             delta[..w].copy_from_slice(&self.mig_delta[t0..t0 + w]);
             let mut fert = [0.0; W];
             let mut snaps = [[0.0; W]; 6]; // 85+, 80+, 65+, 60+, 15+, 1+
+                                           // Suffix sums (both sexes) from every age that is a multiple of 5.
+            let mut fives = [[0.0; W]; 32];
             for s in 0..2 {
                 let base = s * g * n;
                 let mut running = [0.0; W];
@@ -652,6 +666,11 @@ impl Lanes {
                             snaps[i][j] += running[j];
                         }
                     }
+                    if let Some(i) = bounds.five[a] {
+                        for j in 0..W {
+                            fives[i][j] += running[j];
+                        }
+                    }
                 }
             }
             // Births and group 0; flows by the balance identity.
@@ -681,6 +700,29 @@ impl Lanes {
                     p02 += wa * (self.pop[a * n + t] + self.pop[(g + a) * n + t]);
                 }
                 self.acc[P02][t] = p02;
+                // Median age: the highest multiple of 5 whose suffix still
+                // holds half the population, then at most five rows upward.
+                let half = 0.5 * total;
+                let (mut a, mut cum) = (0, 0.0);
+                for &(group, k) in &bounds.five_list {
+                    if fives[k][j] >= half {
+                        a = group;
+                        cum = total - fives[k][j];
+                    } else {
+                        break;
+                    }
+                }
+                let mut median = f64::NAN;
+                while a < g {
+                    let b = self.pop[a * n + t] + self.pop[(g + a) * n + t];
+                    if b > 0.0 && cum + b >= half {
+                        median = f64::from(grid.lower(a)) + n_years * (half - cum) / b;
+                        break;
+                    }
+                    cum += b;
+                    a += 1;
+                }
+                self.median[t] = median;
             }
             t0 += W;
         }
@@ -787,8 +829,7 @@ fn run_block_impl(
         lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
         let slot = &mut values[(y + 1) * k * count..(y + 2) * k * count];
         if no_clamping(input, &lanes.mig_delta) {
-            lanes.step_fast(input, n_years, bounds, &w02);
-            lanes.median_pass(grid);
+            lanes.step_fast(grid, input, n_years, bounds, &w02);
             lanes.emit(grid, Some(&input.rates), slot);
         } else {
             lanes.deaths.fill(0.0);
@@ -858,7 +899,12 @@ impl Cell {
             total += v;
             let pos = (v - lo) * inv;
             if pos >= 0.0 && pos < BINS as f64 {
-                counts[pos as usize] += 1;
+                // SAFETY: `pos` is finite and in [0, BINS), so the truncation
+                // to an integer is exact and in range.
+                let bin: usize = unsafe { pos.to_int_unchecked() };
+                if let Some(c) = counts.get_mut(bin) {
+                    *c += 1;
+                }
             } else {
                 self.outside.push(v);
             }
