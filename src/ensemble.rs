@@ -199,19 +199,19 @@ impl Weights {
 /// The ensemble's indicators, in output order.
 pub const ENSEMBLE_INDICATORS: [Indicator; 17] = Indicator::ALL;
 
-/// A block of trajectories held as lanes: `pop[(s·g + a)·n + t]` is sex `s`,
-/// age group `a`, trajectory `t`. Every operation below runs across the
-/// trajectories of one age row, so it vectorises and has no serial sums.
+/// A block of trajectories held in chunks of [`LANE_CHUNK`]: `pop[c·2g + s·g
+/// + a][j]` is chunk `c`, sex `s`, age group `a`, trajectory `c·W + j`. A
+/// chunk's whole population is contiguous (13 KB for 101 ages), so the fast
+/// kernel keeps eight trajectories in registers while it walks the ages.
 struct Lanes {
     /// Lanes, a multiple of [`LANE_CHUNK`]; lanes from `real` on are padding.
     n: usize,
     real: usize,
     g: usize,
-    pop: Vec<f64>,
+    pop: Vec<[f64; LANE_CHUNK]>,
     births: Vec<f64>,
     deaths: Vec<f64>,
     migration: Vec<f64>,
-    fert: Vec<f64>,
     acc: [Vec<f64>; 7],
     median: Vec<f64>,
     tfr_factor: Vec<f64>,
@@ -228,42 +228,14 @@ const P85: usize = 4;
 const P02: usize = 5;
 const P1564: usize = 6;
 
-/// Start-of-step bookkeeping of one row: half the migrants join (clamped at
-/// zero); realised migration, deaths and (for women) exposure accumulate.
-/// Returns nothing; `st` receives the row after the start migration.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn start_row(
-    src: &[f64],
-    st: &mut [f64],
-    h: f64,
-    k: f64,
-    sv: f64,
-    f: Option<f64>,
-    delta: &[f64],
-    migration: &mut [f64],
-    deaths: &mut [f64],
-    fert: &mut [f64],
-) {
-    for t in 0..src.len() {
-        let v = (src[t] + h + k * delta[t]).max(0.0);
-        migration[t] += v - src[t];
-        deaths[t] += v * (1.0 - sv);
-        if let Some(f) = f {
-            fert[t] += f * v;
-        }
-        st[t] = v;
-    }
-}
-
 impl Lanes {
     fn new(base: &Population, real: usize) -> Lanes {
         let n = real.div_ceil(LANE_CHUNK) * LANE_CHUNK;
         let g = base.grid().len();
-        let mut pop = vec![0.0; 2 * g * n];
-        for s in 0..2 {
-            for (a, &v) in base.of(Sex::BOTH[s]).iter().enumerate() {
-                pop[(s * g + a) * n..(s * g + a + 1) * n].fill(v);
+        let mut pop = Vec::with_capacity(2 * g * n / LANE_CHUNK);
+        for _ in 0..n / LANE_CHUNK {
+            for s in 0..2 {
+                pop.extend(base.of(Sex::BOTH[s]).iter().map(|&v| [v; LANE_CHUNK]));
             }
         }
         let z = || vec![0.0; n];
@@ -275,7 +247,6 @@ impl Lanes {
             births: z(),
             deaths: z(),
             migration: z(),
-            fert: z(),
             acc: [z(), z(), z(), z(), z(), z(), z()],
             median: z(),
             tfr_factor: vec![1.0; n],
@@ -284,107 +255,79 @@ impl Lanes {
         }
     }
 
-    /// Start-of-step migration and survival of sex `s`, top down in place.
-    fn survive(&mut self, s: usize, input: &StepInputs) {
-        let (n, g) = (self.n, self.g);
-        let r = &input.rates;
-        let surv = &r.survival[s].groups;
-        let mig = r.migration.row(s);
-        let shares = input.noise_shares.row(s);
-        let fert_of = |a: usize| (s == 1).then(|| r.asfr[a]);
-        let rows = &mut self.pop[s * g * n..(s + 1) * g * n];
-        let mut st_top = vec![0.0; n];
-        let mut st = vec![0.0; n];
-        // The open group and the last closed group pool into the open group.
-        start_row(
-            &rows[(g - 1) * n..],
-            &mut st_top,
-            0.5 * mig[g - 1],
-            0.5 * shares[g - 1],
-            surv[g - 1],
-            fert_of(g - 1),
-            &self.mig_delta,
-            &mut self.migration,
-            &mut self.deaths,
-            &mut self.fert,
-        );
-        for a in (1..g).rev() {
-            // Row a-1 moves up into row a (for a = g-1 it joins the open group).
-            start_row(
-                &rows[(a - 1) * n..a * n],
-                &mut st,
-                0.5 * mig[a - 1],
-                0.5 * shares[a - 1],
-                surv[a - 1],
-                fert_of(a - 1),
-                &self.mig_delta,
-                &mut self.migration,
-                &mut self.deaths,
-                &mut self.fert,
-            );
-            let dst = &mut rows[a * n..(a + 1) * n];
-            let sv = surv[a - 1];
-            if a == g - 1 {
-                let st_open = surv[g - 1];
-                for t in 0..n {
-                    dst[t] = st[t] * sv + st_top[t] * st_open;
-                }
-            } else {
-                for t in 0..n {
-                    dst[t] = st[t] * sv;
-                }
-            }
-        }
-        rows[..n].fill(0.0);
+    /// Index of sex `s`, age `a` for trajectory `t`: (row, lane).
+    #[inline(always)]
+    fn at(&self, s: usize, a: usize, t: usize) -> (usize, usize) {
+        (
+            (t / LANE_CHUNK) * 2 * self.g + s * self.g + a,
+            t % LANE_CHUNK,
+        )
     }
 
-    /// End-of-step migration of sex `s` (ages above 0); exposure for women.
-    fn arrive(&mut self, s: usize, input: &StepInputs) {
-        let (n, g) = (self.n, self.g);
-        let r = &input.rates;
-        let mig = r.migration.row(s);
-        let shares = input.noise_shares.row(s);
-        let female = s == 1;
-        let rows = &mut self.pop[s * g * n..(s + 1) * g * n];
-        for a in 1..g {
-            let row = &mut rows[a * n..(a + 1) * n];
-            let (h, k, f) = (0.5 * mig[a], 0.5 * shares[a], r.asfr[a]);
-            for t in 0..n {
-                let v = (row[t] + h + k * self.mig_delta[t]).max(0.0);
-                self.migration[t] += v - row[t];
-                row[t] = v;
-                if female {
-                    self.fert[t] += f * v;
-                }
-            }
-        }
-    }
-
-    /// Births from the accumulated exposure; the new group 0.
-    fn bear(&mut self, input: &StepInputs, n_years: f64) {
-        let (n, g) = (self.n, self.g);
+    /// The general step, one trajectory at a time, with clamping: half the
+    /// migrants at the start (clamped at zero), survival (the open group
+    /// pools), half at the end (clamped), births from the mean exposure.
+    fn step_general(&mut self, input: &StepInputs, n_years: f64) {
+        let g = self.g;
         let r = &input.rates;
         let male_share = r.srb / (1.0 + r.srb);
-        self.births.fill(0.0);
-        for s in 0..2 {
-            let share = if s == 0 { male_share } else { 1.0 - male_share };
-            let sb = r.survival[s].birth;
-            let h = 0.5 * r.migration[[s, 0]];
-            let k = 0.5 * input.noise_shares[[s, 0]];
-            let row = &mut self.pop[s * g * n..s * g * n + n];
-            for t in 0..n {
-                let births = n_years * self.tfr_factor[t] * 0.5 * self.fert[t] * share;
-                self.births[t] += births;
-                self.deaths[t] += births * (1.0 - sb);
-                let survivors = births * sb;
-                let v = (survivors + h + k * self.mig_delta[t]).max(0.0);
-                self.migration[t] += v - survivors;
-                row[t] = v;
+        let mut start = vec![0.0; g];
+        for t in 0..self.n {
+            let delta = self.mig_delta[t];
+            let (mut deaths, mut migration, mut fert) = (0.0, 0.0, 0.0);
+            for s in 0..2 {
+                let surv = &r.survival[s].groups;
+                let half =
+                    |a: usize| 0.5 * (r.migration[[s, a]] + input.noise_shares[[s, a]] * delta);
+                for (a, st) in start.iter_mut().enumerate() {
+                    let (row, j) = self.at(s, a, t);
+                    let old = self.pop[row][j];
+                    *st = (old + half(a)).max(0.0);
+                    migration += *st - old;
+                    if s == 1 {
+                        fert += r.asfr[a] * *st;
+                    }
+                }
+                let start_sum: f64 = start.iter().sum();
+                let mut end_sum = 0.0;
+                for a in 1..g {
+                    let v = if a == g - 1 {
+                        start[g - 2] * surv[g - 2] + start[g - 1] * surv[g - 1]
+                    } else {
+                        start[a - 1] * surv[a - 1]
+                    };
+                    end_sum += v;
+                    let arrived = (v + half(a)).max(0.0);
+                    migration += arrived - v;
+                    if s == 1 {
+                        fert += r.asfr[a] * arrived;
+                    }
+                    let (row, j) = self.at(s, a, t);
+                    self.pop[row][j] = arrived;
+                }
+                deaths += start_sum - end_sum;
             }
+            let births = n_years * self.tfr_factor[t] * 0.5 * fert;
+            for s in 0..2 {
+                let share = if s == 0 { male_share } else { 1.0 - male_share };
+                let b = births * share;
+                let survivors = b * r.survival[s].birth;
+                deaths += b - survivors;
+                let v = (survivors
+                    + 0.5 * (r.migration[[s, 0]] + input.noise_shares[[s, 0]] * delta))
+                    .max(0.0);
+                migration += v - survivors;
+                let (row, j) = self.at(s, 0, t);
+                self.pop[row][j] = v;
+            }
+            self.births[t] = births;
+            self.deaths[t] = deaths;
+            self.migration[t] = migration;
         }
     }
 
-    /// Writes every indicator of every trajectory into `out[k·n + t]`.
+    /// Accumulates every indicator (general weights) and writes them all
+    /// into `out[k·real + t]`.
     fn indicators(
         &mut self,
         grid: AgeGrid,
@@ -399,69 +342,45 @@ impl Lanes {
 
     /// Weighted sums of the population for every stock indicator.
     fn accumulate(&mut self, w: &Weights) {
-        let (n, g) = (self.n, self.g);
-        for acc in self.acc.iter_mut() {
-            acc.fill(0.0);
-        }
+        let g = self.g;
         let weights: [&Array1<f64>; 6] = [&w.w60, &w.w65, &w.w80, &w.w85, &w.w0_2, &w.w15_64];
-        for s in 0..2 {
-            for a in 0..g {
-                let row = &self.pop[(s * g + a) * n..(s * g + a + 1) * n];
-                for (tot, v) in self.acc[TOTAL].iter_mut().zip(row) {
-                    *tot += v;
-                }
-                for (j, wv) in weights.iter().enumerate() {
-                    let wa = wv[a];
-                    if wa != 0.0 {
-                        for (acc, v) in self.acc[j + 1].iter_mut().zip(row) {
-                            *acc += wa * v;
-                        }
+        for t in 0..self.n {
+            let mut sums = [0.0; 7];
+            for s in 0..2 {
+                for a in 0..g {
+                    let (row, j) = self.at(s, a, t);
+                    let v = self.pop[row][j];
+                    sums[TOTAL] += v;
+                    for (k, wv) in weights.iter().enumerate() {
+                        sums[k + 1] += wv[a] * v;
                     }
                 }
+            }
+            for (acc, v) in self.acc.iter_mut().zip(sums) {
+                acc[t] = v;
             }
         }
     }
 
     /// Median age: the first group where the cumulative count passes half.
-    /// Eight trajectories at a time, stopping once all eight have theirs.
-    #[inline(always)]
     fn median_pass(&mut self, grid: AgeGrid) {
-        const W: usize = LANE_CHUNK;
-        let (n, g) = (self.n, self.g);
+        let g = self.g;
         let width = f64::from(grid.width());
-        for t0 in (0..n).step_by(W) {
-            let mut cum = [0.0; W];
-            let mut med = [f64::NAN; W];
-            let mut half = [0.0; W];
-            half.copy_from_slice(&self.acc[TOTAL][t0..t0 + W]);
-            for h in half.iter_mut() {
-                *h *= 0.5;
-            }
+        for t in 0..self.n {
+            let half = 0.5 * self.acc[TOTAL][t];
+            let mut cum = 0.0;
+            let mut median = f64::NAN;
             for a in 0..g {
-                let lower = f64::from(grid.lower(a));
-                let mut b = [0.0; W];
-                b.copy_from_slice(&self.pop[a * n + t0..a * n + t0 + W]);
-                let f = &self.pop[(g + a) * n + t0..(g + a) * n + t0 + W];
-                for j in 0..W {
-                    b[j] += f[j];
-                }
-                let mut open = 0;
-                for j in 0..W {
-                    let next = cum[j] + b[j];
-                    if med[j].is_nan() {
-                        if b[j] > 0.0 && next >= half[j] {
-                            med[j] = lower + width * (half[j] - cum[j]) / b[j];
-                        } else {
-                            open += 1;
-                        }
-                    }
-                    cum[j] = next;
-                }
-                if open == 0 {
+                let (m, j) = self.at(0, a, t);
+                let (f, _) = self.at(1, a, t);
+                let b = self.pop[m][j] + self.pop[f][j];
+                if b > 0.0 && cum + b >= half {
+                    median = f64::from(grid.lower(a)) + width * (half - cum) / b;
                     break;
                 }
+                cum += b;
             }
-            self.median[t0..t0 + W].copy_from_slice(&med);
+            self.median[t] = median;
         }
     }
 
@@ -558,10 +477,11 @@ fn no_clamping(input: &StepInputs, delta: &[f64]) -> bool {
 }
 
 impl Lanes {
-    /// One step for steps where nothing can be clamped: eight trajectories at
-    /// a time go through every age top down, so their running sums and
-    /// exposure stay in registers; each cohort costs one load, one
-    /// multiply-add and one store. Fills flows and indicator accumulators.
+    /// One step for steps where nothing can be clamped: each chunk of eight
+    /// trajectories goes through every age top down with its running sums
+    /// and exposure in registers; each cohort costs one load, one
+    /// multiply-add and one store. Fills flows, indicator accumulators and
+    /// the median age (from suffix sums at every multiple of 5).
     #[inline(always)]
     fn step_fast(
         &mut self,
@@ -572,48 +492,44 @@ impl Lanes {
         w02: &[(usize, f64)],
     ) {
         const W: usize = LANE_CHUNK;
-        let (n, g) = (self.n, self.g);
+        let g = self.g;
         let r = &input.rates;
         let noisy = self.mig_delta.iter().any(|&d| d != 0.0);
         let male_share = r.srb / (1.0 + r.srb);
         let mig_total = r.migration.sum();
         let noise_total = input.noise_shares.sum();
-        // Per-age constants for both sexes.
+        // Per-age constants for both sexes: (half migrants, half noise share, survival, asfr).
         let mut coef = Vec::with_capacity(2 * g);
         for s in 0..2 {
-            let surv = &r.survival[s].groups;
             for a in 0..g {
-                let h = 0.5 * r.migration[[s, a]];
-                let k = 0.5 * input.noise_shares[[s, a]];
                 let f = if s == 1 { r.asfr[a] } else { 0.0 };
-                coef.push((h, k, surv[a], f));
+                coef.push((
+                    0.5 * r.migration[[s, a]],
+                    0.5 * input.noise_shares[[s, a]],
+                    r.survival[s].groups[a],
+                    f,
+                ));
             }
         }
-        let mut t0 = 0;
-        while t0 < n {
-            let w = W;
+        let birth_survival = [r.survival[0].birth, r.survival[1].birth];
+        for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
+            let t0 = c * W;
             let mut delta = [0.0; W];
-            delta[..w].copy_from_slice(&self.mig_delta[t0..t0 + w]);
+            delta.copy_from_slice(&self.mig_delta[t0..t0 + W]);
             let mut fert = [0.0; W];
             let mut snaps = [[0.0; W]; 6]; // 85+, 80+, 65+, 60+, 15+, 1+
-                                           // Suffix sums (both sexes) from every age that is a multiple of 5.
-            let mut fives = [[0.0; W]; 32];
+            let mut fives = [[0.0; W]; 32]; // suffix sums from every multiple of 5
             for s in 0..2 {
-                let base = s * g * n;
+                let rows = &mut chunk[s * g..(s + 1) * g];
+                let coef = &coef[s * g..(s + 1) * g];
                 let mut running = [0.0; W];
                 for a in (1..g).rev() {
-                    let (h0, k0, s0, f0) = coef[s * g + a - 1];
-                    let (h1, k1, _, f1) = coef[s * g + a];
-                    let mut x = [0.0; W];
-                    x[..w].copy_from_slice(
-                        &self.pop[base + (a - 1) * n + t0..base + (a - 1) * n + t0 + w],
-                    );
+                    let (h0, k0, s0, f0) = coef[a - 1];
+                    let (h1, k1, s1, f1) = coef[a];
+                    let x = rows[a - 1];
                     let mut v = [0.0; W];
                     if a == g - 1 {
-                        let mut top = [0.0; W];
-                        top[..w]
-                            .copy_from_slice(&self.pop[base + a * n + t0..base + a * n + t0 + w]);
-                        let s1 = coef[s * g + a].2;
+                        let top = rows[a];
                         for j in 0..W {
                             let e = delta[j];
                             v[j] = (x[j] + h0 + k0 * e) * s0
@@ -632,9 +548,9 @@ impl Lanes {
                             v[j] = (x[j] + h0 + k0 * e) * s0 + h1 + k1 * e;
                         }
                     } else {
-                        let c = h0 * s0 + h1;
+                        let cst = h0 * s0 + h1;
                         for j in 0..W {
-                            v[j] = x[j] * s0 + c;
+                            v[j] = x[j] * s0 + cst;
                         }
                     }
                     if f0 != 0.0 || f1 != 0.0 {
@@ -645,7 +561,7 @@ impl Lanes {
                     for j in 0..W {
                         running[j] += v[j];
                     }
-                    self.pop[base + a * n + t0..base + a * n + t0 + w].copy_from_slice(&v[..w]);
+                    rows[a] = v;
                     let slot = if a == bounds.a85 {
                         Some(0)
                     } else if a == bounds.a80 {
@@ -673,16 +589,16 @@ impl Lanes {
                     }
                 }
             }
-            // Births and group 0; flows by the balance identity.
-            for j in 0..w {
+            // Births and group 0; flows by the balance identity; median age.
+            for j in 0..W {
                 let t = t0 + j;
                 let births = n_years * self.tfr_factor[t] * 0.5 * fert[j];
                 let mut total = snaps[5][j];
                 for s in 0..2 {
                     let share = if s == 0 { male_share } else { 1.0 - male_share };
                     let (h, k, _, _) = coef[s * g];
-                    let v = births * share * r.survival[s].birth + h + k * delta[j];
-                    self.pop[s * g * n + t] = v;
+                    let v = births * share * birth_survival[s] + h + k * delta[j];
+                    chunk[s * g][j] = v;
                     total += v;
                 }
                 let migration = mig_total + noise_total * delta[j];
@@ -695,13 +611,12 @@ impl Lanes {
                 self.acc[P65][t] = snaps[2][j];
                 self.acc[P60][t] = snaps[3][j];
                 self.acc[P1564][t] = snaps[4][j] - snaps[2][j];
-                let mut p02 = 0.0;
-                for &(a, wa) in w02 {
-                    p02 += wa * (self.pop[a * n + t] + self.pop[(g + a) * n + t]);
-                }
-                self.acc[P02][t] = p02;
-                // Median age: the highest multiple of 5 whose suffix still
-                // holds half the population, then at most five rows upward.
+                self.acc[P02][t] = w02
+                    .iter()
+                    .map(|&(a, wa)| wa * (chunk[a][j] + chunk[g + a][j]))
+                    .sum();
+                // Median: the highest multiple of 5 whose suffix still holds
+                // half the population, then at most five groups upward.
                 let half = 0.5 * total;
                 let (mut a, mut cum) = (0, 0.0);
                 for &(group, k) in &bounds.five_list {
@@ -714,7 +629,7 @@ impl Lanes {
                 }
                 let mut median = f64::NAN;
                 while a < g {
-                    let b = self.pop[a * n + t] + self.pop[(g + a) * n + t];
+                    let b = chunk[a][j] + chunk[g + a][j];
                     if b > 0.0 && cum + b >= half {
                         median = f64::from(grid.lower(a)) + n_years * (half - cum) / b;
                         break;
@@ -724,7 +639,6 @@ impl Lanes {
                 }
                 self.median[t] = median;
             }
-            t0 += W;
         }
     }
 }
@@ -832,14 +746,7 @@ fn run_block_impl(
             lanes.step_fast(grid, input, n_years, bounds, &w02);
             lanes.emit(grid, Some(&input.rates), slot);
         } else {
-            lanes.deaths.fill(0.0);
-            lanes.migration.fill(0.0);
-            lanes.fert.fill(0.0);
-            lanes.survive(0, input);
-            lanes.survive(1, input);
-            lanes.arrive(0, input);
-            lanes.arrive(1, input);
-            lanes.bear(input, n_years);
+            lanes.step_general(input, n_years);
             lanes.indicators(grid, w, Some(&input.rates), slot);
         }
     }
