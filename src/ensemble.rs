@@ -199,10 +199,11 @@ impl Weights {
 /// The ensemble's indicators, in output order.
 pub const ENSEMBLE_INDICATORS: [Indicator; 17] = Indicator::ALL;
 
-/// A block of trajectories held in chunks of [`LANE_CHUNK`]: `pop[c·2g + s·g
-/// + a][j]` is chunk `c`, sex `s`, age group `a`, trajectory `c·W + j`. A
-/// chunk's whole population is contiguous (13 KB for 101 ages), so the fast
-/// kernel keeps eight trajectories in registers while it walks the ages.
+/// A block of trajectories held in chunks of [`LANE_CHUNK`]: row
+/// `c·2g + s·g + a`, lane `j` is chunk `c`, sex `s`, age group `a`,
+/// trajectory `c·W + j`. A chunk's whole population is contiguous (13 KB for
+/// 101 ages), so the fast kernel keeps eight trajectories in registers while
+/// it walks the ages.
 struct Lanes {
     /// Lanes, a multiple of [`LANE_CHUNK`]; lanes from `real` on are padding.
     n: usize,
