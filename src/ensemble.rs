@@ -801,8 +801,13 @@ impl Cell {
             if !v.is_finite() {
                 continue;
             }
-            min = min.min(v);
-            max = max.max(v);
+            // `v` is finite: plain comparisons (f64::min/max also handle NaN).
+            if v < min {
+                min = v;
+            }
+            if v > max {
+                max = v;
+            }
             n += 1;
             total += v;
             let pos = (v - lo) * inv;
