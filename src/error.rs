@@ -19,13 +19,11 @@ pub enum Error {
     /// An iterative method did not converge (e.g. raking to inconsistent totals).
     #[error("{what} did not converge: {detail}")]
     NoConvergence { what: String, detail: String },
-    /// An error with its location (file, row, key) added at the edge.
-    #[error("{location}: {source}")]
-    At {
-        location: String,
-        #[source]
-        source: Box<Error>,
-    },
+    /// An error with its location (file, row, key) added at the edge. The
+    /// inner error is part of the message, not a separate `source`, so that
+    /// a printed cause chain does not repeat it.
+    #[error("{location}: {inner}")]
+    At { location: String, inner: Box<Error> },
     /// Reading or writing failed.
     #[error("{path}: {message}")]
     Io { path: String, message: String },
@@ -52,7 +50,7 @@ impl Error {
     pub fn context(self, location: impl Into<String>) -> Self {
         Error::At {
             location: location.into(),
-            source: Box::new(self),
+            inner: Box::new(self),
         }
     }
 
@@ -62,14 +60,5 @@ impl Error {
             path: path.to_string(),
             message: message.to_string(),
         }
-    }
-}
-
-/// Checks that `value` is finite and non-negative.
-pub fn check_non_negative(what: impl FnOnce() -> String, value: f64) -> Result<f64> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::invalid(what(), value, "a finite number >= 0"))
     }
 }

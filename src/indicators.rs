@@ -76,24 +76,6 @@ impl Indicator {
         }
     }
 
-    /// Looks an indicator up by its table name.
-    pub fn from_name(name: &str) -> Option<Indicator> {
-        Self::ALL.into_iter().find(|i| i.name() == name)
-    }
-
-    /// Whether the indicator is a flow or rate of a step (absent in the base year).
-    pub fn is_step_value(self) -> bool {
-        matches!(
-            self,
-            Indicator::Births
-                | Indicator::Deaths
-                | Indicator::NetMigration
-                | Indicator::E0Male
-                | Indicator::E0Female
-                | Indicator::Tfr
-        )
-    }
-
     /// The value for a population, with the flows of the step that led to it.
     pub fn value(self, pop: &Population, flows: Option<&StepFlows>) -> Option<f64> {
         let n = f64::from(pop.grid().width());

@@ -74,14 +74,6 @@ impl Population {
         Ok(Population { grid, counts })
     }
 
-    /// A population of zeros.
-    pub fn zeros(grid: AgeGrid) -> Self {
-        Population {
-            grid,
-            counts: Array2::zeros((2, grid.len())),
-        }
-    }
-
     /// The grid.
     pub fn grid(&self) -> AgeGrid {
         self.grid
@@ -115,10 +107,5 @@ impl Population {
             .enumerate()
             .map(|(i, v)| v * self.grid.fraction_in(i, from, to))
             .sum()
-    }
-
-    /// Consumes the population, giving its counts.
-    pub fn into_counts(self) -> Array2<f64> {
-        self.counts
     }
 }

@@ -2,10 +2,10 @@
 
 use anyhow::{Context, Result};
 
-use super::{out, GapArgs};
+use super::{out, GapArgs, SelectedModel};
 use crate::gap::{demand, first_shortfall, gaps, DemandValue, GapValue};
 use crate::io::export::{demand_table, gap_table};
-use crate::io::{model_file, Format};
+use crate::io::Format;
 use crate::{Model, Service};
 
 /// Demand and gaps of one scenario.
@@ -17,13 +17,10 @@ struct Run {
 
 pub fn run(args: &GapArgs) -> Result<()> {
     let format: Format = args.output.format.into();
-    let model = model_file::load(&args.model)?;
-    let selected = model
-        .select(args.scenario.as_deref())
-        .map_err(|e| e.context(args.model.display().to_string()))?;
-    let several = args.scenario.as_deref() == Some("all");
+    let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
+    let (model, several) = (&sel.model, sel.several);
     let mut runs = Vec::new();
-    for s in selected {
+    for s in sel.selected() {
         let projection = model.project(s)?;
         let d =
             demand(&model.services, &projection).with_context(|| format!("scenario {}", s.name))?;
@@ -47,25 +44,21 @@ pub fn run(args: &GapArgs) -> Result<()> {
         .collect();
     let demand_bytes = demand_table(&demand_rows, format)?;
     let gap_bytes = gap_table(&gap_rows, format)?;
-    let stem = args
-        .model
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "model".into());
-    let wrote = args
-        .output
-        .write(&stem, vec![("demand", demand_bytes), ("gap", gap_bytes)])?;
+    let wrote = args.output.write(
+        &sel.stem,
+        vec![("demand", demand_bytes), ("gap", gap_bytes)],
+    )?;
     if !args.output.quiet {
-        let years = key_years(&args.years, &model);
+        let years = key_years(&args.years, model);
         let mut text = format!(
             "{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n",
             model.name
         );
         for r in &runs {
-            text.push_str(&scenario_block(&model, r, &years));
+            text.push_str(&scenario_block(model, r, &years));
         }
         if runs.len() > 1 {
-            text.push_str(&comparison(&model, &runs, &years));
+            text.push_str(&comparison(model, &runs, &years));
         }
         text.push_str(&wrote);
         out(&text);

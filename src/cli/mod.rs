@@ -262,6 +262,47 @@ where
     }
 }
 
+/// Loads `--model`, resolves `--scenario` (default, one, or "all"), and
+/// names the default output folder after the model file.
+pub(crate) struct SelectedModel {
+    pub model: crate::Model,
+    /// Names of the selected scenarios.
+    pub scenarios: Vec<String>,
+    /// Whether `--scenario all` was asked (outputs get a `scenario` column).
+    pub several: bool,
+    /// The model file's stem, for `notebooks-out/<stem>`.
+    pub stem: String,
+}
+
+impl SelectedModel {
+    pub fn load(path: &std::path::Path, scenario: Option<&str>) -> anyhow::Result<SelectedModel> {
+        let model = crate::io::model_file::load(path)?;
+        let scenarios = model
+            .select(scenario)
+            .map_err(|e| e.context(path.display().to_string()))?
+            .into_iter()
+            .map(|s| s.name.clone())
+            .collect();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into());
+        Ok(SelectedModel {
+            model,
+            scenarios,
+            several: scenario == Some("all"),
+            stem,
+        })
+    }
+
+    /// The selected scenarios, in order.
+    pub fn selected(&self) -> impl Iterator<Item = &crate::Scenario> {
+        self.scenarios
+            .iter()
+            .filter_map(|n| self.model.scenario(n).ok())
+    }
+}
+
 /// Writes to stdout, ignoring a closed pipe (`carecast ... | head`).
 pub(crate) fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();

@@ -2,9 +2,9 @@
 
 use anyhow::{Context, Result};
 
-use super::{out, summary, ProjectArgs};
+use super::{out, summary, ProjectArgs, SelectedModel};
 use crate::io::export::{indicator_rows, indicators_table, population_table, Labelled};
-use crate::io::{model_file, wpp, Format};
+use crate::io::{wpp, Format};
 use crate::projection::{project, Projection};
 use crate::AgeGrid;
 
@@ -37,28 +37,19 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
             .model
             .as_ref()
             .context("--model or --wpp-dir is required")?;
-        let model = model_file::load(path)?;
-        let selected = model
-            .select(args.scenario.as_deref())
-            .map_err(|e| e.context(path.display().to_string()))?;
-        let several = args.scenario.as_deref() == Some("all");
+        let sel = SelectedModel::load(path, args.scenario.as_deref())?;
         let mut runs: Vec<(Option<String>, Projection)> = Vec::new();
-        for s in selected {
-            runs.push((several.then(|| s.name.clone()), model.project(s)?));
+        let mut labels = Vec::new();
+        for s in sel.selected() {
+            runs.push((sel.several.then(|| s.name.clone()), sel.model.project(s)?));
+            labels.push(s.label.clone());
         }
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "model".into());
-        let title = match (args.scenario.as_deref(), runs.len()) {
-            (Some("all"), _) => format!("{}: all scenarios", model.name),
-            _ => format!(
-                "{}: scenario {}",
-                model.name,
-                model.select(args.scenario.as_deref())?[0].label
-            ),
+        let title = if sel.several {
+            format!("{}: all scenarios", sel.model.name)
+        } else {
+            format!("{}: scenario {}", sel.model.name, labels.join(", "))
         };
-        (title, stem, runs, model.flags.clone())
+        (title, sel.stem, runs, sel.model.flags)
     };
     let items: Vec<Labelled<'_>> = runs
         .iter()

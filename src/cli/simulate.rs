@@ -3,20 +3,18 @@
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{out, SimulateArgs};
+use super::{out, SelectedModel, SimulateArgs};
 use crate::ensemble::{
     simulate, EnsembleSpec, EnsembleSummary, MigrationNoise, Stochastic, TfrNoise,
 };
 use crate::io::export::quantiles_table;
-use crate::io::{model_file, Format};
+use crate::io::Format;
 use crate::Indicator;
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
     let format: Format = args.output.format.into();
-    let model = model_file::load(&args.model)?;
-    let selected = model
-        .select(args.scenario.as_deref())
-        .map_err(|e| e.context(args.model.display().to_string()))?;
+    let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
+    let model = &sel.model;
     let stochastic = Stochastic {
         // Always present so that its parameters are checked; zero volatility
         // gives a factor of exactly 1.
@@ -41,10 +39,9 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let several = args.scenario.as_deref() == Some("all");
     let mut results: Vec<(String, EnsembleSummary)> = Vec::new();
     let start = std::time::Instant::now();
-    for s in &selected {
+    for s in sel.selected() {
         let bar = if args.output.quiet {
             ProgressBar::hidden()
         } else {
@@ -75,15 +72,10 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     let elapsed = start.elapsed().as_secs_f64();
     let items: Vec<(Option<&str>, &EnsembleSummary)> = results
         .iter()
-        .map(|(n, s)| (several.then_some(n.as_str()), s))
+        .map(|(n, s)| (sel.several.then_some(n.as_str()), s))
         .collect();
     let table = quantiles_table(&items, format)?;
-    let stem = args
-        .model
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "model".into());
-    let wrote = args.output.write(&stem, vec![("quantiles", table)])?;
+    let wrote = args.output.write(&sel.stem, vec![("quantiles", table)])?;
     if !args.output.quiet {
         let mut text = format!(
             "{}: {} trajectories per scenario, seed {}, in {:.2} s\n",

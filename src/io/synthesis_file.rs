@@ -70,11 +70,6 @@ pub struct SpecTilt {
     pub slope: f64,
 }
 
-/// Parses "60+", "0-2" or "37" into `[from, to)`.
-pub fn parse_age_range(text: &str) -> Result<(u32, Option<u32>)> {
-    AgeRange::parse(text).map(|r| (r.from, r.to))
-}
-
 /// Reads a spec and synthesizes the base it describes.
 pub fn synthesize(spec_path: &Path) -> Result<(SynthesisSpec, Population)> {
     let file = spec_path.display().to_string();
@@ -123,7 +118,7 @@ pub fn synthesize(spec_path: &Path) -> Result<(SynthesisSpec, Population)> {
     let mut targets = Vec::new();
     for (k, t) in spec.targets.iter().enumerate() {
         let key = format!("{file}: [[target]] {} (ages {})", k + 1, t.ages);
-        let (from, to) = parse_age_range(&t.ages).map_err(|e| e.context(&key))?;
+        let AgeRange { from, to } = AgeRange::parse(&t.ages).map_err(|e| e.context(&key))?;
         let sex = t
             .sex
             .as_deref()
@@ -149,8 +144,8 @@ pub fn synthesize(spec_path: &Path) -> Result<(SynthesisSpec, Population)> {
     }
     let mut tilts = Vec::new();
     for t in &spec.tilts {
-        let (from, to) =
-            parse_age_range(&t.ages).map_err(|e| e.context(format!("{file}: [[tilt]]")))?;
+        let AgeRange { from, to } =
+            AgeRange::parse(&t.ages).map_err(|e| e.context(format!("{file}: [[tilt]]")))?;
         tilts.push(Tilt {
             from,
             to: to.map(|x| x - 1).unwrap_or(spec.open_age),
