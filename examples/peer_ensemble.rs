@@ -72,6 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 persistence: 0.8,
                 volatility: 0.05,
             }),
+            mortality: None,
             migration: None,
         },
     };
@@ -80,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let t0 = std::time::Instant::now();
     let summary =
-        pool.install(|| simulate(&pop, 2020, 2020 + years, &assumptions, &spec, &|_| {}))?;
+        pool.install(|| simulate(&pop, 2020, 2020 + years, &assumptions, &spec, &[], &|_| {}))?;
     let wall = t0.elapsed().as_secs_f64();
     let share = summary
         .get(2020 + years, carecast::Indicator::Share60Plus)

@@ -9,6 +9,17 @@
 //!   ±8% (one sd) around the path, close to the year-to-year variation of
 //!   low-fertility countries' TFRs around their trends in WPP 2019 estimates;
 //!   they match `../shared/peers/numpy_ensemble.py`.
+//! * Mortality ([`MortalityNoise`]): a Lee-Carter-style index `κ` follows
+//!   a random walk without drift around the scenario's mortality (whose e0
+//!   path carries the drift), `κ(t) = κ(t−1) + σ·ε(t)`, and every age's
+//!   probability of dying between steps is multiplied by `exp(κ)` (capped
+//!   at 1), so age-specific rates move together. The default σ = 0.015 a
+//!   year is the spread of 5-year changes in log mean mortality at ages
+//!   60-85 in WPP 2019 estimates for 1980-2020, divided by √5 (women:
+//!   China 0.015, Japan 0.020, France 0.016, United Kingdom 0.015, USA
+//!   0.017; Spain 0.007, Sweden 0.004). Scaling the probability rather than
+//!   the rate `m` is the same to first order and keeps the step a
+//!   multiply-add.
 //! * Net migration ([`MigrationNoise`]): the annual total gets an independent
 //!   normal deviation of `sd` persons a year, spread over ages and sexes like
 //!   the scenario's migrants (Rogers-Castro where the scenario has none).
@@ -46,6 +57,7 @@ use rayon::prelude::*;
 
 use crate::age_grid::AgeGrid;
 use crate::error::{Error, Result};
+use crate::gap::{DemandForm, SHORTFALL_THRESHOLD};
 use crate::indicators::Indicator;
 use crate::population::{Population, Sex};
 use crate::projection::{Assumptions, StepRates};
@@ -76,6 +88,25 @@ impl Default for TfrNoise {
     }
 }
 
+/// A random walk of the log of a common factor on probabilities of dying.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MortalityNoise {
+    /// σ of the yearly innovation, >= 0.
+    pub sd: f64,
+}
+
+impl Default for MortalityNoise {
+    fn default() -> Self {
+        MortalityNoise { sd: 0.015 }
+    }
+}
+
+/// Survival with the probability of dying `1 − s` scaled by `f` (capped).
+#[inline(always)]
+fn scaled_survival(s: f64, f: f64) -> f64 {
+    (1.0 - f * (1.0 - s)).max(0.0)
+}
+
 /// Normal deviations of the annual net migration total.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MigrationNoise {
@@ -87,6 +118,7 @@ pub struct MigrationNoise {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Stochastic {
     pub tfr: Option<TfrNoise>,
+    pub mortality: Option<MortalityNoise>,
     pub migration: Option<MigrationNoise>,
 }
 
@@ -105,6 +137,15 @@ impl Stochastic {
                 return Err(Error::invalid(
                     "TFR volatility",
                     t.volatility,
+                    "a number >= 0",
+                ));
+            }
+        }
+        if let Some(m) = self.mortality {
+            if !(m.sd.is_finite() && m.sd >= 0.0) {
+                return Err(Error::invalid(
+                    "mortality volatility (sd)",
+                    m.sd,
                     "a number >= 0",
                 ));
             }
@@ -133,33 +174,172 @@ pub struct EnsembleSpec {
 /// Quantiles and mean of one indicator in one year.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {
+    pub p025: f64,
     pub p05: f64,
+    pub p10: f64,
     pub p25: f64,
     pub p50: f64,
     pub p75: f64,
+    pub p90: f64,
     pub p95: f64,
+    pub p975: f64,
     pub mean: f64,
     pub min: f64,
     pub max: f64,
 }
 
-/// The ensemble's summaries: `summary(year, indicator)`.
+/// A demand the ensemble summarised: service and method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemandLabel {
+    pub service: String,
+    pub method: String,
+    pub primary: bool,
+}
+
+/// The risk of a shortfall of one service in one year. Shortfalls are
+/// signed (`demand − supply`, negative: a surplus).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapRisk {
+    pub service: String,
+    pub year: i32,
+    pub supply: f64,
+    /// Share of trajectories whose gap exceeds [`SHORTFALL_THRESHOLD`].
+    pub p_shortfall: f64,
+    pub shortfall_p50: f64,
+    pub shortfall_p90: f64,
+    /// Capacity that meets demand in 90% of trajectories (demand's p90).
+    pub capacity_needed_p90: f64,
+}
+
+/// When a service first falls short, over the trajectories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstShortfall {
+    pub service: String,
+    /// `(year, share of trajectories first short in that year)`.
+    pub by_year: Vec<(i32, f64)>,
+    /// Share of trajectories never short within the horizon.
+    pub never: f64,
+}
+
+/// The ensemble's summaries: `get(year, indicator)`, `demand(year, i)`,
+/// gap risks and first-shortfall distributions.
 #[derive(Debug, Clone)]
 pub struct EnsembleSummary {
     pub years: Vec<i32>,
     pub indicators: Vec<Indicator>,
+    pub demands: Vec<DemandLabel>,
     pub trajectories: usize,
-    /// (year index, indicator index) -> summary; `None` where the indicator
-    /// has no value (flows in the base year).
+    /// (year index, column) -> summary, columns the indicators then the
+    /// demands; `None` where there is no value (flows in the base year).
     summaries: Vec<Option<Summary>>,
+    pub risks: Vec<GapRisk>,
+    pub first_shortfalls: Vec<FirstShortfall>,
 }
 
 impl EnsembleSummary {
+    fn column(&self, year: i32, column: usize) -> Option<Summary> {
+        let y = self.years.iter().position(|&v| v == year)?;
+        self.summaries[y * (self.indicators.len() + self.demands.len()) + column]
+    }
+
     /// The summary of `indicator` in `year`.
     pub fn get(&self, year: i32, indicator: Indicator) -> Option<Summary> {
-        let y = self.years.iter().position(|&v| v == year)?;
         let k = self.indicators.iter().position(|&i| i == indicator)?;
-        self.summaries[y * self.indicators.len() + k]
+        self.column(year, k)
+    }
+
+    /// The summary of demand `index` (of [`EnsembleSummary::demands`]) in `year`.
+    pub fn demand(&self, year: i32, index: usize) -> Option<Summary> {
+        if index >= self.demands.len() {
+            return None;
+        }
+        self.column(year, self.indicators.len() + index)
+    }
+
+    /// The gap risk of `service` in `year`.
+    pub fn risk(&self, service: &str, year: i32) -> Option<&GapRisk> {
+        self.risks
+            .iter()
+            .find(|r| r.service == service && r.year == year)
+    }
+}
+
+/// Demands in the form the kernels use: distinct bases (rows `s·g + a`)
+/// and, per demand, its basis, per-year scale and constant.
+struct DemandInputs<'a> {
+    bases: Vec<Vec<f64>>,
+    basis_of: Vec<Option<usize>>,
+    forms: &'a [DemandForm],
+}
+
+impl<'a> DemandInputs<'a> {
+    fn new(forms: &'a [DemandForm]) -> DemandInputs<'a> {
+        let mut bases: Vec<Vec<f64>> = Vec::new();
+        let basis_of = forms
+            .iter()
+            .map(|f| {
+                let b: Vec<f64> = f.basis.as_ref()?.iter().copied().collect();
+                Some(bases.iter().position(|x| *x == b).unwrap_or_else(|| {
+                    bases.push(b);
+                    bases.len() - 1
+                }))
+            })
+            .collect();
+        DemandInputs {
+            bases,
+            basis_of,
+            forms,
+        }
+    }
+
+    /// Draws each trajectory's factors (per trajectory, per uncertain
+    /// demand in order), a share's times its parent's: `[f·count + t]`.
+    fn factors(&self, count: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+        let nf = self.forms.len();
+        let mut factors = vec![1.0; nf * count];
+        for t in 0..count {
+            for (f, form) in self.forms.iter().enumerate() {
+                if let Some(u) = form.uncertainty {
+                    let z: f64 = StandardNormal.sample(rng);
+                    factors[f * count + t] = u.factor(z);
+                }
+            }
+        }
+        for (f, form) in self.forms.iter().enumerate() {
+            if let Some(p) = form.parent {
+                for t in 0..count {
+                    factors[f * count + t] *= factors[p * count + t];
+                }
+            }
+        }
+        factors
+    }
+
+    /// Writes every demand of year `y` for the block's real trajectories
+    /// into `out[f·real + t]`.
+    fn emit(&self, lanes: &Lanes, y: usize, factors: &[f64], out: &mut [f64]) {
+        let (g, m) = (lanes.g, lanes.real);
+        let mut values = vec![0.0; self.bases.len() * lanes.n];
+        for (k, basis) in self.bases.iter().enumerate() {
+            for (c, chunk) in lanes.pop.chunks_exact(2 * g).enumerate() {
+                let mut sum = [0.0; LANE_CHUNK];
+                for (row, &w) in chunk.iter().zip(basis) {
+                    if w != 0.0 {
+                        for j in 0..LANE_CHUNK {
+                            sum[j] += w * row[j];
+                        }
+                    }
+                }
+                values[k * lanes.n + c * LANE_CHUNK..][..LANE_CHUNK].copy_from_slice(&sum);
+            }
+        }
+        for (f, form) in self.forms.iter().enumerate() {
+            let (scale, constant) = (form.scale[y], form.constant[y]);
+            for t in 0..m {
+                let term = self.basis_of[f].map_or(0.0, |k| values[k * lanes.n + t]);
+                out[f * m + t] = factors[f * m + t] * (scale * term + constant);
+            }
+        }
     }
 }
 
@@ -216,6 +396,9 @@ struct Lanes {
     acc: [Vec<f64>; 7],
     median: Vec<f64>,
     tfr_factor: Vec<f64>,
+    /// Factor on probabilities of dying this step; `None` when mortality is
+    /// not random (the survival ratios are used as they are).
+    mort_factor: Option<Vec<f64>>,
     mig_delta: Vec<f64>,
     /// Totals before the current step.
     prev_total: Vec<f64>,
@@ -251,6 +434,7 @@ impl Lanes {
             acc: [z(), z(), z(), z(), z(), z(), z()],
             median: z(),
             tfr_factor: vec![1.0; n],
+            mort_factor: None,
             mig_delta: z(),
             prev_total: z(),
         }
@@ -273,11 +457,28 @@ impl Lanes {
         let r = &input.rates;
         let male_share = r.srb / (1.0 + r.srb);
         let mut start = vec![0.0; g];
+        // Survival by group, then from birth; per trajectory when mortality
+        // is random.
+        let mut survival: Vec<Vec<f64>> = (0..2)
+            .map(|s| {
+                let mut row = r.survival[s].groups.to_vec();
+                row.push(r.survival[s].birth);
+                row
+            })
+            .collect();
         for t in 0..self.n {
             let delta = self.mig_delta[t];
             let (mut deaths, mut migration, mut fert) = (0.0, 0.0, 0.0);
+            if let Some(f) = &self.mort_factor {
+                for (s, row) in survival.iter_mut().enumerate() {
+                    for (a, v) in row[..g].iter_mut().enumerate() {
+                        *v = scaled_survival(r.survival[s].groups[a], f[t]);
+                    }
+                    row[g] = scaled_survival(r.survival[s].birth, f[t]);
+                }
+            }
             for s in 0..2 {
-                let surv = &r.survival[s].groups;
+                let surv = &survival[s];
                 let half =
                     |a: usize| 0.5 * (r.migration[[s, a]] + input.noise_shares[[s, a]] * delta);
                 for (a, st) in start.iter_mut().enumerate() {
@@ -312,7 +513,7 @@ impl Lanes {
             for s in 0..2 {
                 let share = if s == 0 { male_share } else { 1.0 - male_share };
                 let b = births * share;
-                let survivors = b * r.survival[s].birth;
+                let survivors = b * survival[s][g];
                 deaths += b - survivors;
                 let v = (survivors
                     + 0.5 * (r.migration[[s, 0]] + input.noise_shares[[s, 0]] * delta))
@@ -424,12 +625,42 @@ impl Lanes {
                 (Indicator::Births, Some(_)) => copy(slot, &self.births, 1.0 / width),
                 (Indicator::Deaths, Some(_)) => copy(slot, &self.deaths, 1.0 / width),
                 (Indicator::NetMigration, Some(_)) => copy(slot, &self.migration, 1.0 / width),
-                (Indicator::E0Male, Some(r)) => slot.fill(r.e0[0]),
-                (Indicator::E0Female, Some(r)) => slot.fill(r.e0[1]),
+                (Indicator::E0Male | Indicator::E0Female, Some(r)) => {
+                    let s = usize::from(ind == Indicator::E0Female);
+                    match &self.mort_factor {
+                        None => slot.fill(r.e0[s]),
+                        Some(f) => {
+                            for (o, &f) in slot.iter_mut().zip(f) {
+                                *o = e0_of_survival(&r.survival[s], width, f);
+                            }
+                        }
+                    }
+                }
                 (Indicator::Tfr, Some(r)) => copy(slot, &self.tfr_factor, r.tfr),
             }
         }
     }
+}
+
+/// Life expectancy at birth implied by survival ratios (births to group 0,
+/// group to group, the pooled open-group ratio last) with probabilities of
+/// dying scaled by `f`: person-years `L(0) = n·S(birth)`, `L(a+1) = L(a)·S(a)`,
+/// and the open group's `T = L·S/(1 − S)` from the pooled ratio.
+fn e0_of_survival(sr: &crate::life_table::SurvivalRatios, n: f64, f: f64) -> f64 {
+    let g = sr.groups.len();
+    let mut l = n * scaled_survival(sr.birth, f);
+    let mut total = 0.0;
+    for a in 0..g - 1 {
+        total += l;
+        if a + 1 < g - 1 {
+            l *= scaled_survival(sr.groups[a], f);
+        }
+    }
+    let pooled = scaled_survival(sr.groups[g - 2], f);
+    if pooled < 1.0 {
+        total += l * pooled / (1.0 - pooled);
+    }
+    total
 }
 
 /// Group indices of the age bounds the indicators use (all multiples of 5).
@@ -513,10 +744,17 @@ impl Lanes {
             }
         }
         let birth_survival = [r.survival[0].birth, r.survival[1].birth];
+        let mortal = self.mort_factor.is_some();
         for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
             let t0 = c * W;
             let mut delta = [0.0; W];
             delta.copy_from_slice(&self.mig_delta[t0..t0 + W]);
+            let mut mf = [1.0; W];
+            if let Some(f) = &self.mort_factor {
+                mf.copy_from_slice(&f[t0..t0 + W]);
+            }
+            // Survival of lane `j` from `s` (the same when mortality is fixed).
+            let surv = |s: f64, j: usize| if mortal { scaled_survival(s, mf[j]) } else { s };
             let mut fert = [0.0; W];
             let mut snaps = [[0.0; W]; 6]; // 85+, 80+, 65+, 60+, 15+, 1+
             let mut fives = [[0.0; W]; 32]; // suffix sums from every multiple of 5
@@ -533,8 +771,8 @@ impl Lanes {
                         let top = rows[a];
                         for j in 0..W {
                             let e = delta[j];
-                            v[j] = (x[j] + h0 + k0 * e) * s0
-                                + (top[j] + h1 + k1 * e) * s1
+                            v[j] = (x[j] + h0 + k0 * e) * surv(s0, j)
+                                + (top[j] + h1 + k1 * e) * surv(s1, j)
                                 + h1
                                 + k1 * e;
                         }
@@ -542,6 +780,11 @@ impl Lanes {
                             for j in 0..W {
                                 fert[j] += f1 * (top[j] + h1 + k1 * delta[j]);
                             }
+                        }
+                    } else if mortal {
+                        for j in 0..W {
+                            let e = delta[j];
+                            v[j] = (x[j] + h0 + k0 * e) * scaled_survival(s0, mf[j]) + h1 + k1 * e;
                         }
                     } else if noisy {
                         for j in 0..W {
@@ -598,7 +841,7 @@ impl Lanes {
                 for s in 0..2 {
                     let share = if s == 0 { male_share } else { 1.0 - male_share };
                     let (h, k, _, _) = coef[s * g];
-                    let v = births * share * birth_survival[s] + h + k * delta[j];
+                    let v = births * share * surv(birth_survival[s], j) + h + k * delta[j];
                     chunk[s * g][j] = v;
                     total += v;
                 }
@@ -644,59 +887,52 @@ impl Lanes {
     }
 }
 
+/// What every block shares.
+struct BlockInputs<'a> {
+    base: &'a Population,
+    steps: &'a [StepInputs],
+    spec: &'a EnsembleSpec,
+    weights: &'a Weights,
+    demands: &'a DemandInputs<'a>,
+}
+
 /// Runs block `b` (`count` trajectories), writing every indicator of every
 /// year into `values[(year·K + indicator)·count + trajectory]`. On x86-64
 /// CPUs with AVX2 and FMA the same code is compiled for them and chosen at
 /// run time; Rust never fuses a multiply and an add on its own, so both
 /// builds give bit-identical results.
-fn run_block(
-    b: usize,
-    count: usize,
-    base: &Population,
-    steps: &[StepInputs],
-    spec: &EnsembleSpec,
-    w: &Weights,
-    values: &mut [f64],
-) {
+fn run_block(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            unsafe { run_block_avx2(b, count, base, steps, spec, w, values) };
+            unsafe { run_block_avx2(b, count, inputs, values) };
             return;
         }
     }
-    run_block_impl(b, count, base, steps, spec, w, values)
+    run_block_impl(b, count, inputs, values)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn run_block_avx2(
-    b: usize,
-    count: usize,
-    base: &Population,
-    steps: &[StepInputs],
-    spec: &EnsembleSpec,
-    w: &Weights,
-    values: &mut [f64],
-) {
-    run_block_impl(b, count, base, steps, spec, w, values)
+unsafe fn run_block_avx2(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f64]) {
+    run_block_impl(b, count, inputs, values)
 }
 
 #[inline(always)]
-fn run_block_impl(
-    b: usize,
-    count: usize,
-    base: &Population,
-    steps: &[StepInputs],
-    spec: &EnsembleSpec,
-    w: &Weights,
-    values: &mut [f64],
-) {
+fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f64]) {
+    let BlockInputs {
+        base,
+        steps,
+        spec,
+        weights: w,
+        demands,
+    } = inputs;
     let grid = base.grid();
     let n_years = f64::from(grid.width());
     let k = ENSEMBLE_INDICATORS.len();
+    let kk = k + demands.forms.len();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(
         spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
             ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
@@ -709,8 +945,10 @@ fn run_block_impl(
         .enumerate()
         .filter(|x| x.1 != 0.0)
         .collect();
+    let factors = demands.factors(count, &mut rng);
     let mut lanes = Lanes::new(base, count);
     lanes.indicators(grid, w, None, &mut values[..k * count]);
+    demands.emit(&lanes, 0, &factors, &mut values[k * count..kk * count]);
     let (phi, sigma) = spec
         .stochastic
         .tfr
@@ -719,10 +957,25 @@ fn run_block_impl(
     let mig_sd = spec.stochastic.migration.map(|m| m.sd).unwrap_or(0.0);
     let per_step = grid.width() as usize;
     let mut dev = vec![0.0; count];
+    let mort_sd = spec.stochastic.mortality.map(|m| m.sd);
+    let mut kappa = vec![0.0; count];
+    if mort_sd.is_some() {
+        lanes.mort_factor = Some(vec![1.0; lanes.n]);
+    }
     for (y, input) in steps.iter().enumerate() {
-        // Draws in a fixed order: per trajectory, its TFR deviations (one per
-        // year of the step), then its migration deviation.
+        // Draws in a fixed order: per trajectory, its mortality innovations
+        // (one per year of the step), its TFR deviations (one per year),
+        // then its migration deviation.
         for t in 0..count {
+            if let (Some(sd), Some(f)) = (mort_sd, lanes.mort_factor.as_mut()) {
+                let mut sum = 0.0;
+                for _ in 0..per_step {
+                    let e: f64 = StandardNormal.sample(&mut rng);
+                    kappa[t] += sd * e;
+                    sum += kappa[t].exp();
+                }
+                f[t] = sum / per_step as f64;
+            }
             let mut factor = 1.0;
             if spec.stochastic.tfr.is_some() {
                 let mut sum = 0.0;
@@ -742,7 +995,8 @@ fn run_block_impl(
             };
         }
         lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
-        let slot = &mut values[(y + 1) * k * count..(y + 2) * k * count];
+        let slot = &mut values[(y + 1) * kk * count..(y + 2) * kk * count];
+        let (slot, demand_slot) = slot.split_at_mut(k * count);
         if no_clamping(input, &lanes.mig_delta) {
             lanes.step_fast(grid, input, n_years, bounds, &w02);
             lanes.emit(grid, Some(&input.rates), slot);
@@ -750,6 +1004,7 @@ fn run_block_impl(
             lanes.step_general(input, n_years);
             lanes.indicators(grid, w, Some(&input.rates), slot);
         }
+        demands.emit(&lanes, y + 1, &factors, demand_slot);
     }
 }
 
@@ -879,11 +1134,15 @@ impl Cell {
         let (below, above) = outside.split_at(split);
         let q = |p: f64| self.at_rank(below, above, p * (self.n as f64 - 1.0));
         Summary {
+            p025: q(0.025),
             p05: q(0.05),
+            p10: q(0.10),
             p25: q(0.25),
             p50: q(0.50),
             p75: q(0.75),
+            p90: q(0.90),
             p95: q(0.95),
+            p975: q(0.975),
             mean: sum / self.n as f64,
             min: self.min,
             max: self.max,
@@ -891,19 +1150,57 @@ impl Cell {
     }
 }
 
-/// A partial reduction: cells, and block sums kept by block index.
+/// A partial reduction: cells, block sums kept by block index, and exact
+/// shortfall counts.
 struct Partial {
     cells: Vec<Cell>,
     sums: Vec<(usize, Vec<f64>)>,
+    /// Per risk (a primary demand with supply) and year: trajectories short.
+    short: Vec<u64>,
+    /// Per risk and year (then "never"): trajectories first short then.
+    first: Vec<u64>,
+}
+
+/// Where a risk's demand sits among the value columns, and its supply.
+struct RiskColumn<'a> {
+    column: usize,
+    supply: &'a [f64],
 }
 
 impl Partial {
-    fn absorb(&mut self, block: usize, values: &[f64], count: usize, cells_len: usize) {
+    fn new(cells: &[Cell], risks: usize, years: usize) -> Partial {
+        Partial {
+            cells: cells.to_vec(),
+            sums: Vec::new(),
+            short: vec![0; risks * years],
+            first: vec![0; risks * (years + 1)],
+        }
+    }
+
+    fn absorb(&mut self, block: usize, values: &[f64], count: usize, risks: &[RiskColumn]) {
+        let cells_len = self.cells.len();
         let mut sums = vec![0.0; cells_len];
         for (c, (cell, sum)) in self.cells.iter_mut().zip(sums.iter_mut()).enumerate() {
             cell.add_all(&values[c * count..(c + 1) * count], sum);
         }
         self.sums.push((block, sums));
+        let years = self.short.len() / risks.len().max(1);
+        let columns = cells_len / years.max(1);
+        for (r, risk) in risks.iter().enumerate() {
+            let mut first = vec![years; count];
+            for (y, &supply) in risk.supply.iter().enumerate() {
+                let demand = &values[(y * columns + risk.column) * count..][..count];
+                for (t, &d) in demand.iter().enumerate() {
+                    if d - supply > SHORTFALL_THRESHOLD {
+                        self.short[r * years + y] += 1;
+                        first[t] = first[t].min(y);
+                    }
+                }
+            }
+            for f in first {
+                self.first[r * (years + 1) + f] += 1;
+            }
+        }
     }
 
     fn merge(mut self, other: Partial) -> Partial {
@@ -911,6 +1208,12 @@ impl Partial {
             a.merge(b);
         }
         self.sums.extend(other.sums);
+        for (a, b) in self.short.iter_mut().zip(&other.short) {
+            *a += b;
+        }
+        for (a, b) in self.first.iter_mut().zip(&other.first) {
+            *a += b;
+        }
         self
     }
 }
@@ -944,6 +1247,7 @@ pub fn simulate(
     end_year: i32,
     assumptions: &Assumptions,
     spec: &EnsembleSpec,
+    demands: &[DemandForm],
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<EnsembleSummary> {
     if spec.trajectories == 0 {
@@ -964,15 +1268,50 @@ pub fn simulate(
     let years: Vec<i32> = (0..=steps.len())
         .map(|k| base_year + n * k as i32)
         .collect();
-    let k = ENSEMBLE_INDICATORS.len();
+    for d in demands {
+        let shape_ok = d.basis.as_ref().is_none_or(|b| b.dim() == (2, grid.len()));
+        let years_ok = d.scale.len() == years.len()
+            && d.constant.len() == years.len()
+            && d.supply.as_ref().is_none_or(|s| s.len() == years.len());
+        if !shape_ok || !years_ok || d.parent.is_some_and(|p| p >= demands.len()) {
+            return Err(Error::invalid(
+                format!("demand {} {}", d.service, d.method),
+                "a form for other years or another grid",
+                format!("a form for {base_year} to {end_year} on {grid}"),
+            ));
+        }
+        if let Some(u) = d.uncertainty {
+            u.check()?;
+        }
+    }
+    let k = ENSEMBLE_INDICATORS.len() + demands.len();
     let cells_len = years.len() * k;
     let w = Weights::new(grid);
+    let demand_inputs = DemandInputs::new(demands);
+    let risk_columns: Vec<RiskColumn> = demands
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.primary)
+        .filter_map(|(i, d)| {
+            Some(RiskColumn {
+                column: ENSEMBLE_INDICATORS.len() + i,
+                supply: d.supply.as_deref()?,
+            })
+        })
+        .collect();
     let blocks = spec.trajectories.div_ceil(BLOCK);
     let count_of = |b: usize| BLOCK.min(spec.trajectories - b * BLOCK);
 
     // Block 0 sets the histogram ranges.
     let mut values0 = vec![0.0; count_of(0) * cells_len];
-    run_block(0, count_of(0), base, &steps, spec, &w, &mut values0);
+    let inputs = BlockInputs {
+        base,
+        steps: &steps,
+        spec,
+        weights: &w,
+        demands: &demand_inputs,
+    };
+    run_block(0, count_of(0), &inputs, &mut values0);
     let cells: Vec<Cell> = (0..cells_len)
         .map(|c| {
             let n0 = count_of(0);
@@ -984,12 +1323,9 @@ pub fn simulate(
             Cell::new(&sample)
         })
         .collect();
-    let empty = || Partial {
-        cells: cells.clone(),
-        sums: Vec::new(),
-    };
+    let empty = || Partial::new(&cells, risk_columns.len(), years.len());
     let mut first = empty();
-    first.absorb(0, &values0, count_of(0), cells_len);
+    first.absorb(0, &values0, count_of(0), &risk_columns);
     progress(count_of(0));
     let done = std::sync::atomic::AtomicUsize::new(count_of(0));
     // A few contiguous ranges of blocks per thread, each with one
@@ -1006,8 +1342,8 @@ pub fn simulate(
             for b in range {
                 let count = count_of(b);
                 buffer.resize(count * cells_len, 0.0);
-                run_block(b, count, base, &steps, spec, &w, &mut buffer);
-                partial.absorb(b, &buffer, count, cells_len);
+                run_block(b, count, &inputs, &mut buffer);
+                partial.absorb(b, &buffer, count, &risk_columns);
                 let total = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(total);
             }
@@ -1027,10 +1363,52 @@ pub fn simulate(
         let sum: f64 = all.sums.iter().map(|s| s.1[c]).sum();
         summaries.push(Some(cell.summary(sum)));
     }
+    let n = spec.trajectories as f64;
+    let ny = years.len();
+    let mut risks = Vec::new();
+    let mut first_shortfalls = Vec::new();
+    for (r, col) in risk_columns.iter().enumerate() {
+        let service = &demands[col.column - ENSEMBLE_INDICATORS.len()].service;
+        for (y, &year) in years.iter().enumerate() {
+            let Some(demand) = summaries[y * k + col.column] else {
+                continue;
+            };
+            let supply = col.supply[y];
+            risks.push(GapRisk {
+                service: service.clone(),
+                year,
+                supply,
+                p_shortfall: all.short[r * ny + y] as f64 / n,
+                shortfall_p50: demand.p50 - supply,
+                shortfall_p90: demand.p90 - supply,
+                capacity_needed_p90: demand.p90,
+            });
+        }
+        let first = &all.first[r * (ny + 1)..(r + 1) * (ny + 1)];
+        first_shortfalls.push(FirstShortfall {
+            service: service.clone(),
+            by_year: years
+                .iter()
+                .zip(first)
+                .map(|(&year, &c)| (year, c as f64 / n))
+                .collect(),
+            never: first[ny] as f64 / n,
+        });
+    }
     Ok(EnsembleSummary {
         years,
         indicators: ENSEMBLE_INDICATORS.to_vec(),
+        demands: demands
+            .iter()
+            .map(|d| DemandLabel {
+                service: d.service.clone(),
+                method: d.method.clone(),
+                primary: d.primary,
+            })
+            .collect(),
         trajectories: spec.trajectories,
         summaries,
+        risks,
+        first_shortfalls,
     })
 }

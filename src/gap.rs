@@ -5,9 +5,12 @@
 //! [`SHORTFALL_THRESHOLD`] (half a unit: it rounds to at least one bed,
 //! person or place); the first year of shortfall is the first such year.
 
-use crate::error::Result;
+use ndarray::Array2;
+
+use crate::age_grid::AgeGrid;
+use crate::error::{Error, Result};
 use crate::projection::Projection;
-use crate::standards::Service;
+use crate::standards::{DemandMethod, FactorInterval, LinearDemand, Service};
 
 /// A gap above this many units is a shortfall.
 pub const SHORTFALL_THRESHOLD: f64 = 0.5;
@@ -99,4 +102,77 @@ pub fn first_shortfall(gaps: &[GapValue], service: &str) -> Option<i32> {
         .filter(|g| g.service == service && g.is_shortfall())
         .map(|g| g.year)
         .min()
+}
+
+/// One demand method of one service over a run of years, as a linear
+/// function of the population (see [`LinearDemand`]), with what the
+/// ensemble needs to draw its uncertainty and measure its gap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandForm {
+    pub service: String,
+    pub method: String,
+    /// Whether this is the service's primary demand (gaps are measured on it).
+    pub primary: bool,
+    /// Weights by sex and group (rows male, female); `None`: a fixed count.
+    pub basis: Option<Array2<f64>>,
+    /// Per year: `scale · Σ basis ⊙ counts + constant`.
+    pub scale: Vec<f64>,
+    pub constant: Vec<f64>,
+    /// The standard's own uncertainty.
+    pub uncertainty: Option<FactorInterval>,
+    /// For a share: the index of the parent's primary form, whose drawn
+    /// factor applies too.
+    pub parent: Option<usize>,
+    /// Per year, the planned supply (primary demands with a known supply).
+    pub supply: Option<Vec<f64>>,
+}
+
+/// Every demand of `services` in `years` in linear form, in the order of
+/// [`demand`]; on population `p` of year `y` each gives the same demand
+/// as [`demand`] does.
+pub fn demand_forms(services: &[Service], grid: AgeGrid, years: &[i32]) -> Result<Vec<DemandForm>> {
+    let mut forms: Vec<DemandForm> = Vec::new();
+    // Primary forms so far, by service id: (index in `forms`, per year).
+    let mut primary: Vec<(String, usize, Vec<LinearDemand>)> = Vec::new();
+    for s in services {
+        for (k, d) in s.demands.iter().enumerate() {
+            let context = |e: Error| e.context(format!("service {} demand {}", s.id, d.name));
+            let mut per_year = Vec::with_capacity(years.len());
+            for (y, &year) in years.iter().enumerate() {
+                let lookup = |id: &str| primary.iter().find(|p| p.0 == id).map(|p| p.2[y].clone());
+                per_year.push(
+                    d.method
+                        .linear(grid, f64::from(year), &lookup)
+                        .map_err(context)?,
+                );
+            }
+            let parent = match &d.method {
+                DemandMethod::Share { of, .. } => primary.iter().find(|p| &p.0 == of).map(|p| p.1),
+                _ => None,
+            };
+            let supply = match (k, &s.supply) {
+                (0, Some(supply)) => years
+                    .iter()
+                    .map(|&y| supply.at(f64::from(y)))
+                    .collect::<Option<Vec<f64>>>(),
+                _ => None,
+            };
+            let form = DemandForm {
+                service: s.id.clone(),
+                method: d.name.clone(),
+                primary: k == 0,
+                basis: per_year.first().and_then(|l| l.basis.clone()),
+                scale: per_year.iter().map(|l| l.scale).collect(),
+                constant: per_year.iter().map(|l| l.constant).collect(),
+                uncertainty: d.uncertainty,
+                parent,
+                supply,
+            };
+            if k == 0 {
+                primary.push((s.id.clone(), forms.len(), per_year));
+            }
+            forms.push(form);
+        }
+    }
+    Ok(forms)
 }

@@ -66,9 +66,13 @@ pub mod standards;
 pub mod wpp;
 
 pub use age_grid::{AgeGrid, AgeRange};
-pub use ensemble::{simulate, EnsembleSpec, EnsembleSummary, MigrationNoise, Stochastic, TfrNoise};
+pub use ensemble::{
+    simulate, EnsembleSpec, EnsembleSummary, FirstShortfall, GapRisk, MigrationNoise,
+    MortalityNoise, Stochastic, TfrNoise,
+};
 pub use error::{Error, Result};
 pub use fertility::Fertility;
+pub use gap::{demand_forms, DemandForm};
 pub use indicators::{indicators, Indicator, IndicatorValue};
 pub use life_table::{LifeTable, SurvivalRatios};
 pub use migration::{Migration, RogersCastro};
@@ -78,4 +82,4 @@ pub use path::{PeriodSeries, Schedule, YearPath};
 pub use plan::{Interpolation, Supply};
 pub use population::{Population, Sex};
 pub use projection::{project, project_step, Assumptions, Projection, StepFlows, StepRates};
-pub use standards::{Demand, DemandMethod, Rate, Service};
+pub use standards::{Demand, DemandMethod, FactorInterval, LinearDemand, Rate, Service};

@@ -21,9 +21,9 @@
 //! A service may carry several methods; the first is its *primary* demand,
 //! the one gaps are measured against; the others are reported beside it.
 
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
 
-use crate::age_grid::AgeRange;
+use crate::age_grid::{AgeGrid, AgeRange};
 use crate::error::{Error, Result};
 use crate::path::YearPath;
 use crate::population::Population;
@@ -96,6 +96,80 @@ pub enum DemandMethod {
 pub struct Demand {
     pub name: String,
     pub method: DemandMethod,
+    /// Uncertainty in the standard itself (ensembles only).
+    pub uncertainty: Option<FactorInterval>,
+}
+
+/// z of the 95th percentile of the standard normal distribution.
+const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// Uncertainty in a standard: a 90% interval `[low, high]` of a factor on
+/// the demand (e.g. `[0.8, 1.25]`: the true prevalence may be 20% lower or
+/// 25% higher). Ensembles draw the factor once per trajectory, log-normal
+/// with these 5th and 95th percentiles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FactorInterval {
+    pub low: f64,
+    pub high: f64,
+}
+
+impl FactorInterval {
+    /// Checks `0 < low <= high`, both finite.
+    pub fn check(&self) -> Result<()> {
+        if !(self.low.is_finite() && self.high.is_finite() && self.low > 0.0) {
+            return Err(Error::invalid(
+                "uncertainty_90",
+                format!("[{}, {}]", self.low, self.high),
+                "two finite factors > 0",
+            ));
+        }
+        if self.low > self.high {
+            return Err(Error::invalid(
+                "uncertainty_90",
+                format!("[{}, {}]", self.low, self.high),
+                "[low, high] with low <= high",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Mean of the log factor.
+    pub fn log_mean(&self) -> f64 {
+        0.5 * (self.low.ln() + self.high.ln())
+    }
+
+    /// Standard deviation of the log factor.
+    pub fn log_sd(&self) -> f64 {
+        (self.high.ln() - self.low.ln()) / (2.0 * Z95)
+    }
+
+    /// The factor at standard normal deviate `z`.
+    pub fn factor(&self, z: f64) -> f64 {
+        (self.log_mean() + self.log_sd() * z).exp()
+    }
+}
+
+/// A demand in one year as a linear function of the population counts:
+/// `scale · Σ basis ⊙ counts + constant`. Every method is of this form, so
+/// ensembles compute demand per trajectory from a few weighted sums.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearDemand {
+    /// Weights by sex (rows male, female) and group; `None`: no
+    /// population term.
+    pub basis: Option<Array2<f64>>,
+    pub scale: f64,
+    pub constant: f64,
+}
+
+impl LinearDemand {
+    /// The demand for `pop`.
+    pub fn apply(&self, pop: &Population) -> f64 {
+        let term = self
+            .basis
+            .as_ref()
+            .map_or(0.0, |b| (b * pop.counts()).sum());
+        self.scale * term + self.constant
+    }
 }
 
 /// A service a plan provides.
@@ -204,6 +278,66 @@ impl DemandMethod {
                 (pop.counts() * prevalence).sum() * use_rate.at(year) * per_user
             }
             DemandMethod::Absolute(p) => p.at(year),
+        })
+    }
+
+    /// This method in `year` as a linear function of the counts on `grid`;
+    /// `primary_of` gives another service's primary demand in the same form.
+    pub fn linear(
+        &self,
+        grid: AgeGrid,
+        year: f64,
+        primary_of: &dyn Fn(&str) -> Option<LinearDemand>,
+    ) -> Result<LinearDemand> {
+        Ok(match self {
+            DemandMethod::Ratio { base, rate, .. } => {
+                let row = Array1::from_iter(
+                    (0..grid.len()).map(|i| grid.fraction_in(i, base.from, base.to)),
+                );
+                LinearDemand {
+                    basis: Some(ndarray::stack![ndarray::Axis(0), row, row]),
+                    scale: rate.per_person(year),
+                    constant: 0.0,
+                }
+            }
+            DemandMethod::Share { of, fraction } => {
+                let parent = primary_of(of).ok_or_else(|| {
+                    Error::invalid(
+                        "share of",
+                        format!("service {of:?}"),
+                        "a service defined before this one",
+                    )
+                })?;
+                let f = fraction.at(year);
+                LinearDemand {
+                    basis: parent.basis,
+                    scale: parent.scale * f,
+                    constant: parent.constant * f,
+                }
+            }
+            DemandMethod::Need {
+                prevalence,
+                use_rate,
+                per_user,
+            } => {
+                if prevalence.dim() != (2, grid.len()) {
+                    return Err(Error::invalid(
+                        "prevalence table",
+                        format!("{:?}", prevalence.dim()),
+                        format!("the grid's shape {:?}", (2, grid.len())),
+                    ));
+                }
+                LinearDemand {
+                    basis: Some(prevalence.clone()),
+                    scale: use_rate.at(year) * per_user,
+                    constant: 0.0,
+                }
+            }
+            DemandMethod::Absolute(p) => LinearDemand {
+                basis: None,
+                scale: 0.0,
+                constant: p.at(year),
+            },
         })
     }
 }

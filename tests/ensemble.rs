@@ -7,7 +7,8 @@ use carecast::indicators::{indicators, lookup};
 use carecast::io::model_file;
 use carecast::io::wpp::read_country;
 use carecast::{
-    project, simulate, AgeGrid, EnsembleSpec, Indicator, MigrationNoise, Stochastic, TfrNoise,
+    project, simulate, AgeGrid, EnsembleSpec, Indicator, MigrationNoise, MortalityNoise,
+    Stochastic, TfrNoise,
 };
 
 fn spec(trajectories: usize, stochastic: Stochastic) -> EnsembleSpec {
@@ -24,6 +25,7 @@ fn zero_noise() -> Stochastic {
             persistence: 0.8,
             volatility: 0.0,
         }),
+        mortality: Some(MortalityNoise { sd: 0.0 }),
         migration: Some(MigrationNoise { sd: 0.0 }),
     }
 }
@@ -39,6 +41,7 @@ fn zero_volatility_collapses_to_the_deterministic_projection() {
         model.end_year,
         &plan.assumptions,
         &spec(300, zero_noise()),
+        &[],
         &|_| {},
     )
     .unwrap();
@@ -56,6 +59,7 @@ fn zero_volatility_collapses_to_the_deterministic_projection() {
         2050,
         &assumptions,
         &spec(10, zero_noise()),
+        &[],
         &|_| {},
     )
     .unwrap();
@@ -84,6 +88,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
     let plan = model.scenario("plan").unwrap();
     let noisy = Stochastic {
         tfr: Some(TfrNoise::default()),
+        mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 500.0 }),
     };
     let run = |threads: usize| {
@@ -98,6 +103,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
                     model.end_year,
                     &plan.assumptions,
                     &spec(2_000, noisy),
+                    &[],
                     &|_| {},
                 )
                 .unwrap()
@@ -124,6 +130,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
             seed: 1,
             ..spec(2_000, noisy)
         },
+        &[],
         &|_| {},
     )
     .unwrap();
@@ -140,6 +147,7 @@ fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
     let det = indicators(&model.project(plan).unwrap());
     let tfr_only = Stochastic {
         tfr: Some(TfrNoise::default()),
+        mortality: None,
         migration: None,
     };
     let ens = simulate(
@@ -148,6 +156,7 @@ fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
         model.end_year,
         &plan.assumptions,
         &spec(4_000, tfr_only),
+        &[],
         &|_| {},
     )
     .unwrap();
@@ -190,6 +199,7 @@ fn bad_ensemble_parameters() {
             model.end_year,
             &plan.assumptions,
             &spec,
+            &[],
             &|_| {},
         )
     };
@@ -205,6 +215,7 @@ fn bad_ensemble_parameters() {
                 persistence: 0.5,
                 volatility: -0.1,
             }),
+            mortality: None,
             migration: None,
         },
     ))
@@ -219,6 +230,7 @@ fn bad_ensemble_parameters() {
                     persistence: phi,
                     volatility: 0.05,
                 }),
+                mortality: None,
                 migration: None,
             },
         ))
@@ -230,6 +242,7 @@ fn bad_ensemble_parameters() {
         10,
         Stochastic {
             tfr: None,
+            mortality: None,
             migration: Some(MigrationNoise { sd: f64::NAN }),
         },
     ))

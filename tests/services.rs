@@ -130,6 +130,7 @@ fn gap_sign_and_first_shortfall_on_a_hand_made_case() {
             method: DemandMethod::Absolute(
                 YearPath::new("d", vec![(2020.0, 100.0), (2030.0, 200.0)]).unwrap(),
             ),
+            uncertainty: None,
         }],
         supply: Some(Supply::Points {
             points: vec![(2020.0, 150.0), (2028.0, 250.0)],
@@ -167,6 +168,7 @@ fn gap_sign_and_first_shortfall_on_a_hand_made_case() {
                 base: AgeRange::parse("1-3").unwrap(),
                 rate: Rate::PerThousand(YearPath::constant(20.0)),
             },
+            uncertainty: None,
         }],
         ..service
     };

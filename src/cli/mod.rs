@@ -145,6 +145,10 @@ pub struct SimulateArgs {
     /// φ of the AR(1) deviation of log TFR, in (-1, 1).
     #[arg(long, default_value_t = 0.8, allow_negative_numbers = true)]
     pub tfr_persistence: f64,
+    /// σ of the yearly random walk of the log factor on probabilities of
+    /// dying, a Lee-Carter-style index (0: mortality as the scenario says).
+    #[arg(long, default_value_t = 0.015, allow_negative_numbers = true)]
+    pub mortality_sd: f64,
     /// Standard deviation of the annual net migration total, persons a year (0: none).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub migration_sd: f64,

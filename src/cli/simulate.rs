@@ -5,10 +5,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{out, SelectedModel, SimulateArgs};
 use crate::ensemble::{
-    simulate, EnsembleSpec, EnsembleSummary, MigrationNoise, Stochastic, TfrNoise,
+    simulate, EnsembleSpec, EnsembleSummary, MigrationNoise, MortalityNoise, Stochastic, TfrNoise,
 };
-use crate::io::export::quantiles_table;
+use crate::gap::demand_forms;
+use crate::io::export::{
+    demand_quantiles_table, first_shortfall_table, gap_risk_table, quantiles_table,
+};
 use crate::io::Format;
+use crate::standards::{DemandMethod, Service};
 use crate::Indicator;
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
@@ -21,6 +25,9 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         tfr: Some(TfrNoise {
             persistence: args.tfr_persistence,
             volatility: args.tfr_volatility,
+        }),
+        mortality: Some(MortalityNoise {
+            sd: args.mortality_sd,
         }),
         migration: (args.migration_sd != 0.0).then_some(MigrationNoise {
             sd: args.migration_sd,
@@ -39,6 +46,12 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
+    let step = model.base.grid().width() as i32;
+    let years: Vec<i32> = (model.base_year..=model.end_year)
+        .step_by(step as usize)
+        .collect();
+    let forms =
+        demand_forms(&model.services, model.base.grid(), &years).context("service demands")?;
     let mut results: Vec<(String, EnsembleSummary)> = Vec::new();
     let start = std::time::Instant::now();
     for s in sel.selected() {
@@ -63,6 +76,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
                 model.end_year,
                 &s.assumptions,
                 &spec,
+                &forms,
                 &|done| bar.set_position(done as u64),
             )
         })?;
@@ -74,8 +88,13 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         .iter()
         .map(|(n, s)| (sel.several.then_some(n.as_str()), s))
         .collect();
-    let table = quantiles_table(&items, format)?;
-    let wrote = args.output.write(&sel.stem, vec![("quantiles", table)])?;
+    let mut files = vec![("quantiles", quantiles_table(&items, format)?)];
+    if !forms.is_empty() {
+        files.push(("demand_quantiles", demand_quantiles_table(&items, format)?));
+        files.push(("gap_risk", gap_risk_table(&items, format)?));
+        files.push(("first_shortfall", first_shortfall_table(&items, format)?));
+    }
+    let wrote = args.output.write(&sel.stem, files)?;
     if !args.output.quiet {
         let mut text = format!(
             "{}: {} trajectories per scenario, seed {}, in {:.2} s\n",
@@ -108,9 +127,53 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
                     band(Indicator::Pop0To2, false).unwrap_or_default(),
                 ));
             }
+            text.push_str(&risk_lines(&model.services, summary));
         }
         text.push_str(&wrote);
         out(&text);
     }
     Ok(())
+}
+
+/// One line per service with a supply in 2025 and 2030: P(shortfall) and
+/// the capacity that meets demand in 90% of trajectories, also as the
+/// standard's rate on the median projection when the standard is a ratio.
+fn risk_lines(services: &[Service], summary: &EnsembleSummary) -> String {
+    let mut text = String::new();
+    for year in [2025, 2030] {
+        for (i, label) in summary.demands.iter().enumerate() {
+            let Some(risk) = summary.risk(&label.service, year) else {
+                continue;
+            };
+            if !label.primary {
+                continue;
+            }
+            let service = services.iter().find(|s| s.id == label.service);
+            let unit = service.map_or("", |s| s.unit.as_str());
+            let rate = service
+                .and_then(|s| s.demands.first())
+                .and_then(|d| match &d.method {
+                    DemandMethod::Ratio {
+                        base_name, rate, ..
+                    } => Some((base_name, rate)),
+                    _ => None,
+                });
+            let as_rate = match (rate, summary.demand(year, i)) {
+                (Some((base, rate)), Some(d)) if d.p50 > 0.0 => {
+                    let standard = rate.path().at(f64::from(year));
+                    format!(
+                        " = {:.1} {} {base}",
+                        standard * risk.capacity_needed_p90 / d.p50,
+                        rate.unit()
+                    )
+                }
+                _ => String::new(),
+            };
+            text.push_str(&format!(
+                "  P({} shortfall in {year}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0})\n",
+                label.service, risk.p_shortfall, risk.capacity_needed_p90, risk.supply
+            ));
+        }
+    }
+    text
 }

@@ -2,7 +2,7 @@
 //! `indicators.csv`): pure functions from results to columns; writing is
 //! [`crate::io::OutputSet`]'s job.
 
-use crate::ensemble::{EnsembleSummary, Summary};
+use crate::ensemble::{EnsembleSummary, GapRisk, Summary};
 use crate::error::Result;
 use crate::gap::{DemandValue, GapValue};
 use crate::indicators::{indicators, IndicatorValue};
@@ -181,6 +181,109 @@ pub fn quantiles_table(
         ("p75", q(|s| s.p75)),
         ("p95", q(|s| s.p95)),
         ("mean", q(|s| s.mean)),
+    ]);
+    encode_table(cols, format)
+}
+
+/// `[scenario,]year,service,method,primary,p05,p10,p25,p50,p75,p90,p95,mean`:
+/// the ensemble's demand of every service and method.
+pub fn demand_quantiles_table(
+    items: &[(Option<&str>, &EnsembleSummary)],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let mut rows: Vec<(Option<&str>, i32, usize, &EnsembleSummary, Summary)> = Vec::new();
+    for (scenario, summary) in items {
+        for &year in &summary.years {
+            for i in 0..summary.demands.len() {
+                if let Some(s) = summary.demand(year, i) {
+                    rows.push((*scenario, year, i, summary, s));
+                }
+            }
+        }
+    }
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    let q = |f: fn(&Summary) -> f64| ColumnData::Float(rows.iter().map(|r| f(&r.4)).collect());
+    let label = |f: fn(&crate::ensemble::DemandLabel) -> String| {
+        ColumnData::Text(rows.iter().map(|r| f(&r.3.demands[r.2])).collect())
+    };
+    cols.extend([
+        ("year", ColumnData::Int(rows.iter().map(|r| r.1).collect())),
+        ("service", label(|d| d.service.clone())),
+        ("method", label(|d| d.method.clone())),
+        ("primary", label(|d| d.primary.to_string())),
+        ("p05", q(|s| s.p05)),
+        ("p10", q(|s| s.p10)),
+        ("p25", q(|s| s.p25)),
+        ("p50", q(|s| s.p50)),
+        ("p75", q(|s| s.p75)),
+        ("p90", q(|s| s.p90)),
+        ("p95", q(|s| s.p95)),
+        ("mean", q(|s| s.mean)),
+    ]);
+    encode_table(cols, format)
+}
+
+/// `[scenario,]year,service,p_shortfall,shortfall_p50,shortfall_p90,capacity_needed_p90,supply`:
+/// shortfalls are `demand − supply` (negative: a surplus).
+pub fn gap_risk_table(
+    items: &[(Option<&str>, &EnsembleSummary)],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let rows: Vec<(Option<&str>, &GapRisk)> = items
+        .iter()
+        .flat_map(|(sc, s)| s.risks.iter().map(move |r| (*sc, r)))
+        .collect();
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    let f = |f: fn(&GapRisk) -> f64| ColumnData::Float(rows.iter().map(|r| f(r.1)).collect());
+    cols.extend([
+        (
+            "year",
+            ColumnData::Int(rows.iter().map(|r| r.1.year).collect()),
+        ),
+        (
+            "service",
+            ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect()),
+        ),
+        ("p_shortfall", f(|r| r.p_shortfall)),
+        ("shortfall_p50", f(|r| r.shortfall_p50)),
+        ("shortfall_p90", f(|r| r.shortfall_p90)),
+        ("capacity_needed_p90", f(|r| r.capacity_needed_p90)),
+        ("supply", f(|r| r.supply)),
+    ]);
+    encode_table(cols, format)
+}
+
+/// `[scenario,]service,first_shortfall_year,probability`: when each service
+/// first falls short; an empty year is "not within the horizon".
+pub fn first_shortfall_table(
+    items: &[(Option<&str>, &EnsembleSummary)],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let mut rows: Vec<(Option<&str>, &str, Option<i32>, f64)> = Vec::new();
+    for (scenario, summary) in items {
+        for fs in &summary.first_shortfalls {
+            for &(year, p) in &fs.by_year {
+                if p > 0.0 {
+                    rows.push((*scenario, &fs.service, Some(year), p));
+                }
+            }
+            rows.push((*scenario, &fs.service, None, fs.never));
+        }
+    }
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    cols.extend([
+        (
+            "service",
+            ColumnData::Text(rows.iter().map(|r| r.1.to_string()).collect()),
+        ),
+        (
+            "first_shortfall_year",
+            ColumnData::OptInt(rows.iter().map(|r| r.2).collect()),
+        ),
+        (
+            "probability",
+            ColumnData::Float(rows.iter().map(|r| r.3).collect()),
+        ),
     ]);
     encode_table(cols, format)
 }

@@ -22,7 +22,7 @@ use crate::path::{PeriodSeries, Schedule, YearPath};
 use crate::plan::{Interpolation, Supply};
 use crate::population::Sex;
 use crate::projection::Assumptions;
-use crate::standards::{Demand, DemandMethod, Rate, Service};
+use crate::standards::{Demand, DemandMethod, FactorInterval, Rate, Service};
 
 /// A value that is constant or given by `[year, value]` points.
 #[derive(Debug, Clone, Deserialize)]
@@ -114,6 +114,9 @@ pub struct RawDemand {
     pub per_user: Option<f64>,
     #[serde(default)]
     pub value: Option<PathSpec>,
+    /// 90% interval of a factor on this demand (standards uncertainty).
+    #[serde(default)]
+    pub uncertainty_90: Option<[f64; 2]>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
@@ -1025,9 +1028,16 @@ fn read_demand(
         DemandKind::Absolute => DemandMethod::Absolute(need("value", rd.value.as_ref())?),
     };
     method.check()?;
+    let uncertainty = rd
+        .uncertainty_90
+        .map(|[low, high]| FactorInterval { low, high });
+    if let Some(u) = uncertainty {
+        u.check()?;
+    }
     Ok(Demand {
         name: rd.name.clone(),
         method,
+        uncertainty,
     })
 }
 

@@ -342,6 +342,8 @@ pub fn read_population(
 #[derive(Debug, Clone)]
 pub enum ColumnData {
     Int(Vec<i32>),
+    /// Integers with missing values (empty in CSV, null in Parquet).
+    OptInt(Vec<Option<i32>>),
     Text(Vec<String>),
     Float(Vec<f64>),
 }
@@ -352,6 +354,7 @@ pub fn encode_table(columns: Vec<(&str, ColumnData)>, format: Format) -> Result<
         .into_iter()
         .map(|(name, data)| match data {
             ColumnData::Int(v) => Column::new(name.into(), v),
+            ColumnData::OptInt(v) => Column::new(name.into(), v),
             ColumnData::Text(v) => Column::new(name.into(), v),
             ColumnData::Float(v) => Column::new(name.into(), v),
         })
