@@ -7,8 +7,8 @@ use carecast::indicators::{indicators, lookup};
 use carecast::io::model_file;
 use carecast::io::wpp::read_country;
 use carecast::{
-    project, simulate, AgeGrid, EnsembleSpec, Indicator, MigrationNoise, MortalityNoise,
-    Stochastic, TfrNoise,
+    demand_forms, project, simulate, AgeGrid, DemandForm, EnsembleSpec, FactorInterval, Indicator,
+    MigrationNoise, MortalityNoise, Stochastic, TfrNoise,
 };
 
 fn spec(trajectories: usize, stochastic: Stochastic) -> EnsembleSpec {
@@ -91,6 +91,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 500.0 }),
     };
+    let forms = demand_forms(&model.services, model.base.grid(), &years_of(&model)).unwrap();
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -103,13 +104,21 @@ fn same_seed_same_result_on_one_and_two_threads() {
                     model.end_year,
                     &plan.assumptions,
                     &spec(2_000, noisy),
-                    &[],
+                    &forms,
                     &|_| {},
                 )
                 .unwrap()
             })
     };
     let (one, two) = (run(1), run(2));
+    assert!(!one.risks.is_empty());
+    assert_eq!(one.risks, two.risks);
+    assert_eq!(one.first_shortfalls, two.first_shortfalls);
+    for &year in &one.years {
+        for i in 0..forms.len() {
+            assert_eq!(one.demand(year, i), two.demand(year, i));
+        }
+    }
     for &year in &one.years {
         for &ind in &one.indicators {
             assert_eq!(
@@ -273,12 +282,46 @@ fn simulate_command_writes_reproducible_quantiles() {
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let qa = std::fs::read(a.path().join("quantiles.csv")).unwrap();
+    for file in [
+        "quantiles.csv",
+        "demand_quantiles.csv",
+        "gap_risk.csv",
+        "first_shortfall.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.path().join(file)).unwrap(),
+            std::fs::read(b.path().join(file)).unwrap(),
+            "{file}: 1 vs 2 threads"
+        );
+    }
+    let (header, rows) = common::read_csv(&a.path().join("gap_risk.csv"));
     assert_eq!(
-        qa,
-        std::fs::read(b.path().join("quantiles.csv")).unwrap(),
-        "1 vs 2 threads"
+        header,
+        [
+            "year",
+            "service",
+            "p_shortfall",
+            "shortfall_p50",
+            "shortfall_p90",
+            "capacity_needed_p90",
+            "supply"
+        ]
     );
+    for r in &rows {
+        let p: f64 = r[2].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{r:?}");
+        let (p50, p90): (f64, f64) = (r[3].parse().unwrap(), r[4].parse().unwrap());
+        assert!(p50 <= p90, "{r:?}");
+    }
+    assert!(rows.iter().any(|r| r[0] == "2025" && r[1] == "caregivers"));
+    let (header, rows) = common::read_csv(&a.path().join("first_shortfall.csv"));
+    assert_eq!(header, ["service", "first_shortfall_year", "probability"]);
+    let caregivers: f64 = rows
+        .iter()
+        .filter(|r| r[0] == "caregivers")
+        .map(|r| r[2].parse::<f64>().unwrap())
+        .sum();
+    assert!((caregivers - 1.0).abs() < 1e-9);
     let (header, rows) = common::read_csv(&a.path().join("quantiles.csv"));
     assert_eq!(
         header,
@@ -326,5 +369,199 @@ fn simulate_rejects_bad_parameters() {
             "{err}"
         );
         assert!(!dir.exists(), "output written for {args:?}");
+    }
+}
+
+fn models() -> Vec<carecast::Model> {
+    ["jiaxing", "shanghai", "huangpu", "lincang"]
+        .iter()
+        .map(|m| model_file::load(&common::root().join(format!("models/{m}.toml"))).unwrap())
+        .collect()
+}
+
+fn years_of(model: &carecast::Model) -> Vec<i32> {
+    (model.base_year..=model.end_year).collect()
+}
+
+#[test]
+fn linear_demand_forms_give_the_deterministic_demand() {
+    for model in models() {
+        let scenario = model.scenario(&model.default_scenario).unwrap();
+        let p = model.project(scenario).unwrap();
+        let demands = carecast::gap::demand(&model.services, &p).unwrap();
+        let forms = demand_forms(&model.services, p.grid(), &p.years).unwrap();
+        let per_year = forms.len();
+        assert_eq!(demands.len(), per_year * p.years.len());
+        for (y, pop) in p.populations.iter().enumerate() {
+            for (f, form) in forms.iter().enumerate() {
+                let d = &demands[y * per_year + f];
+                assert_eq!((&d.service, &d.method), (&form.service, &form.method));
+                let term = form
+                    .basis
+                    .as_ref()
+                    .map_or(0.0, |b| (b * pop.counts()).sum());
+                let v = form.scale[y] * term + form.constant[y];
+                assert!(
+                    (v - d.demand).abs() <= 1e-9 * d.demand.abs().max(1.0),
+                    "{} {} {} {}: {v} vs {}",
+                    model.name,
+                    d.year,
+                    d.service,
+                    d.method,
+                    d.demand
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn without_noise_the_gap_risk_is_the_deterministic_gap() {
+    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let p = model.project(plan).unwrap();
+    let det = carecast::gap::demand(&model.services, &p).unwrap();
+    let gaps = carecast::gap::gaps(&model.services, &det);
+    let forms = demand_forms(&model.services, p.grid(), &p.years).unwrap();
+    let ens = simulate(
+        &model.base,
+        model.base_year,
+        model.end_year,
+        &plan.assumptions,
+        &spec(40, zero_noise()),
+        &forms,
+        &|_| {},
+    )
+    .unwrap();
+    for g in &gaps {
+        let risk = ens.risk(&g.service, g.year).unwrap();
+        assert!((risk.shortfall_p50 - g.gap).abs() < 1e-6, "{g:?} {risk:?}");
+        assert!((risk.capacity_needed_p90 - g.demand).abs() < 1e-6);
+        assert_eq!(risk.supply, g.supply);
+        if (g.gap - 0.5).abs() > 1e-6 {
+            let expected = if g.is_shortfall() { 1.0 } else { 0.0 };
+            assert_eq!(risk.p_shortfall, expected, "{g:?}");
+        }
+    }
+    for fs in &ens.first_shortfalls {
+        let first = carecast::gap::first_shortfall(&gaps, &fs.service);
+        match first {
+            Some(year) => {
+                assert_eq!(fs.by_year.iter().find(|v| v.0 == year).unwrap().1, 1.0);
+                assert_eq!(fs.never, 0.0);
+            }
+            None => assert_eq!(fs.never, 1.0),
+        }
+    }
+}
+
+/// A hand-made case: a fixed demand of 1,000 places with a standard whose
+/// 90% interval is [0.8, 1.25] (so the demand is log-normal, median 1,000,
+/// σ = ln 1.25 / 1.645) against a supply falling from 1,400 to 900.
+#[test]
+fn p_shortfall_on_a_hand_made_case() {
+    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let years = years_of(&model);
+    let supply_of = |y: i32| 1400.0 - 500.0 * f64::from(y - model.base_year) / 29.0;
+    let form = DemandForm {
+        service: "places".into(),
+        method: "standard".into(),
+        primary: true,
+        basis: None,
+        scale: vec![0.0; years.len()],
+        constant: vec![1000.0; years.len()],
+        uncertainty: Some(FactorInterval {
+            low: 0.8,
+            high: 1.25,
+        }),
+        parent: None,
+        supply: Some(years.iter().map(|&y| supply_of(y)).collect()),
+    };
+    let n = 40_000;
+    let ens = simulate(
+        &model.base,
+        model.base_year,
+        model.end_year,
+        &plan.assumptions,
+        &spec(n, Stochastic::default()),
+        &[form],
+        &|_| {},
+    )
+    .unwrap();
+    let sigma = 1.25f64.ln() / 1.644_853_626_951_472;
+    let se = (0.25 / n as f64).sqrt();
+    let mut cumulative = 0.0;
+    for (&year, &(y2, first)) in years.iter().zip(&ens.first_shortfalls[0].by_year) {
+        assert_eq!(year, y2);
+        let supply = supply_of(year);
+        let expected = 1.0 - common::normal_cdf(((supply + 0.5) / 1000.0).ln() / sigma);
+        let risk = ens.risk("places", year).unwrap();
+        assert!(
+            (risk.p_shortfall - expected).abs() < 4.0 * se,
+            "{year}: P(shortfall) {} vs {expected}",
+            risk.p_shortfall
+        );
+        // Supply falls: a trajectory short once stays short, so the first
+        // shortfall years add up to P(shortfall).
+        cumulative += first;
+        assert!((cumulative - risk.p_shortfall).abs() < 1e-12, "{year}");
+        let p90 = 1000.0 * (1.281_551_565_5 * sigma).exp();
+        assert!(
+            common::rel(risk.capacity_needed_p90, p90) < 0.01,
+            "{risk:?}"
+        );
+        assert!(
+            (risk.shortfall_p50 - (1000.0 - supply)).abs() < 10.0,
+            "{risk:?}"
+        );
+    }
+    assert!((cumulative + ens.first_shortfalls[0].never - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
+    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let det = indicators(&model.project(plan).unwrap());
+    let stochastic = Stochastic {
+        tfr: Some(TfrNoise::default()),
+        mortality: Some(MortalityNoise::default()),
+        migration: Some(MigrationNoise { sd: 400.0 }),
+    };
+    let ens = simulate(
+        &model.base,
+        model.base_year,
+        model.end_year,
+        &plan.assumptions,
+        &spec(3_000, stochastic),
+        &[],
+        &|_| {},
+    )
+    .unwrap();
+    let mut last = 0.0;
+    for year in [2025, 2035, 2050] {
+        let e0 = ens.get(year, Indicator::E0Female).unwrap();
+        let d = lookup(&det, year, Indicator::E0Female).unwrap();
+        assert!((e0.p50 - d).abs() < 0.15, "{year}: e0 {} vs {d}", e0.p50);
+        let width = e0.p95 - e0.p05;
+        assert!(width > last, "{year}: {width} after {last}");
+        last = width;
+        let old = ens.get(year, Indicator::Pop80Plus).unwrap();
+        let d80 = lookup(&det, year, Indicator::Pop80Plus).unwrap();
+        assert!(old.p95 > old.p05 && common::rel(old.p50, d80) < 0.01);
+    }
+    // 90% of e0 within about ±2 years by 2050 (see the default's rationale).
+    assert!(last > 1.0 && last < 6.0, "{last}");
+    // The balance holds for every trajectory, so for the means.
+    for w in ens.years.windows(2) {
+        let mean = |y, i| ens.get(y, i).unwrap().mean;
+        let change = mean(w[1], Indicator::Total) - mean(w[0], Indicator::Total);
+        let flows = mean(w[1], Indicator::Births) - mean(w[1], Indicator::Deaths)
+            + mean(w[1], Indicator::NetMigration);
+        assert!(
+            (change - flows).abs() < 1e-6 * mean(w[0], Indicator::Total),
+            "{w:?}"
+        );
     }
 }

@@ -412,3 +412,22 @@ fn every_shipped_model_validates_and_sizes_gaps() {
         assert!(rows.len() >= 5 * 31, "{name}: {} demand rows", rows.len());
     }
 }
+
+#[test]
+fn standards_interval_reversed() {
+    bad_model(
+        |t| {
+            t.replacen(
+                "uncertainty_90 = [0.8, 1.25]",
+                "uncertainty_90 = [1.25, 0.8]",
+                1,
+            )
+        },
+        &[
+            "service dementia_beds demand need",
+            "uncertainty_90",
+            "[1.25, 0.8]",
+            "low <= high",
+        ],
+    );
+}
