@@ -128,6 +128,11 @@ impl Fertility {
         (shares * (tfr / n), tfr, self.srb.for_step(start, n))
     }
 
+    /// The same fertility with another TFR schedule (checked).
+    pub fn with_tfr(&self, tfr: Schedule) -> Result<Self> {
+        Fertility::new(tfr, self.pattern.clone(), self.srb.clone())
+    }
+
     /// Number of grid groups the pattern covers.
     pub fn pattern_len(&self) -> usize {
         self.pattern.width()

@@ -63,6 +63,7 @@ pub mod plan;
 pub mod population;
 pub mod projection;
 pub mod standards;
+pub mod sweep;
 pub mod wpp;
 
 pub use age_grid::{AgeGrid, AgeRange};

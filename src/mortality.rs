@@ -42,6 +42,26 @@ impl Mortality {
         }
     }
 
+    /// The same mortality with life expectancy raised by `gain` years,
+    /// phased in linearly from `from` to `to` (Brass mortality only: it is
+    /// set by e0 targets).
+    pub fn with_e0_gain(&self, gain: f64, from: f64, to: f64) -> Result<Self> {
+        match self {
+            Mortality::Brass { standard, e0 } => Ok(Mortality::Brass {
+                standard: standard.clone(),
+                e0: [
+                    e0[0].with_ramp("male e0", gain, from, to)?,
+                    e0[1].with_ramp("female e0", gain, from, to)?,
+                ],
+            }),
+            Mortality::Periods { .. } => Err(Error::invalid(
+                "e0 gain",
+                "mortality given as tables by period",
+                "a model whose mortality is moved to e0 targets (method = \"brass\")",
+            )),
+        }
+    }
+
     /// The life table of `sex` for the step `[start, start + n)`.
     pub fn life_table(&self, sex: Sex, start: f64, n: f64) -> Result<LifeTable> {
         match self {

@@ -50,6 +50,42 @@ impl YearPath {
         Ok(YearPath { points })
     }
 
+    /// The same path with its last value (the target) set to `value`.
+    pub fn with_target(&self, what: &str, value: f64) -> Result<Self> {
+        let mut points = self.points.clone();
+        if let Some(last) = points.last_mut() {
+            last.1 = value;
+        }
+        YearPath::new(what, points)
+    }
+
+    /// The path plus `gain · (year − from) / (to − from)`, the added amount
+    /// held at 0 before `from` and at `gain` after `to`.
+    pub fn with_ramp(&self, what: &str, gain: f64, from: f64, to: f64) -> Result<Self> {
+        let ramp = |y: f64| {
+            if to <= from {
+                if y >= to {
+                    gain
+                } else {
+                    0.0
+                }
+            } else {
+                gain * ((y - from) / (to - from)).clamp(0.0, 1.0)
+            }
+        };
+        let mut years: Vec<f64> = self.points.iter().map(|p| p.0).collect();
+        years.extend([from, to]);
+        years.sort_by(f64::total_cmp);
+        years.dedup();
+        YearPath::new(
+            what,
+            years
+                .into_iter()
+                .map(|y| (y, self.at(y) + ramp(y)))
+                .collect(),
+        )
+    }
+
     /// A path that never changes.
     pub fn constant(value: f64) -> Self {
         YearPath {

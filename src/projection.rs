@@ -195,6 +195,33 @@ impl Assumptions {
     pub fn grid(&self) -> AgeGrid {
         self.grid
     }
+    /// The same assumptions with other fertility (checked against the grid).
+    pub fn with_fertility(&self, fertility: Fertility) -> Result<Self> {
+        Assumptions::new(
+            self.grid,
+            self.mortality.clone(),
+            fertility,
+            self.migration.clone(),
+        )
+    }
+    /// The same assumptions with other mortality (checked against the grid).
+    pub fn with_mortality(&self, mortality: Mortality) -> Result<Self> {
+        Assumptions::new(
+            self.grid,
+            mortality,
+            self.fertility.clone(),
+            self.migration.clone(),
+        )
+    }
+    /// The same assumptions with other migration (checked against the grid).
+    pub fn with_migration(&self, migration: Migration) -> Result<Self> {
+        Assumptions::new(
+            self.grid,
+            self.mortality.clone(),
+            self.fertility.clone(),
+            migration,
+        )
+    }
     pub fn mortality(&self) -> &Mortality {
         &self.mortality
     }

@@ -241,6 +241,45 @@ impl DemandMethod {
         }
     }
 
+    /// The same method with its target (the last value of its rate,
+    /// fraction, use rate or count path) set to `value`, checked.
+    pub fn with_target(&self, value: f64) -> Result<DemandMethod> {
+        let method = match self {
+            DemandMethod::Ratio {
+                base_name,
+                base,
+                rate,
+            } => {
+                let path = rate.path().with_target("standard", value)?;
+                DemandMethod::Ratio {
+                    base_name: base_name.clone(),
+                    base: *base,
+                    rate: match rate {
+                        Rate::PerThousand(_) => Rate::PerThousand(path),
+                        Rate::PerTenThousand(_) => Rate::PerTenThousand(path),
+                        Rate::Fraction(_) => Rate::Fraction(path),
+                    },
+                }
+            }
+            DemandMethod::Share { of, fraction } => DemandMethod::Share {
+                of: of.clone(),
+                fraction: fraction.with_target("fraction", value)?,
+            },
+            DemandMethod::Need {
+                prevalence,
+                use_rate,
+                per_user,
+            } => DemandMethod::Need {
+                prevalence: prevalence.clone(),
+                use_rate: use_rate.with_target("use_rate", value)?,
+                per_user: *per_user,
+            },
+            DemandMethod::Absolute(p) => DemandMethod::Absolute(p.with_target("value", value)?),
+        };
+        method.check()?;
+        Ok(method)
+    }
+
     /// Demand in `year` for population `pop`; `primary_of` gives another
     /// service's primary demand in the same year (for `Share`).
     pub fn demand(

@@ -6,6 +6,7 @@ mod gap;
 mod project;
 mod simulate;
 mod summary;
+mod sweep;
 mod synthesize;
 mod validate;
 
@@ -27,6 +28,9 @@ Examples:
   carecast gap --model models/jiaxing.toml
   carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035
   carecast simulate --model models/jiaxing.toml --trajectories 10000 --seed 7
+  carecast sweep --grid models/sweeps/jiaxing_tfr_e0.toml --out notebooks-out/sweep
+  carecast sweep --grid models/sweeps/jiaxing_tfr_e0.toml --shard 2/4 --out notebooks-out/sweep-2
+  carecast merge notebooks-out/sweep-1 notebooks-out/sweep-2 notebooks-out/sweep-3 notebooks-out/sweep-4 --out notebooks-out/sweep
   carecast validate --model models/jiaxing.toml
   carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv";
 
@@ -56,6 +60,19 @@ pub enum Command {
         after_help = "Examples:\n  carecast simulate --model models/jiaxing.toml --trajectories 10000 --seed 7\n  carecast simulate --model models/jiaxing.toml --scenario all --tfr-volatility 0.08 --migration-sd 2000 --format parquet"
     )]
     Simulate(SimulateArgs),
+    /// Run every point of a TOML grid (TFR, e0 gain, migration, standards,
+    /// models...) as an ensemble; writes one tidy table (sweep.csv and
+    /// sweep.parquet) and flags points likely to leave a service short.
+    #[command(
+        after_help = "Examples:\n  carecast sweep --grid models/sweeps/jiaxing_tfr_e0.toml --out notebooks-out/sweep\n  carecast sweep --grid models/sweeps/jiaxing_tfr_e0.toml --shard 3/8 --out out/shard-3\n\nShards: --shard K/N runs the K-th of N disjoint slices (1 <= K <= N); seeds come\nfrom each point's parameters, so `carecast merge` of all N outputs equals a\nsingle run byte for byte. See examples/cluster/ for Slurm and Kubernetes jobs."
+    )]
+    Sweep(SweepArgs),
+    /// Combine the output folders of every shard of one sweep into the
+    /// table a single run would have written.
+    #[command(
+        after_help = "Example:\n  carecast merge out/shard-1 out/shard-2 out/shard-3 --out notebooks-out/sweep"
+    )]
+    Merge(MergeArgs),
     /// Check a model file and every table it names; list all problems found.
     #[command(after_help = "Example:\n  carecast validate --model models/jiaxing.toml")]
     Validate(ValidateArgs),
@@ -202,6 +219,41 @@ impl OutputArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Sweep file (TOML): [sweep] settings and a [grid] of parameter lists.
+    #[arg(long)]
+    pub grid: PathBuf,
+    /// Run only the K-th of N disjoint slices of the points (1 <= K <= N).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Override the sweep file's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder [default: notebooks-out/sweep-<grid file name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards (each with sweep_manifest.toml and sweep.csv).
+    #[arg(required = true, num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+    /// Output folder for the merged table.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Model file (TOML).
     #[arg(long)]
@@ -250,6 +302,8 @@ where
         Command::Project(a) => project::run(a),
         Command::Gap(a) => gap::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => sweep::merge(a),
         Command::Validate(a) => validate::run(a),
         Command::Synthesize(a) => synthesize::run(a),
     };

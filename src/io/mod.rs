@@ -5,6 +5,7 @@
 pub mod export;
 pub mod model_file;
 pub mod output;
+pub mod sweep_file;
 pub mod synthesis_file;
 pub mod tables;
 pub mod wpp;

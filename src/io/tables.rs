@@ -107,6 +107,11 @@ impl TextTable {
         &self.file
     }
 
+    /// Column names, in order.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
     /// Number of data rows.
     pub fn height(&self) -> usize {
         self.height
@@ -346,6 +351,8 @@ pub enum ColumnData {
     OptInt(Vec<Option<i32>>),
     Text(Vec<String>),
     Float(Vec<f64>),
+    /// Numbers with missing values.
+    OptFloat(Vec<Option<f64>>),
 }
 
 /// Serialises columns to bytes in `format`.
@@ -357,6 +364,7 @@ pub fn encode_table(columns: Vec<(&str, ColumnData)>, format: Format) -> Result<
             ColumnData::OptInt(v) => Column::new(name.into(), v),
             ColumnData::Text(v) => Column::new(name.into(), v),
             ColumnData::Float(v) => Column::new(name.into(), v),
+            ColumnData::OptFloat(v) => Column::new(name.into(), v),
         })
         .collect();
     let mut df = DataFrame::new_infer_height(cols).map_err(|e| Error::io("table", e))?;

@@ -1,0 +1,416 @@
+//! `carecast sweep` and `carecast merge`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use super::{out, MergeArgs, SweepArgs};
+use crate::ensemble::{simulate, EnsembleSpec, ENSEMBLE_INDICATORS};
+use crate::gap::demand_forms;
+use crate::io::sweep_file::{
+    read_sweep, read_sweep_table, sweep_table, GapColumns, Manifest, SweepRow, SweepSpec, MANIFEST,
+};
+use crate::io::{Format, OutputSet};
+use crate::model::Model;
+use crate::sweep::{apply, point_seed, Parameter, Shard, Value};
+
+/// The models of a sweep, loaded once each.
+struct Models {
+    by_path: BTreeMap<PathBuf, Model>,
+}
+
+impl Models {
+    fn load(spec: &SweepSpec) -> Result<Models> {
+        let mut by_path = BTreeMap::new();
+        for i in 0..spec.grid.len() {
+            let Some(path) = spec.model_of(i) else {
+                continue;
+            };
+            if let std::collections::btree_map::Entry::Vacant(slot) = by_path.entry(path) {
+                let model = crate::io::model_file::load(slot.key())?;
+                slot.insert(model);
+            }
+        }
+        Ok(Models { by_path })
+    }
+
+    fn of(&self, spec: &SweepSpec, index: usize) -> Result<&Model> {
+        let path = spec
+            .model_of(index)
+            .context("the sweep names no model for this point")?;
+        self.by_path
+            .get(&path)
+            .with_context(|| format!("model {} not loaded", path.display()))
+    }
+}
+
+/// The scenario a point runs: its `scenario` value, the sweep's, or the model's default.
+fn scenario_of(spec: &SweepSpec, index: usize, model: &Model) -> String {
+    match spec.grid.value_of(index, &Parameter::Scenario) {
+        Some(Value::Text(s)) => s,
+        _ => spec
+            .scenario
+            .clone()
+            .unwrap_or_else(|| model.default_scenario.clone()),
+    }
+}
+
+/// Report years of a model: the sweep's, or every fifth year after the base.
+fn report_years(spec: &SweepSpec, model: &Model) -> Result<Vec<i32>> {
+    let step = model.base.grid().width() as i32;
+    let years: Vec<i32> = (model.base_year..=model.end_year)
+        .step_by(step as usize)
+        .collect();
+    match &spec.years {
+        Some(wanted) => {
+            if let Some(y) = wanted.iter().find(|y| !years.contains(y)) {
+                bail!(
+                    "{}: sweep years: found {y}, expected years of model {} ({} to {} in steps of {step})",
+                    spec.file.display(),
+                    model.name,
+                    model.base_year,
+                    model.end_year
+                );
+            }
+            Ok(wanted.clone())
+        }
+        None => Ok(years
+            .into_iter()
+            .filter(|&y| y > model.base_year && y % 5 == 0)
+            .collect()),
+    }
+}
+
+/// Runs point `index`: its rows of the sweep table.
+fn run_point(spec: &SweepSpec, models: &Models, index: usize) -> Result<Vec<SweepRow>> {
+    let model = models.of(spec, index)?;
+    let scenario_name = scenario_of(spec, index, model);
+    let scenario = model
+        .scenario(&scenario_name)
+        .map_err(|e| e.context(format!("sweep point {}", spec.grid.label(index))))?;
+    let point = spec.grid.point(index);
+    let setup = apply(model, scenario, &point, spec.stochastic)
+        .map_err(|e| e.context(format!("sweep point {}", spec.grid.label(index))))?;
+    let grid = model.base.grid();
+    let all_years: Vec<i32> = (model.base_year..=model.end_year)
+        .step_by(grid.width() as usize)
+        .collect();
+    let forms = demand_forms(&setup.services, grid, &all_years)?;
+    let ensemble = simulate(
+        &model.base,
+        model.base_year,
+        model.end_year,
+        &setup.assumptions,
+        &EnsembleSpec {
+            trajectories: spec.trajectories,
+            seed: point_seed(spec.seed, &spec.grid.label(index)),
+            stochastic: setup.stochastic,
+        },
+        &forms,
+        &|_| {},
+    )?;
+    let values: Vec<Value> = point.iter().map(|(_, v)| (*v).clone()).collect();
+    let mut rows = Vec::new();
+    for year in report_years(spec, model)? {
+        let row = |kind: &str, quantity: &str, s: crate::ensemble::Summary, gap| SweepRow {
+            point: index,
+            values: values.clone(),
+            year,
+            kind: kind.into(),
+            quantity: quantity.into(),
+            p05: s.p05,
+            p50: s.p50,
+            p95: s.p95,
+            mean: s.mean,
+            gap,
+        };
+        for ind in ENSEMBLE_INDICATORS {
+            if let Some(s) = ensemble.get(year, ind) {
+                rows.push(row("indicator", ind.name(), s, None));
+            }
+        }
+        for (i, d) in ensemble.demands.iter().enumerate() {
+            let (Some(risk), Some(s), true) = (
+                ensemble.risk(&d.service, year),
+                ensemble.demand(year, i),
+                d.primary,
+            ) else {
+                continue;
+            };
+            rows.push(row(
+                "service",
+                &d.service,
+                s,
+                Some(GapColumns {
+                    p_shortfall: risk.p_shortfall,
+                    shortfall_p50: risk.shortfall_p50,
+                    shortfall_p90: risk.shortfall_p90,
+                    capacity_needed_p90: risk.capacity_needed_p90,
+                    supply: risk.supply,
+                }),
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+/// The staged outputs of a sweep (or a merge): both table formats and the manifest.
+fn write_outputs(
+    dir: &Path,
+    parameters: &[Parameter],
+    rows: &[SweepRow],
+    manifest: &Manifest,
+) -> Result<Vec<PathBuf>> {
+    let csv = sweep_table(parameters, rows, Format::Csv)?;
+    let parquet = sweep_table(parameters, rows, Format::Parquet)?;
+    let mut output = OutputSet::new(dir)?;
+    output.stage("sweep.csv", &csv)?;
+    output.stage("sweep.parquet", &parquet)?;
+    output.stage(MANIFEST, manifest.to_text()?.as_bytes())?;
+    Ok(output.commit()?)
+}
+
+/// Points (by label) whose P(shortfall) exceeds the threshold, per service and year.
+fn flags(rows: &[SweepRow], threshold: f64, labels: &dyn Fn(usize) -> String) -> String {
+    let mut by: BTreeMap<(String, i32), Vec<usize>> = BTreeMap::new();
+    let mut points: Vec<usize> = rows.iter().map(|r| r.point).collect();
+    points.dedup();
+    for r in rows {
+        if let Some(g) = r.gap {
+            if g.p_shortfall > threshold {
+                by.entry((r.quantity.clone(), r.year))
+                    .or_default()
+                    .push(r.point);
+            }
+        }
+    }
+    if by.is_empty() {
+        return format!(
+            "no point leaves a service short with P(shortfall) > {threshold} in the report years\n"
+        );
+    }
+    let mut text = format!(
+        "points leaving a service short with P(shortfall) > {threshold} (of {}):\n",
+        points.len()
+    );
+    for ((service, year), list) in &by {
+        let shown: Vec<String> = list.iter().take(3).map(|&p| labels(p)).collect();
+        let more = if list.len() > 3 {
+            format!(", ... {} more", list.len() - 3)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "  {service} {year}: {} points ({}{more})\n",
+            list.len(),
+            shown.join(" | ")
+        ));
+    }
+    text
+}
+
+pub fn run(args: &SweepArgs) -> Result<()> {
+    let mut spec = read_sweep(&args.grid)?;
+    if let Some(seed) = args.seed {
+        spec.seed = seed;
+    }
+    let shard = match &args.shard {
+        Some(text) => Shard::parse(text).context("--shard")?,
+        None => Shard::ALL,
+    };
+    let models = Models::load(&spec)?;
+    // Check every point of the whole sweep before any work, so that a bad
+    // parameter fails fast (and the same way on every shard).
+    for i in 0..spec.grid.len() {
+        let model = models.of(&spec, i)?;
+        let scenario = model
+            .scenario(&scenario_of(&spec, i, model))
+            .map_err(|e| e.context(format!("sweep point {}", spec.grid.label(i))))?;
+        apply(model, scenario, &spec.grid.point(i), spec.stochastic).map_err(|e| {
+            e.context(format!(
+                "{}: point {}",
+                spec.file.display(),
+                spec.grid.label(i)
+            ))
+        })?;
+        report_years(&spec, model)?;
+    }
+    let id = spec.id()?;
+    let points = shard.points(spec.grid.len());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(points.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "sweep [{bar:40}] {pos}/{len} points, {elapsed} elapsed, ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    };
+    let start = std::time::Instant::now();
+    let results: Vec<Result<Vec<SweepRow>>> = pool.install(|| {
+        points
+            .par_iter()
+            .map(|&i| {
+                let rows = run_point(&spec, &models, i);
+                bar.inc(1);
+                rows
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let mut rows = Vec::new();
+    for r in results {
+        rows.extend(r?);
+    }
+    let stem = args
+        .grid
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "grid".into());
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(format!("sweep-{stem}")));
+    let parameters: Vec<Parameter> = spec
+        .grid
+        .axes()
+        .iter()
+        .map(|a| a.parameter.clone())
+        .collect();
+    let manifest = Manifest::new(id, &args.grid, spec.grid.len(), shard);
+    let written = write_outputs(&dir, &parameters, &rows, &manifest)?;
+    if !args.quiet {
+        let elapsed = start.elapsed().as_secs_f64();
+        let mut text = format!(
+            "sweep {}: {} of {} points (shard {}/{}), {} trajectories each, in {:.1} s ({:.2} s per point)\n",
+            args.grid.display(),
+            points.len(),
+            spec.grid.len(),
+            shard.k,
+            shard.n,
+            spec.trajectories,
+            elapsed,
+            elapsed / points.len().max(1) as f64
+        );
+        text.push_str(&flags(&rows, spec.threshold, &|p| spec.grid.label(p)));
+        text.push_str(&format!(
+            "wrote {}\n",
+            written
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        out(&text);
+    }
+    Ok(())
+}
+
+pub fn merge(args: &MergeArgs) -> Result<()> {
+    let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
+    for dir in &args.dirs {
+        let m = Manifest::read(dir)?;
+        if let Some((first_dir, first)) = shards.first() {
+            if m.sweep_id != first.sweep_id || m.points != first.points {
+                bail!(
+                    "{}: sweep {} ({} points), but {} holds sweep {} ({} points): expected shards of one sweep (same sweep file, seed and models)",
+                    dir.display(),
+                    m.sweep_id,
+                    m.points,
+                    first_dir.display(),
+                    first.sweep_id,
+                    first.points
+                );
+            }
+            if m.shards != first.shards {
+                bail!(
+                    "{}: shard {}/{}, but {} is shard {}/{}: expected shards of one split",
+                    dir.display(),
+                    m.shard,
+                    m.shards,
+                    first_dir.display(),
+                    first.shard,
+                    first.shards
+                );
+            }
+        }
+        if let Some((other, _)) = shards.iter().find(|(_, o)| o.shard == m.shard) {
+            bail!(
+                "{}: shard {}/{} is also in {}: expected each shard once",
+                dir.display(),
+                m.shard,
+                m.shards,
+                other.display()
+            );
+        }
+        shards.push((dir.clone(), m));
+    }
+    let first = shards[0].1.clone();
+    let missing: Vec<String> = (1..=first.shards)
+        .filter(|k| !shards.iter().any(|(_, m)| m.shard == *k))
+        .map(|k| format!("{k}/{}", first.shards))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "merge: missing shards {} of sweep {}: expected all {} output folders",
+            missing.join(", "),
+            first.sweep_id,
+            first.shards
+        );
+    }
+    let mut parameters: Option<Vec<Parameter>> = None;
+    let mut rows = Vec::new();
+    for (dir, m) in &shards {
+        let (params, part) = read_sweep_table(&dir.join("sweep.csv"))?;
+        if parameters.as_ref().is_some_and(|p| *p != params) {
+            bail!(
+                "{}: sweep.csv has other parameter columns than the first shard's",
+                dir.display()
+            );
+        }
+        if let Some(r) = part.iter().find(|r| r.point % m.shards != m.shard - 1) {
+            bail!(
+                "{}: sweep.csv: point {} does not belong to shard {}/{}",
+                dir.display(),
+                r.point,
+                m.shard,
+                m.shards
+            );
+        }
+        parameters = Some(params);
+        rows.extend(part);
+    }
+    // Stable: rows of a point keep their order.
+    rows.sort_by_key(|r| r.point);
+    let manifest = Manifest {
+        shard: 1,
+        shards: 1,
+        ..first
+    };
+    let written = write_outputs(&args.out, &parameters.unwrap_or_default(), &rows, &manifest)?;
+    if !args.quiet {
+        out(&format!(
+            "merged {} shards of sweep {} ({} points)\nwrote {}\n",
+            shards.len(),
+            manifest.sweep_id,
+            manifest.points,
+            written
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,451 @@
+//! Sweep files (TOML grids), sweep tables and shard manifests.
+//!
+//! ```toml
+//! [sweep]
+//! model = "../models/jiaxing.toml"   # relative to this file (or a `model` axis)
+//! scenario = "plan"                  # default: the model's default scenario
+//! trajectories = 500
+//! seed = 42
+//! years = [2025, 2030, 2035]         # default: every fifth year after the base
+//! threshold = 0.5                    # flag points with P(shortfall) above it
+//!
+//! [grid]                             # the cartesian product, in this order
+//! tfr = [0.81, 1.0, 1.3, 1.62]
+//! e0_gain = [0.0, 2.0]
+//! "standard.caregivers" = [27, 30]
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::ensemble::{MigrationNoise, MortalityNoise, Stochastic, TfrNoise};
+use crate::error::{Error, Result};
+use crate::io::tables::{encode_table, read_text_table, ColumnData, Format};
+use crate::sweep::{fnv1a, Axis, Grid, Parameter, Shard, Value};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweepFile {
+    sweep: RawSweep,
+    #[serde(default)]
+    grid: Option<toml::Table>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    scenario: Option<String>,
+    trajectories: usize,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    years: Option<Vec<i32>>,
+    #[serde(default = "half")]
+    threshold: f64,
+    #[serde(default = "tfr_volatility")]
+    tfr_volatility: f64,
+    #[serde(default = "tfr_persistence")]
+    tfr_persistence: f64,
+    #[serde(default = "mortality_sd")]
+    mortality_sd: f64,
+    #[serde(default)]
+    migration_sd: f64,
+}
+
+fn half() -> f64 {
+    0.5
+}
+fn tfr_volatility() -> f64 {
+    TfrNoise::default().volatility
+}
+fn tfr_persistence() -> f64 {
+    TfrNoise::default().persistence
+}
+fn mortality_sd() -> f64 {
+    MortalityNoise::default().sd
+}
+
+/// A parsed sweep file.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    pub file: PathBuf,
+    /// The model file when the grid has no `model` axis (resolved).
+    pub model: Option<PathBuf>,
+    pub scenario: Option<String>,
+    pub trajectories: usize,
+    pub seed: u64,
+    pub years: Option<Vec<i32>>,
+    pub threshold: f64,
+    pub stochastic: Stochastic,
+    pub grid: Grid,
+}
+
+impl SweepSpec {
+    /// Resolves a model path written in the sweep file.
+    pub fn resolve(&self, written: &str) -> PathBuf {
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        dir.join(written)
+    }
+
+    /// The model file of point `index`.
+    pub fn model_of(&self, index: usize) -> Option<PathBuf> {
+        match self.grid.value_of(index, &Parameter::Model) {
+            Some(Value::Text(m)) => Some(self.resolve(&m)),
+            _ => self.model.clone(),
+        }
+    }
+
+    /// The sweep's identity: a hash of everything that decides its results
+    /// (the parsed spec and the bytes of every model file it names), so
+    /// shards of different sweeps are never merged.
+    pub fn id(&self) -> Result<String> {
+        let mut text = format!(
+            "{:?}|{}|{}|{:?}|{:?}|{:?}|{}",
+            self.scenario,
+            self.trajectories,
+            self.seed,
+            self.years,
+            self.stochastic,
+            self.grid,
+            self.threshold
+        );
+        let mut models: Vec<PathBuf> = (0..self.grid.len())
+            .filter_map(|i| self.model_of(i))
+            .collect();
+        models.sort();
+        models.dedup();
+        for m in models {
+            let bytes = std::fs::read(&m)
+                .map_err(|e| Error::io(m.display(), format!("cannot read the model file: {e}")))?;
+            text.push_str(&format!("|{:016x}", fnv1a(&bytes)));
+        }
+        Ok(format!(
+            "{:016x}-{}",
+            fnv1a(text.as_bytes()),
+            env!("CARGO_PKG_VERSION")
+        ))
+    }
+}
+
+/// Reads and checks a sweep file.
+pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(&file, format!("cannot read the sweep file: {e}")))?;
+    let raw: RawSweepFile = toml::from_str(&text).map_err(|e| {
+        Error::invalid(
+            format!("{file}: TOML"),
+            e.message(),
+            "a sweep file with [sweep] and [grid] (see README)",
+        )
+    })?;
+    let at = |e: Error| e.context(&file);
+    let mut axes = Vec::new();
+    for (key, value) in raw.grid.iter().flatten() {
+        let parameter = Parameter::parse(key).map_err(at)?;
+        let items = match value {
+            toml::Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        let values = items
+            .iter()
+            .map(|v| match v {
+                toml::Value::Integer(i) => Ok(Value::Number(*i as f64)),
+                toml::Value::Float(f) => Ok(Value::Number(*f)),
+                toml::Value::String(s) => Ok(Value::Text(s.clone())),
+                other => Err(Error::invalid(
+                    format!("{file}: grid parameter {key}"),
+                    other,
+                    "numbers or text",
+                )),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        axes.push(Axis { parameter, values });
+    }
+    let grid = Grid::new(axes).map_err(at)?;
+    let s = raw.sweep;
+    if s.trajectories == 0 {
+        return Err(at(Error::invalid("sweep trajectories", 0, "at least 1")));
+    }
+    if !(s.threshold >= 0.0 && s.threshold <= 1.0) {
+        return Err(at(Error::invalid(
+            "sweep threshold",
+            s.threshold,
+            "a probability in [0, 1]",
+        )));
+    }
+    let has_model_axis = grid.axes().iter().any(|a| a.parameter == Parameter::Model);
+    if s.model.is_none() && !has_model_axis {
+        return Err(at(Error::invalid(
+            "sweep model",
+            "none",
+            "model = \"path/to/model.toml\" in [sweep] or a model list in [grid]",
+        )));
+    }
+    let stochastic = Stochastic {
+        tfr: Some(TfrNoise {
+            persistence: s.tfr_persistence,
+            volatility: s.tfr_volatility,
+        }),
+        mortality: Some(MortalityNoise { sd: s.mortality_sd }),
+        migration: (s.migration_sd != 0.0).then_some(MigrationNoise { sd: s.migration_sd }),
+    };
+    stochastic.check().map_err(at)?;
+    let mut spec = SweepSpec {
+        file: path.to_path_buf(),
+        model: None,
+        scenario: s.scenario,
+        trajectories: s.trajectories,
+        seed: s.seed,
+        years: s.years,
+        threshold: s.threshold,
+        stochastic,
+        grid,
+    };
+    spec.model = s.model.map(|m| spec.resolve(&m));
+    Ok(spec)
+}
+
+/// Gap columns of a service row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GapColumns {
+    pub p_shortfall: f64,
+    pub shortfall_p50: f64,
+    pub shortfall_p90: f64,
+    pub capacity_needed_p90: f64,
+    pub supply: f64,
+}
+
+/// One row of the sweep table: a point, a year, an indicator or a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    pub point: usize,
+    pub values: Vec<Value>,
+    pub year: i32,
+    /// `indicator` or `service`.
+    pub kind: String,
+    /// The indicator's name or the service's id.
+    pub quantity: String,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub mean: f64,
+    pub gap: Option<GapColumns>,
+}
+
+const FIXED: [&str; 12] = [
+    "year",
+    "kind",
+    "quantity",
+    "p05",
+    "p50",
+    "p95",
+    "mean",
+    "p_shortfall",
+    "shortfall_p50",
+    "shortfall_p90",
+    "capacity_needed_p90",
+    "supply",
+];
+
+/// `point,<parameters>,year,kind,quantity,p05,p50,p95,mean,p_shortfall,
+/// shortfall_p50,shortfall_p90,capacity_needed_p90,supply` (gap columns
+/// empty on indicator rows).
+pub fn sweep_table(parameters: &[Parameter], rows: &[SweepRow], format: Format) -> Result<Vec<u8>> {
+    let names: Vec<String> = parameters.iter().map(Parameter::name).collect();
+    let mut cols: Vec<(&str, ColumnData)> = vec![(
+        "point",
+        ColumnData::Int(rows.iter().map(|r| r.point as i32).collect()),
+    )];
+    for (i, parameter) in parameters.iter().enumerate() {
+        let data = if parameter.is_text() {
+            ColumnData::Text(rows.iter().map(|r| r.values[i].to_string()).collect())
+        } else {
+            ColumnData::Float(
+                rows.iter()
+                    .map(|r| match &r.values[i] {
+                        Value::Number(v) => *v,
+                        Value::Text(_) => f64::NAN,
+                    })
+                    .collect(),
+            )
+        };
+        cols.push((names[i].as_str(), data));
+    }
+    let f = |g: fn(&SweepRow) -> f64| ColumnData::Float(rows.iter().map(g).collect());
+    let o = |g: fn(&GapColumns) -> f64| {
+        ColumnData::OptFloat(rows.iter().map(|r| r.gap.as_ref().map(g)).collect())
+    };
+    cols.extend([
+        (
+            "year",
+            ColumnData::Int(rows.iter().map(|r| r.year).collect()),
+        ),
+        (
+            "kind",
+            ColumnData::Text(rows.iter().map(|r| r.kind.clone()).collect()),
+        ),
+        (
+            "quantity",
+            ColumnData::Text(rows.iter().map(|r| r.quantity.clone()).collect()),
+        ),
+        ("p05", f(|r| r.p05)),
+        ("p50", f(|r| r.p50)),
+        ("p95", f(|r| r.p95)),
+        ("mean", f(|r| r.mean)),
+        ("p_shortfall", o(|g| g.p_shortfall)),
+        ("shortfall_p50", o(|g| g.shortfall_p50)),
+        ("shortfall_p90", o(|g| g.shortfall_p90)),
+        ("capacity_needed_p90", o(|g| g.capacity_needed_p90)),
+        ("supply", o(|g| g.supply)),
+    ]);
+    encode_table(cols, format)
+}
+
+/// Reads a sweep table written by [`sweep_table`] (CSV) back into its
+/// parameters (the columns between `point` and `year`) and rows.
+pub fn read_sweep_table(path: &Path) -> Result<(Vec<Parameter>, Vec<SweepRow>)> {
+    let t = read_text_table(path)?;
+    let names = t.columns();
+    let end = names
+        .iter()
+        .position(|n| n == "year")
+        .unwrap_or(names.len());
+    let parameters = names
+        .get(1..end)
+        .unwrap_or(&[])
+        .iter()
+        .map(|n| Parameter::parse(n).map_err(|e| e.context(t.file())))
+        .collect::<Result<Vec<_>>>()?;
+    let mut expected = vec!["point".to_string()];
+    expected.extend(parameters.iter().map(Parameter::name));
+    expected.extend(FIXED.iter().map(|s| s.to_string()));
+    let allowed: Vec<&str> = expected.iter().map(String::as_str).collect();
+    t.only_columns(&allowed)?;
+    let c: Vec<usize> = allowed
+        .iter()
+        .map(|n| t.require(n))
+        .collect::<Result<_>>()?;
+    let float = |row: usize, col: usize| -> Result<f64> {
+        let s = t.text(row, col)?;
+        s.parse::<f64>().map_err(|_| {
+            Error::invalid(
+                format!("{}: row {}, column {}", t.file(), row + 1, allowed[col]),
+                format!("{s:?}"),
+                "a number",
+            )
+        })
+    };
+    let opt = |row: usize, col: usize| -> Result<Option<f64>> {
+        match t.text(row, c[col]) {
+            Ok(_) => float(row, c[col]).map(Some),
+            Err(_) => Ok(None),
+        }
+    };
+    let na = parameters.len();
+    let mut rows = Vec::with_capacity(t.height());
+    for r in 0..t.height() {
+        let point = t.integer(r, c[0])?;
+        let values = parameters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if p.is_text() {
+                    t.text(r, c[1 + i]).map(|s| Value::Text(s.to_string()))
+                } else {
+                    float(r, c[1 + i]).map(Value::Number)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let k = 1 + na;
+        let gap = match (
+            opt(r, k + 7)?,
+            opt(r, k + 8)?,
+            opt(r, k + 9)?,
+            opt(r, k + 10)?,
+            opt(r, k + 11)?,
+        ) {
+            (Some(a), Some(b), Some(c), Some(d), Some(e)) => Some(GapColumns {
+                p_shortfall: a,
+                shortfall_p50: b,
+                shortfall_p90: c,
+                capacity_needed_p90: d,
+                supply: e,
+            }),
+            _ => None,
+        };
+        rows.push(SweepRow {
+            point: usize::try_from(point).map_err(|_| {
+                Error::invalid(
+                    format!("{}: row {}, column point", t.file(), r + 1),
+                    point,
+                    "a point number >= 0",
+                )
+            })?,
+            values,
+            year: i32::try_from(t.integer(r, c[k])?).unwrap_or(i32::MIN),
+            kind: t.text(r, c[k + 1])?.to_string(),
+            quantity: t.text(r, c[k + 2])?.to_string(),
+            p05: float(r, c[k + 3])?,
+            p50: float(r, c[k + 4])?,
+            p95: float(r, c[k + 5])?,
+            mean: float(r, c[k + 6])?,
+            gap,
+        });
+    }
+    Ok((parameters, rows))
+}
+
+/// What a sweep run wrote: which sweep, which shard, which points.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub sweep_id: String,
+    /// The sweep file, as given.
+    pub sweep_file: String,
+    pub points: usize,
+    pub shard: usize,
+    pub shards: usize,
+}
+
+/// The manifest's file name in an output folder.
+pub const MANIFEST: &str = "sweep_manifest.toml";
+
+impl Manifest {
+    pub fn new(id: String, file: &Path, points: usize, shard: Shard) -> Manifest {
+        Manifest {
+            sweep_id: id,
+            sweep_file: file.display().to_string(),
+            points,
+            shard: shard.k,
+            shards: shard.n,
+        }
+    }
+
+    pub fn to_text(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| Error::io(MANIFEST, e))
+    }
+
+    /// Reads `dir/sweep_manifest.toml`.
+    pub fn read(dir: &Path) -> Result<Manifest> {
+        let path = dir.join(MANIFEST);
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::io(
+                &file,
+                format!("cannot read it ({e}); expected the output folder of a sweep"),
+            )
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            Error::invalid(
+                format!("{file}: TOML"),
+                e.message(),
+                "a manifest written by carecast sweep",
+            )
+        })
+    }
+}

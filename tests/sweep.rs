@@ -1,0 +1,294 @@
+//! Sweeps: what each parameter changes, shards merged bit for bit, and bad
+//! grids, shards and merges rejected with nothing written.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use carecast::io::model_file;
+use carecast::sweep::{apply, Axis, Grid, Parameter, Value};
+use carecast::{demand_forms, Stochastic};
+use common::{carecast, root};
+
+/// Writes a sweep file into `dir` whose model is the repository's Jiaxing.
+fn grid_file(dir: &Path, name: &str, sweep_extra: &str, grid: &str) -> PathBuf {
+    let model = root().join("models/jiaxing.toml");
+    let text = format!(
+        "[sweep]\nmodel = {:?}\ntrajectories = 300\nseed = 11\nyears = [2025, 2030]\n{sweep_extra}\n[grid]\n{grid}\n",
+        model.display().to_string()
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = carecast(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{args:?}: {err}");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn fails(args: &[&str], needles: &[&str], out: &Path) {
+    let o = carecast(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+    assert!(!out.exists(), "{args:?} wrote {}", out.display());
+}
+
+#[test]
+fn shards_merge_into_the_single_run_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let grid = grid_file(
+        d,
+        "g.toml",
+        "",
+        "tfr = [0.81, 1.3]\ne0_gain = [0, 2]\nmigration = [0, 3000]",
+    );
+    let g = grid.to_str().unwrap();
+    let single = d.join("single");
+    let summary = ok(&["sweep", "--grid", g, "--out", single.to_str().unwrap()]);
+    assert!(summary.contains("8 of 8 points"), "{summary}");
+    let mut shards = Vec::new();
+    for (k, threads) in [(1, "1"), (2, "2"), (3, "1")] {
+        let out = d.join(format!("shard{k}"));
+        ok(&[
+            "sweep",
+            "--grid",
+            g,
+            "--shard",
+            &format!("{k}/3"),
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ]);
+        shards.push(out);
+    }
+    let merged = d.join("merged");
+    // Shards in any order.
+    ok(&[
+        "merge",
+        shards[2].to_str().unwrap(),
+        shards[0].to_str().unwrap(),
+        shards[1].to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+        "-q",
+    ]);
+    for f in ["sweep.csv", "sweep.parquet", "sweep_manifest.toml"] {
+        assert_eq!(
+            std::fs::read(single.join(f)).unwrap(),
+            std::fs::read(merged.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let (header, rows) = common::read_csv(&single.join("sweep.csv"));
+    assert_eq!(
+        header[..5],
+        ["point", "tfr", "e0_gain", "migration", "year"]
+    );
+    // Every point has every indicator and the caregivers' gap in both years.
+    for p in 0..8 {
+        for year in ["2025", "2030"] {
+            let has = |q: &str| {
+                rows.iter()
+                    .any(|r| r[0] == p.to_string() && r[4] == year && r[6] == q)
+            };
+            assert!(has("births") && has("share_60plus") && has("caregivers"));
+        }
+    }
+    // More fertility, more births; the same point twice gives the same row.
+    let births = |tfr: &str| -> f64 {
+        rows.iter()
+            .find(|r| {
+                r[1] == tfr && r[2] == "0.0" && r[3] == "0.0" && r[4] == "2030" && r[6] == "births"
+            })
+            .unwrap()[8]
+            .parse()
+            .unwrap()
+    };
+    assert!(births("1.3") > 1.4 * births("0.81"));
+}
+
+#[test]
+fn parameters_change_what_they_name() {
+    let model = model_file::load(&root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let grid = Grid::new(vec![
+        Axis {
+            parameter: Parameter::Tfr,
+            values: vec![Value::Number(1.62)],
+        },
+        Axis {
+            parameter: Parameter::E0Gain,
+            values: vec![Value::Number(0.0), Value::Number(2.0)],
+        },
+        Axis {
+            parameter: Parameter::Standard("caregivers".into()),
+            values: vec![Value::Number(30.0)],
+        },
+    ])
+    .unwrap();
+    let setup = |i| apply(&model, plan, &grid.point(i), Stochastic::default()).unwrap();
+    let (a, b) = (setup(0), setup(1));
+    // tfr = 1.62 is the model's own "TFR held at 1.62" scenario.
+    let held = model.scenario("tfr_1.62").unwrap();
+    for year in [2021, 2030, 2049] {
+        let (x, y) = (
+            a.assumptions.step_rates(year).unwrap(),
+            held.assumptions.step_rates(year).unwrap(),
+        );
+        assert_eq!(x.tfr, y.tfr);
+        assert_eq!(x.asfr, y.asfr);
+    }
+    // e0 gain: phased in linearly to the end year.
+    for (year, share) in [(2021, 0.0), (2035, 14.0 / 29.0), (2049, 28.0 / 29.0)] {
+        let (x, y) = (
+            a.assumptions.step_rates(year).unwrap(),
+            b.assumptions.step_rates(year).unwrap(),
+        );
+        for s in 0..2 {
+            let gain = y.e0[s] - x.e0[s];
+            assert!((gain - 2.0 * share).abs() < 0.01, "{year}: {gain}");
+        }
+    }
+    // The caregiver standard's 2025 target becomes 30 per 10,000 elderly.
+    let forms = demand_forms(&a.services, model.base.grid(), &[2025, 2030]).unwrap();
+    let care = forms
+        .iter()
+        .find(|f| f.service == "caregivers" && f.primary)
+        .unwrap();
+    assert_eq!(care.scale, vec![30.0 / 10_000.0; 2]);
+}
+
+#[test]
+fn bad_grids_and_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = d.join("out");
+    let o = out.to_str().unwrap();
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+        (
+            "",
+            "",
+            vec!["grid", "no parameters", "expected at least one parameter"],
+        ),
+        (
+            "",
+            "tfr = []",
+            vec!["grid parameter tfr", "empty list", "at least one value"],
+        ),
+        (
+            "",
+            "fertility = [1.0]",
+            vec![
+                "grid parameter",
+                "\"fertility\"",
+                "expected one of",
+                "e0_gain",
+            ],
+        ),
+        (
+            "",
+            "\"standard.cooks\" = [3]",
+            vec!["standard.cooks", "service \"cooks\"", "caregivers"],
+        ),
+        ("", "tfr = [0.0]", vec!["grid parameter tfr", "TFR"]),
+        (
+            "trajectories = 0",
+            "tfr = [1.0]",
+            vec!["trajectories", "at least 1"],
+        ),
+        (
+            "",
+            "tfr = [\"high\"]",
+            vec!["grid parameter tfr", "finite numbers"],
+        ),
+    ];
+    for (i, (setting, grid, needles)) in cases.into_iter().enumerate() {
+        let path = grid_file(d, &format!("bad{i}.toml"), "", grid);
+        if !setting.is_empty() {
+            // Replace the default setting of the same key.
+            let key = setting.split(' ').next().unwrap();
+            let t: String = std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .map(|l| if l.starts_with(key) { setting } else { l })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(&path, t).unwrap();
+        }
+        fails(
+            &["sweep", "--grid", path.to_str().unwrap(), "--out", o],
+            &needles,
+            &out,
+        );
+    }
+    let good = grid_file(d, "good.toml", "", "tfr = [1.0, 1.2]");
+    let g = good.to_str().unwrap();
+    for shard in ["3/2", "0/2", "2", "1/0"] {
+        fails(
+            &["sweep", "--grid", g, "--shard", shard, "--out", o],
+            &["--shard", "K/N"],
+            &out,
+        );
+    }
+    // Shards of different sweeps (another seed) are not merged.
+    let other = grid_file(d, "other.toml", "", "tfr = [1.0, 1.2]");
+    let t = std::fs::read_to_string(&other)
+        .unwrap()
+        .replace("seed = 11", "seed = 12");
+    std::fs::write(&other, t).unwrap();
+    let (s1, s2) = (d.join("s1"), d.join("s2"));
+    ok(&[
+        "sweep",
+        "--grid",
+        g,
+        "--shard",
+        "1/2",
+        "--out",
+        s1.to_str().unwrap(),
+        "-q",
+    ]);
+    ok(&[
+        "sweep",
+        "--grid",
+        other.to_str().unwrap(),
+        "--shard",
+        "2/2",
+        "--out",
+        s2.to_str().unwrap(),
+        "-q",
+    ]);
+    fails(
+        &[
+            "merge",
+            s1.to_str().unwrap(),
+            s2.to_str().unwrap(),
+            "--out",
+            o,
+        ],
+        &["expected shards of one sweep"],
+        &out,
+    );
+    fails(
+        &["merge", s1.to_str().unwrap(), "--out", o],
+        &["missing shards 2/2"],
+        &out,
+    );
+    fails(
+        &["merge", d.to_str().unwrap(), "--out", o],
+        &[
+            "sweep_manifest.toml",
+            "expected the output folder of a sweep",
+        ],
+        &out,
+    );
+}
