@@ -1,0 +1,108 @@
+//! Ensemble and sweep benchmarks on the default model (Jiaxing, single
+//! years 0-100+, two sexes, 2021-2050). Throughput is in cohort-years
+//! (trajectories x ages x sexes x years), the figure the numpy peer prints.
+//!
+//! * `ensemble/tfr_noise`: TFR noise only (the peer's kind of work, the
+//!   fused kernel), with every service's demand and gap risk;
+//! * `ensemble/all_noise`: TFR, mortality and migration noise (the general
+//!   clamping step where migration can turn negative);
+//! * `sweep/4_points`: four points of a TFR x e0-gain grid, 512 trajectories
+//!   each, as `carecast sweep` runs them (setup, demand forms, ensemble).
+
+use carecast::ensemble::{MigrationNoise, MortalityNoise, TfrNoise};
+use carecast::io::model_file;
+use carecast::sweep::{apply, point_seed, Axis, Grid, Parameter, Value};
+use carecast::{demand_forms, simulate, EnsembleSpec, Stochastic};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rayon::prelude::*;
+
+fn benches(c: &mut Criterion) {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let model = model_file::load(&root.join("models/jiaxing.toml")).expect("default model");
+    let plan = model.scenario("plan").unwrap();
+    let grid = model.base.grid();
+    let years: Vec<i32> = (model.base_year..=model.end_year).collect();
+    let forms = demand_forms(&model.services, grid, &years).unwrap();
+    let steps = (model.end_year - model.base_year) as u64;
+    let cells = |n: usize| n as u64 * grid.len() as u64 * 2 * steps;
+
+    let mut group = c.benchmark_group("ensemble");
+    group.sample_size(10);
+    let tfr_only = Stochastic {
+        tfr: Some(TfrNoise::default()),
+        ..Stochastic::default()
+    };
+    let all = Stochastic {
+        tfr: Some(TfrNoise::default()),
+        mortality: Some(MortalityNoise::default()),
+        migration: Some(MigrationNoise { sd: 1000.0 }),
+    };
+    for (name, stochastic) in [("tfr_noise", tfr_only), ("all_noise", all)] {
+        let n = 8192;
+        group.throughput(Throughput::Elements(cells(n)));
+        group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
+            b.iter(|| {
+                simulate(
+                    &model.base,
+                    model.base_year,
+                    model.end_year,
+                    &plan.assumptions,
+                    &EnsembleSpec {
+                        trajectories: n,
+                        seed: 1,
+                        stochastic,
+                    },
+                    &forms,
+                    &|_| {},
+                )
+                .unwrap()
+            })
+        });
+    }
+    group.finish();
+
+    let sweep = Grid::new(vec![
+        Axis {
+            parameter: Parameter::Tfr,
+            values: vec![Value::Number(0.81), Value::Number(1.3)],
+        },
+        Axis {
+            parameter: Parameter::E0Gain,
+            values: vec![Value::Number(0.0), Value::Number(2.0)],
+        },
+    ])
+    .unwrap();
+    let mut group = c.benchmark_group("sweep");
+    group.sample_size(10);
+    let per_point = 512;
+    group.throughput(Throughput::Elements(cells(per_point) * sweep.len() as u64));
+    group.bench_function("4_points", |b| {
+        b.iter(|| {
+            (0..sweep.len())
+                .into_par_iter()
+                .map(|i| {
+                    let setup = apply(&model, plan, &sweep.point(i), all).unwrap();
+                    let forms = demand_forms(&setup.services, grid, &years).unwrap();
+                    simulate(
+                        &model.base,
+                        model.base_year,
+                        model.end_year,
+                        &setup.assumptions,
+                        &EnsembleSpec {
+                            trajectories: per_point,
+                            seed: point_seed(7, &sweep.label(i)),
+                            stochastic: setup.stochastic,
+                        },
+                        &forms,
+                        &|_| {},
+                    )
+                    .unwrap()
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(ensemble, benches);
+criterion_main!(ensemble);
