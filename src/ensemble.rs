@@ -384,6 +384,7 @@ pub const ENSEMBLE_INDICATORS: [Indicator; 17] = Indicator::ALL;
 /// trajectory `c·W + j`. A chunk's whole population is contiguous (13 KB for
 /// 101 ages), so the fast kernel keeps eight trajectories in registers while
 /// it walks the ages.
+#[derive(Clone)]
 struct Lanes {
     /// Lanes, a multiple of [`LANE_CHUNK`]; lanes from `real` on are padding.
     n: usize,
@@ -452,7 +453,7 @@ impl Lanes {
     /// The general step, one trajectory at a time, with clamping: half the
     /// migrants at the start (clamped at zero), survival (the open group
     /// pools), half at the end (clamped), births from the mean exposure.
-    fn step_general(&mut self, input: &StepInputs, n_years: f64) {
+    fn step_general(&mut self, input: &StepInputs, n_years: f64, fast: &[bool]) {
         let g = self.g;
         let r = &input.rates;
         let male_share = r.srb / (1.0 + r.srb);
@@ -467,6 +468,9 @@ impl Lanes {
             })
             .collect();
         for t in 0..self.n {
+            if fast[t / LANE_CHUNK] {
+                continue;
+            }
             let delta = self.mig_delta[t];
             let (mut deaths, mut migration, mut fert) = (0.0, 0.0, 0.0);
             if let Some(f) = &self.mort_factor {
@@ -536,17 +540,21 @@ impl Lanes {
         w: &Weights,
         step: Option<&StepRates>,
         out: &mut [f64],
+        fast: &[bool],
     ) {
-        self.accumulate(w);
-        self.median_pass(grid);
+        self.accumulate(w, fast);
+        self.median_pass(grid, fast);
         self.emit(grid, step, out);
     }
 
     /// Weighted sums of the population for every stock indicator.
-    fn accumulate(&mut self, w: &Weights) {
+    fn accumulate(&mut self, w: &Weights, fast: &[bool]) {
         let g = self.g;
         let weights: [&Array1<f64>; 6] = [&w.w60, &w.w65, &w.w80, &w.w85, &w.w0_2, &w.w15_64];
         for t in 0..self.n {
+            if fast[t / LANE_CHUNK] {
+                continue;
+            }
             let mut sums = [0.0; 7];
             for s in 0..2 {
                 for a in 0..g {
@@ -565,10 +573,13 @@ impl Lanes {
     }
 
     /// Median age: the first group where the cumulative count passes half.
-    fn median_pass(&mut self, grid: AgeGrid) {
+    fn median_pass(&mut self, grid: AgeGrid, fast: &[bool]) {
         let g = self.g;
         let width = f64::from(grid.width());
         for t in 0..self.n {
+            if fast[t / LANE_CHUNK] {
+                continue;
+            }
             let half = 0.5 * self.acc[TOTAL][t];
             let mut cum = 0.0;
             let mut median = f64::NAN;
@@ -696,6 +707,56 @@ impl Bounds {
     }
 }
 
+impl Lanes {
+    /// Whether in chunk `c` no count of this step would go below zero
+    /// before clamping (so the fused pass is exact there): starts
+    /// `x + h + k·δ`, survivors plus arrivals, and group 0 with births
+    /// bounded below by the exposure at the start of the step.
+    fn chunk_never_negative(&self, c: usize, input: &StepInputs, n_years: f64) -> bool {
+        const W: usize = LANE_CHUNK;
+        let g = self.g;
+        let r = &input.rates;
+        let t0 = c * W;
+        let chunk = &self.pop[c * 2 * g..(c + 1) * 2 * g];
+        let male_share = r.srb / (1.0 + r.srb);
+        let mut ok = true;
+        for j in 0..W {
+            let t = t0 + j;
+            let e = self.mig_delta[t];
+            let f = self.mort_factor.as_ref().map(|m| m[t]);
+            let surv = |v: f64| f.map_or(v, |f| scaled_survival(v, f));
+            let half =
+                |s: usize, a: usize| 0.5 * (r.migration[[s, a]] + input.noise_shares[[s, a]] * e);
+            let mut fert = 0.0;
+            for s in 0..2 {
+                let row = &chunk[s * g..(s + 1) * g];
+                let groups = &r.survival[s].groups;
+                let start = |a: usize| row[a][j] + half(s, a);
+                for a in 0..g {
+                    let st = start(a);
+                    ok &= st >= 0.0;
+                    if s == 1 {
+                        fert += r.asfr[a] * st;
+                    }
+                    if a >= 1 {
+                        let mut v = start(a - 1) * surv(groups[a - 1]);
+                        if a == g - 1 {
+                            v += st * surv(groups[a]);
+                        }
+                        ok &= v + half(s, a) >= 0.0;
+                    }
+                }
+            }
+            let births = n_years * self.tfr_factor[t] * 0.5 * fert.max(0.0);
+            for s in 0..2 {
+                let share = if s == 0 { male_share } else { 1.0 - male_share };
+                ok &= births * share * surv(r.survival[s].birth) + half(s, 0) >= 0.0;
+            }
+        }
+        ok
+    }
+}
+
 /// Whether no migration amount of this step can be negative for any lane
 /// (so no count can be clamped and the fused pass is exact).
 fn no_clamping(input: &StepInputs, delta: &[f64]) -> bool {
@@ -722,6 +783,7 @@ impl Lanes {
         n_years: f64,
         bounds: &Bounds,
         w02: &[(usize, f64)],
+        fast: &[bool],
     ) {
         const W: usize = LANE_CHUNK;
         let g = self.g;
@@ -746,6 +808,9 @@ impl Lanes {
         let birth_survival = [r.survival[0].birth, r.survival[1].birth];
         let mortal = self.mort_factor.is_some();
         for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
+            if !fast[c] {
+                continue;
+            }
             let t0 = c * W;
             let mut delta = [0.0; W];
             delta.copy_from_slice(&self.mig_delta[t0..t0 + W]);
@@ -947,7 +1012,8 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
         .collect();
     let factors = demands.factors(count, &mut rng);
     let mut lanes = Lanes::new(base, count);
-    lanes.indicators(grid, w, None, &mut values[..k * count]);
+    let none_fast = vec![false; lanes.n / LANE_CHUNK];
+    lanes.indicators(grid, w, None, &mut values[..k * count], &none_fast);
     demands.emit(&lanes, 0, &factors, &mut values[k * count..kk * count]);
     let (phi, sigma) = spec
         .stochastic
@@ -997,12 +1063,21 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
         lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
         let slot = &mut values[(y + 1) * kk * count..(y + 2) * kk * count];
         let (slot, demand_slot) = slot.split_at_mut(k * count);
-        if no_clamping(input, &lanes.mig_delta) {
-            lanes.step_fast(grid, input, n_years, bounds, &w02);
+        // Chunks where no count can turn negative take the fused pass; the
+        // rest the general step with clamping.
+        let fast: Vec<bool> = if no_clamping(input, &lanes.mig_delta) {
+            vec![true; lanes.n / LANE_CHUNK]
+        } else {
+            (0..lanes.n / LANE_CHUNK)
+                .map(|c| lanes.chunk_never_negative(c, input, n_years))
+                .collect()
+        };
+        lanes.step_fast(grid, input, n_years, bounds, &w02, &fast);
+        if fast.iter().all(|&f| f) {
             lanes.emit(grid, Some(&input.rates), slot);
         } else {
-            lanes.step_general(input, n_years);
-            lanes.indicators(grid, w, Some(&input.rates), slot);
+            lanes.step_general(input, n_years, &fast);
+            lanes.indicators(grid, w, Some(&input.rates), slot, &fast);
         }
         demands.emit(&lanes, y + 1, &factors, demand_slot);
     }
@@ -1411,4 +1486,83 @@ pub fn simulate(
         risks,
         first_shortfalls,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fused pass where it is chosen and the general clamping step give
+    /// the same populations, flows and indicators, under migration noise
+    /// large enough that some chunks clamp and others do not.
+    #[test]
+    fn fused_and_general_steps_agree() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let model = crate::io::model_file::load(&root.join("models/jiaxing.toml")).unwrap();
+        let plan = model.scenario("plan").unwrap();
+        let grid = model.base.grid();
+        let steps = step_inputs(&plan.assumptions, model.base_year, model.base_year + 6).unwrap();
+        let w = Weights::new(grid);
+        let bounds = Bounds::new(grid);
+        let w02: Vec<(usize, f64)> = w
+            .w0_2
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|x| x.1 != 0.0)
+            .collect();
+        let count = 64;
+        let mut mixed = Lanes::new(&model.base, count);
+        mixed.mort_factor = Some(vec![1.0; mixed.n]);
+        let chunks = mixed.n / LANE_CHUNK;
+        let k = ENSEMBLE_INDICATORS.len();
+        let (mut out_a, mut out_b) = (vec![0.0; k * count], vec![0.0; k * count]);
+        mixed.indicators(grid, &w, None, &mut out_a, &vec![false; chunks]);
+        let mut general = mixed.clone();
+        let mut clamped = 0;
+        for (y, input) in steps.iter().enumerate() {
+            for lanes in [&mut mixed, &mut general] {
+                for t in 0..lanes.n {
+                    // Chunks alternate between mild and extreme emigration.
+                    let scale = if (t / LANE_CHUNK) % 2 == 0 { 1e3 } else { 4e6 };
+                    lanes.mig_delta[t] = -scale * (1.0 + (t % 5) as f64) * (1 + y) as f64;
+                    lanes.tfr_factor[t] = 0.8 + 0.05 * (t % 7) as f64;
+                    if let Some(f) = lanes.mort_factor.as_mut() {
+                        f[t] = 0.7 + 0.1 * (t % 6) as f64;
+                    }
+                }
+                lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
+            }
+            let fast: Vec<bool> = (0..chunks)
+                .map(|c| mixed.chunk_never_negative(c, input, 1.0))
+                .collect();
+            clamped += fast.iter().filter(|f| !**f).count();
+            assert!(
+                fast.iter().any(|f| *f),
+                "step {y}: no chunk takes the fused pass"
+            );
+            mixed.step_fast(grid, input, 1.0, &bounds, &w02, &fast);
+            mixed.step_general(input, 1.0, &fast);
+            mixed.indicators(grid, &w, Some(&input.rates), &mut out_a, &fast);
+            let none = vec![false; chunks];
+            general.step_general(input, 1.0, &none);
+            general.indicators(grid, &w, Some(&input.rates), &mut out_b, &none);
+            for (i, (a, b)) in out_a.iter().zip(&out_b).enumerate() {
+                let tol = 1e-9 * b.abs().max(1e3);
+                assert!(
+                    (a - b).abs() <= tol || (a.is_nan() && b.is_nan()),
+                    "step {y}, {} trajectory {}: {a} vs {b}",
+                    ENSEMBLE_INDICATORS[i / count].name(),
+                    i % count
+                );
+            }
+            for (ra, rb) in mixed.pop.iter().zip(&general.pop) {
+                for j in 0..LANE_CHUNK {
+                    assert!(ra[j] >= 0.0);
+                    assert!((ra[j] - rb[j]).abs() <= 1e-9 * rb[j].abs().max(1.0));
+                }
+            }
+        }
+        assert!(clamped > 0, "no chunk needed clamping");
+    }
 }

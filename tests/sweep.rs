@@ -292,3 +292,27 @@ fn bad_grids_and_shards() {
         &out,
     );
 }
+
+#[test]
+fn the_shipped_sweep_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let text = ok(&[
+        "sweep",
+        "--grid",
+        "models/sweeps/jiaxing_tfr_e0.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text.contains("30 of 30 points"), "{text}");
+    // A stricter caregiver standard (30 per 10,000) than the supply was
+    // planned for (27) leaves caregivers short in 2025 at those points only.
+    assert!(text.contains("caregivers 2025: 15 points"), "{text}");
+    let (_, rows) = common::read_csv(&out.join("sweep.csv"));
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r[7] == "caregivers" && r[4] == "2025")
+            .count(),
+        30
+    );
+}
