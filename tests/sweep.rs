@@ -311,7 +311,7 @@ fn the_shipped_sweep_runs() {
     let (_, rows) = common::read_csv(&out.join("sweep.csv"));
     assert_eq!(
         rows.iter()
-            .filter(|r| r[7] == "caregivers" && r[4] == "2025")
+            .filter(|r| r[6] == "caregivers" && r[4] == "2025")
             .count(),
         30
     );
