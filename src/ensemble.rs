@@ -688,6 +688,27 @@ struct Bounds {
 }
 
 impl Bounds {
+    /// The snapshot slot (85+, 80+, 65+, 60+, 15+, 1+) and the suffix-sum
+    /// index taken after group `a`.
+    fn marks(&self, a: usize) -> (Option<usize>, Option<usize>) {
+        let slot = if a == self.a85 {
+            Some(0)
+        } else if a == self.a80 {
+            Some(1)
+        } else if a == self.a65 {
+            Some(2)
+        } else if a == self.a60 {
+            Some(3)
+        } else if a == self.a15 {
+            Some(4)
+        } else if a == 1 {
+            Some(5)
+        } else {
+            None
+        };
+        (slot, self.five[a])
+    }
+
     fn new(grid: AgeGrid) -> Bounds {
         let at = |age: u32| grid.group_containing(age);
         Bounds {
@@ -757,6 +778,162 @@ impl Lanes {
     }
 }
 
+/// A run of groups `lo..=hi` stepped with the same code, the marks of
+/// group `lo` taken after it.
+struct Segment {
+    hi: usize,
+    lo: usize,
+    fert: bool,
+    slot: Option<usize>,
+    five: Option<usize>,
+}
+
+/// One sex's pass when migration is fixed and mortality is not random: per
+/// group one multiply-add per lane, in runs of groups between marks.
+struct PlainSex {
+    /// (h, s) of every group: half the migrants, survival.
+    top: [(f64, f64); 2],
+    top_fert: (f64, f64),
+    top_marks: (Option<usize>, Option<usize>),
+    /// Group `a`: survival of `a − 1` and the constant `h(a−1)·s(a−1) + h(a)`.
+    step: Vec<(f64, f64)>,
+    /// Group `a`: `(f(a−1), f(a−1)·h(a−1), f(a))` for births.
+    fert: Vec<(f64, f64, f64)>,
+    segments: Vec<Segment>,
+}
+
+impl PlainSex {
+    fn new(coef: &[(f64, f64, f64, f64)], bounds: &Bounds) -> PlainSex {
+        let g = coef.len();
+        let step: Vec<(f64, f64)> = (0..g)
+            .map(|a| {
+                if a == 0 {
+                    return (0.0, 0.0);
+                }
+                let (h0, _, s0, _) = coef[a - 1];
+                (s0, h0 * s0 + coef[a].0)
+            })
+            .collect();
+        let fert: Vec<(f64, f64, f64)> = (0..g)
+            .map(|a| {
+                if a == 0 {
+                    return (0.0, 0.0, 0.0);
+                }
+                let (h0, _, _, f0) = coef[a - 1];
+                (f0, f0 * h0, coef[a].3)
+            })
+            .collect();
+        let has_fert = |a: usize| fert[a].0 != 0.0 || fert[a].2 != 0.0;
+        let mut segments = Vec::new();
+        let mut a = g - 2;
+        while a >= 1 {
+            let hi = a;
+            loop {
+                let marks = bounds.marks(a);
+                if marks != (None, None) || a == 1 || has_fert(a - 1) != has_fert(hi) {
+                    segments.push(Segment {
+                        hi,
+                        lo: a,
+                        fert: has_fert(hi),
+                        slot: marks.0,
+                        five: marks.1,
+                    });
+                    break;
+                }
+                a -= 1;
+            }
+            a -= 1;
+        }
+        PlainSex {
+            top: [
+                (coef[g - 2].0, coef[g - 2].2),
+                (coef[g - 1].0, coef[g - 1].2),
+            ],
+            top_fert: (coef[g - 2].3, coef[g - 1].3),
+            top_marks: bounds.marks(g - 1),
+            step,
+            fert,
+            segments,
+        }
+    }
+
+    /// Steps one sex of a chunk (`rows`: groups by lane), adding its
+    /// exposure to `fert` and its suffix sums to `snaps` and `fives`.
+    #[inline(always)]
+    fn pass(
+        &self,
+        rows: &mut [[f64; LANE_CHUNK]],
+        fert: &mut [f64; LANE_CHUNK],
+        snaps: &mut [[f64; LANE_CHUNK]; 6],
+        fives: &mut [[f64; LANE_CHUNK]; 32],
+    ) {
+        const W: usize = LANE_CHUNK;
+        let g = rows.len();
+        let mut running = [0.0; W];
+        let mark = |running: &[f64; W],
+                    marks: (Option<usize>, Option<usize>),
+                    snaps: &mut [[f64; W]; 6],
+                    fives: &mut [[f64; W]; 32]| {
+            if let Some(i) = marks.0 {
+                for j in 0..W {
+                    snaps[i][j] += running[j];
+                }
+            }
+            if let Some(i) = marks.1 {
+                for j in 0..W {
+                    fives[i][j] += running[j];
+                }
+            }
+        };
+        // The open group pools the last closed group and itself.
+        let [(h0, s0), (h1, s1)] = self.top;
+        let (f0, f1) = self.top_fert;
+        let (x, top) = (rows[g - 2], rows[g - 1]);
+        let mut v = [0.0; W];
+        for j in 0..W {
+            v[j] = (x[j] + h0) * s0 + (top[j] + h1) * s1 + h1;
+        }
+        if f0 != 0.0 || f1 != 0.0 {
+            for j in 0..W {
+                fert[j] += f1 * (top[j] + h1) + f0 * (x[j] + h0) + f1 * v[j];
+            }
+        }
+        for j in 0..W {
+            running[j] += v[j];
+        }
+        rows[g - 1] = v;
+        mark(&running, self.top_marks, snaps, fives);
+        for seg in &self.segments {
+            if seg.fert {
+                for a in (seg.lo..=seg.hi).rev() {
+                    let (s0, cst) = self.step[a];
+                    let (f0, f0h0, f1) = self.fert[a];
+                    let x = rows[a - 1];
+                    let mut v = [0.0; W];
+                    for j in 0..W {
+                        v[j] = x[j] * s0 + cst;
+                        fert[j] += f0 * x[j] + f0h0 + f1 * v[j];
+                        running[j] += v[j];
+                    }
+                    rows[a] = v;
+                }
+            } else {
+                for a in (seg.lo..=seg.hi).rev() {
+                    let (s0, cst) = self.step[a];
+                    let x = rows[a - 1];
+                    let mut v = [0.0; W];
+                    for j in 0..W {
+                        v[j] = x[j] * s0 + cst;
+                        running[j] += v[j];
+                    }
+                    rows[a] = v;
+                }
+            }
+            mark(&running, (seg.slot, seg.five), snaps, fives);
+        }
+    }
+}
+
 /// Whether no migration amount of this step can be negative for any lane
 /// (so no count can be clamped and the fused pass is exact).
 fn no_clamping(input: &StepInputs, delta: &[f64]) -> bool {
@@ -807,6 +984,12 @@ impl Lanes {
         }
         let birth_survival = [r.survival[0].birth, r.survival[1].birth];
         let mortal = self.mort_factor.is_some();
+        let plain = (!noisy && !mortal).then(|| {
+            [
+                PlainSex::new(&coef[..g], bounds),
+                PlainSex::new(&coef[g..], bounds),
+            ]
+        });
         for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
             if !fast[c] {
                 continue;
@@ -824,6 +1007,15 @@ impl Lanes {
             let mut snaps = [[0.0; W]; 6]; // 85+, 80+, 65+, 60+, 15+, 1+
             let mut fives = [[0.0; W]; 32]; // suffix sums from every multiple of 5
             for s in 0..2 {
+                if let Some(plain) = &plain {
+                    plain[s].pass(
+                        &mut chunk[s * g..(s + 1) * g],
+                        &mut fert,
+                        &mut snaps,
+                        &mut fives,
+                    );
+                    continue;
+                }
                 let rows = &mut chunk[s * g..(s + 1) * g];
                 let coef = &coef[s * g..(s + 1) * g];
                 let mut running = [0.0; W];
@@ -871,27 +1063,13 @@ impl Lanes {
                         running[j] += v[j];
                     }
                     rows[a] = v;
-                    let slot = if a == bounds.a85 {
-                        Some(0)
-                    } else if a == bounds.a80 {
-                        Some(1)
-                    } else if a == bounds.a65 {
-                        Some(2)
-                    } else if a == bounds.a60 {
-                        Some(3)
-                    } else if a == bounds.a15 {
-                        Some(4)
-                    } else if a == 1 {
-                        Some(5)
-                    } else {
-                        None
-                    };
+                    let (slot, five) = bounds.marks(a);
                     if let Some(i) = slot {
                         for j in 0..W {
                             snaps[i][j] += running[j];
                         }
                     }
-                    if let Some(i) = bounds.five[a] {
+                    if let Some(i) = five {
                         for j in 0..W {
                             fives[i][j] += running[j];
                         }

@@ -35,16 +35,6 @@ fn zero_volatility_collapses_to_the_deterministic_projection() {
     let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let det = indicators(&model.project(plan).unwrap());
-    let ens = simulate(
-        &model.base,
-        model.base_year,
-        model.end_year,
-        &plan.assumptions,
-        &spec(300, zero_noise()),
-        &[],
-        &|_| {},
-    )
-    .unwrap();
     // WPP China in 5-year steps, with migration.
     let inputs = read_country(&common::wpp_dir(), common::CHINA, 2020).unwrap();
     let grid = AgeGrid::five_year();
@@ -53,17 +43,38 @@ fn zero_volatility_collapses_to_the_deterministic_projection() {
         inputs.assumptions(grid).unwrap(),
     );
     let det5 = indicators(&project(&base, 2020, 2050, &assumptions).unwrap());
-    let ens5 = simulate(
-        &base,
-        2020,
-        2050,
-        &assumptions,
-        &spec(10, zero_noise()),
-        &[],
-        &|_| {},
-    )
-    .unwrap();
-    for (det, ens) in [(&det, &ens), (&det5, &ens5)] {
+    // Every kind of noise at zero (the kernels for random mortality and
+    // migration), and TFR noise alone at zero (the plain kernel).
+    let tfr_zero = Stochastic {
+        tfr: zero_noise().tfr,
+        ..Stochastic::default()
+    };
+    let mut runs = Vec::new();
+    for noise in [zero_noise(), tfr_zero] {
+        let ens = simulate(
+            &model.base,
+            model.base_year,
+            model.end_year,
+            &plan.assumptions,
+            &spec(300, noise),
+            &[],
+            &|_| {},
+        )
+        .unwrap();
+        let ens5 = simulate(
+            &base,
+            2020,
+            2050,
+            &assumptions,
+            &spec(10, noise),
+            &[],
+            &|_| {},
+        )
+        .unwrap();
+        runs.push((&det, ens));
+        runs.push((&det5, ens5));
+    }
+    for (det, ens) in &runs {
         for v in det.iter() {
             let s = ens
                 .get(v.year, v.indicator)
