@@ -1190,8 +1190,17 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
         .collect();
     let factors = demands.factors(count, &mut rng);
     let mut lanes = Lanes::new(base, count);
-    let none_fast = vec![false; lanes.n / LANE_CHUNK];
-    lanes.indicators(grid, w, None, &mut values[..k * count], &none_fast);
+    // Every lane starts from the same base: its indicators are computed for
+    // the first chunk and copied.
+    let mut first_only = vec![true; lanes.n / LANE_CHUNK];
+    first_only[0] = false;
+    lanes.accumulate(w, &first_only);
+    lanes.median_pass(grid, &first_only);
+    for acc in lanes.acc.iter_mut().chain([&mut lanes.median]) {
+        let v = acc[0];
+        acc.fill(v);
+    }
+    lanes.emit(grid, None, &mut values[..k * count]);
     demands.emit(&lanes, 0, &factors, &mut values[k * count..kk * count]);
     let (phi, sigma) = spec
         .stochastic
@@ -1302,6 +1311,46 @@ impl Cell {
     /// Adds the finite values of `values` (in order) and their sum to `sum`;
     /// min, max, count and the bin of each value, with the state in registers.
     fn add_all(&mut self, values: &[f64], sum: &mut f64) {
+        // One branch-free pass for the range and the sum; a block whose
+        // values are all equal (an indicator fertility cannot reach yet)
+        // goes into one bin at once.
+        let (mut min, mut max, mut total) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
+        for &v in values {
+            min = min.min(v);
+            max = max.max(v);
+            total += v;
+        }
+        if !total.is_finite() {
+            return self.add_each(values, sum);
+        }
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
+        self.n += values.len() as u64;
+        *sum += total;
+        let (lo, inv) = (self.lo, self.inv_width);
+        let bin_of = |v: f64| {
+            let pos = (v - lo) * inv;
+            // `as` saturates: NaN to 0, out of range to the ends, checked below.
+            (pos >= 0.0 && pos < BINS as f64).then_some(pos as usize)
+        };
+        if min == max {
+            match bin_of(min) {
+                Some(b) => self.counts[b] += values.len() as u32,
+                None => self.outside.extend_from_slice(values),
+            }
+            return;
+        }
+        let counts = &mut self.counts[..BINS];
+        for &v in values {
+            match bin_of(v) {
+                Some(b) => counts[b] += 1,
+                None => self.outside.push(v),
+            }
+        }
+    }
+
+    /// [`Cell::add_all`] value by value, skipping values that are not finite.
+    fn add_each(&mut self, values: &[f64], sum: &mut f64) {
         let (lo, inv) = (self.lo, self.inv_width);
         let (mut min, mut max, mut n, mut total) = (self.min, self.max, 0u64, *sum);
         let counts = &mut self.counts[..BINS];
@@ -1347,36 +1396,37 @@ impl Cell {
     }
 
     /// The value of rank `r` (0-based, fractional ranks interpolated).
-    fn at_rank(&self, below: &[f64], above: &[f64], r: f64) -> f64 {
+    fn at_rank(&self, below: &[f64], above: &[f64], cumulative: &[u64], r: f64) -> f64 {
         let lo_rank = r.floor() as u64;
         let frac = r - lo_rank as f64;
-        let a = self.value_of(below, above, lo_rank);
+        let a = self.value_of(below, above, cumulative, lo_rank);
         if frac == 0.0 || lo_rank + 1 >= self.n {
             return a;
         }
-        let b = self.value_of(below, above, lo_rank + 1);
+        let b = self.value_of(below, above, cumulative, lo_rank + 1);
         a + frac * (b - a)
     }
 
     /// The value of integer rank `r`: exact for values outside the range,
     /// spread evenly within a bin otherwise; clamped to [min, max].
-    fn value_of(&self, below: &[f64], above: &[f64], r: u64) -> f64 {
+    /// `cumulative[i]`: values in bins `0..=i`.
+    fn value_of(&self, below: &[f64], above: &[f64], cumulative: &[u64], r: u64) -> f64 {
         if self.min == self.max {
             return self.min;
         }
-        let mut r = r as usize;
-        if r < below.len() {
-            return below[r];
+        let mut r = r;
+        if r < below.len() as u64 {
+            return below[r as usize];
         }
-        r -= below.len();
-        for (i, &c) in self.counts.iter().enumerate() {
-            let c = c as usize;
-            if r < c {
-                let v = self.lo + self.width * (i as f64 + (r as f64 + 0.5) / c as f64);
-                return v.clamp(self.min, self.max);
-            }
-            r -= c;
+        r -= below.len() as u64;
+        let i = cumulative.partition_point(|&c| c <= r);
+        if i < BINS {
+            let before = if i == 0 { 0 } else { cumulative[i - 1] };
+            let c = self.counts[i] as f64;
+            let v = self.lo + self.width * (i as f64 + ((r - before) as f64 + 0.5) / c);
+            return v.clamp(self.min, self.max);
         }
+        let r = (r - cumulative[BINS - 1]) as usize;
         above.get(r).copied().unwrap_or(self.max)
     }
 
@@ -1385,7 +1435,15 @@ impl Cell {
         outside.sort_by(f64::total_cmp);
         let split = outside.partition_point(|&v| v < self.lo);
         let (below, above) = outside.split_at(split);
-        let q = |p: f64| self.at_rank(below, above, p * (self.n as f64 - 1.0));
+        let cumulative: Vec<u64> = self
+            .counts
+            .iter()
+            .scan(0u64, |acc, &c| {
+                *acc += u64::from(c);
+                Some(*acc)
+            })
+            .collect();
+        let q = |p: f64| self.at_rank(below, above, &cumulative, p * (self.n as f64 - 1.0));
         Summary {
             p025: q(0.025),
             p05: q(0.05),
@@ -1583,7 +1641,7 @@ pub fn simulate(
     let done = std::sync::atomic::AtomicUsize::new(count_of(0));
     // A few contiguous ranges of blocks per thread, each with one
     // accumulator; merging exact counts in any order gives the same result.
-    let pieces = (rayon::current_num_threads() * 4).clamp(1, blocks.max(2) - 1);
+    let pieces = (rayon::current_num_threads() * 2).clamp(1, blocks.max(2) - 1);
     let ranges: Vec<std::ops::Range<usize>> = (0..pieces)
         .map(|i| 1 + i * (blocks - 1) / pieces..1 + (i + 1) * (blocks - 1) / pieces)
         .collect();
@@ -1603,8 +1661,7 @@ pub fn simulate(
             partial
         })
         .collect();
-    let rest = partials.into_iter().fold(empty(), Partial::merge);
-    let mut all = first.merge(rest);
+    let mut all = partials.into_iter().fold(first, Partial::merge);
     all.sums.sort_by_key(|s| s.0);
     let mut summaries = Vec::with_capacity(cells_len);
     for c in 0..cells_len {
