@@ -75,6 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mortality: None,
             migration: None,
         },
+        keep: 0,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

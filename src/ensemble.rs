@@ -169,6 +169,8 @@ pub struct EnsembleSpec {
     pub trajectories: usize,
     pub seed: u64,
     pub stochastic: Stochastic,
+    /// Whole trajectories to keep (the first ones), for plots.
+    pub keep: usize,
 }
 
 /// Quantiles and mean of one indicator in one year.
@@ -234,6 +236,9 @@ pub struct EnsembleSummary {
     summaries: Vec<Option<Summary>>,
     pub risks: Vec<GapRisk>,
     pub first_shortfalls: Vec<FirstShortfall>,
+    /// The kept trajectories: `(trajectory, values)` with values
+    /// `[year · columns + column]`, columns as in the summaries.
+    pub kept: Vec<(usize, Vec<f64>)>,
 }
 
 impl EnsembleSummary {
@@ -1470,6 +1475,7 @@ struct Partial {
     short: Vec<u64>,
     /// Per risk and year (then "never"): trajectories first short then.
     first: Vec<u64>,
+    kept: Vec<(usize, Vec<f64>)>,
 }
 
 /// Where a risk's demand sits among the value columns, and its supply.
@@ -1485,6 +1491,7 @@ impl Partial {
             sums: Vec::new(),
             short: vec![0; risks * years],
             first: vec![0; risks * (years + 1)],
+            kept: Vec::new(),
         }
     }
 
@@ -1525,7 +1532,22 @@ impl Partial {
         for (a, b) in self.first.iter_mut().zip(&other.first) {
             *a += b;
         }
+        self.kept.extend(other.kept);
         self
+    }
+
+    /// Keeps the trajectories of block `block` numbered below `keep`.
+    fn keep(&mut self, block: usize, values: &[f64], count: usize, keep: usize) {
+        let cells = values.len() / count.max(1);
+        for t in 0..count {
+            let trajectory = block * BLOCK + t;
+            if trajectory < keep {
+                self.kept.push((
+                    trajectory,
+                    (0..cells).map(|c| values[c * count + t]).collect(),
+                ));
+            }
+        }
     }
 }
 
@@ -1637,6 +1659,7 @@ pub fn simulate(
     let empty = || Partial::new(&cells, risk_columns.len(), years.len());
     let mut first = empty();
     first.absorb(0, &values0, count_of(0), &risk_columns);
+    first.keep(0, &values0, count_of(0), spec.keep);
     progress(count_of(0));
     let done = std::sync::atomic::AtomicUsize::new(count_of(0));
     // A few contiguous ranges of blocks per thread, each with one
@@ -1655,6 +1678,7 @@ pub fn simulate(
                 buffer.resize(count * cells_len, 0.0);
                 run_block(b, count, &inputs, &mut buffer);
                 partial.absorb(b, &buffer, count, &risk_columns);
+                partial.keep(b, &buffer, count, spec.keep);
                 let total = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(total);
             }
@@ -1663,6 +1687,7 @@ pub fn simulate(
         .collect();
     let mut all = partials.into_iter().fold(first, Partial::merge);
     all.sums.sort_by_key(|s| s.0);
+    all.kept.sort_by_key(|k| k.0);
     let mut summaries = Vec::with_capacity(cells_len);
     for c in 0..cells_len {
         let cell = &all.cells[c];
@@ -1720,6 +1745,7 @@ pub fn simulate(
         summaries,
         risks,
         first_shortfalls,
+        kept: all.kept,
     })
 }
 

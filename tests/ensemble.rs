@@ -16,6 +16,7 @@ fn spec(trajectories: usize, stochastic: Stochastic) -> EnsembleSpec {
         trajectories,
         seed: 20261122,
         stochastic,
+        keep: 0,
     }
 }
 
@@ -285,6 +286,8 @@ fn simulate_command_writes_reproducible_quantiles() {
             "7",
             "--migration-sd",
             "300",
+            "--keep",
+            "5",
             "--threads",
             threads,
             "--out",
@@ -298,6 +301,7 @@ fn simulate_command_writes_reproducible_quantiles() {
         "demand_quantiles.csv",
         "gap_risk.csv",
         "first_shortfall.csv",
+        "trajectories.csv",
     ] {
         assert_eq!(
             std::fs::read(a.path().join(file)).unwrap(),
@@ -305,6 +309,11 @@ fn simulate_command_writes_reproducible_quantiles() {
             "{file}: 1 vs 2 threads"
         );
     }
+    let (header, rows) = common::read_csv(&a.path().join("trajectories.csv"));
+    assert_eq!(header, ["trajectory", "year", "indicator", "value"]);
+    let mut kept: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    kept.dedup();
+    assert_eq!(kept, ["0", "1", "2", "3", "4"]);
     let (header, rows) = common::read_csv(&a.path().join("gap_risk.csv"));
     assert_eq!(
         header,
@@ -574,5 +583,58 @@ fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
             (change - flows).abs() < 1e-6 * mean(w[0], Indicator::Total),
             "{w:?}"
         );
+    }
+}
+
+/// Kept trajectories are the ensemble's own: their exact quantiles agree
+/// with the streaming ones (within a histogram bin), and every value lies
+/// within the summary's min and max.
+#[test]
+fn kept_trajectories_match_the_streaming_quantiles() {
+    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let noisy = Stochastic {
+        tfr: Some(TfrNoise::default()),
+        mortality: Some(MortalityNoise::default()),
+        migration: Some(MigrationNoise { sd: 800.0 }),
+    };
+    let n = 700;
+    let ens = simulate(
+        &model.base,
+        model.base_year,
+        model.end_year,
+        &plan.assumptions,
+        &EnsembleSpec {
+            keep: n,
+            ..spec(n, noisy)
+        },
+        &[],
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(ens.kept.len(), n);
+    assert!(ens.kept.iter().enumerate().all(|(i, k)| k.0 == i));
+    let columns = ens.indicators.len();
+    for (y, &year) in ens.years.iter().enumerate().skip(1) {
+        for (k, &ind) in ens.indicators.iter().enumerate() {
+            let mut v: Vec<f64> = ens.kept.iter().map(|t| t.1[y * columns + k]).collect();
+            v.sort_by(f64::total_cmp);
+            let s = ens.get(year, ind).unwrap();
+            assert_eq!((v[0], v[n - 1]), (s.min, s.max), "{year} {}", ind.name());
+            let q = |p: f64| {
+                let r = p * (n - 1) as f64;
+                let (i, f) = (r.floor() as usize, r - r.floor());
+                v[i] + f * (v[(i + 1).min(n - 1)] - v[i])
+            };
+            let tol = 1e-3 * (s.max - s.min) + 1e-9 * s.max.abs();
+            for (p, got) in [(0.05, s.p05), (0.5, s.p50), (0.95, s.p95)] {
+                assert!(
+                    (got - q(p)).abs() <= tol,
+                    "{year} {} p{p}: {got} vs exact {}",
+                    ind.name(),
+                    q(p)
+                );
+            }
+        }
     }
 }

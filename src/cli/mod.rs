@@ -169,6 +169,10 @@ pub struct SimulateArgs {
     /// Standard deviation of the annual net migration total, persons a year (0: none).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub migration_sd: f64,
+    /// Keep the first N whole trajectories (every indicator, every year) in
+    /// trajectories.csv, e.g. for spaghetti plots.
+    #[arg(long, default_value_t = 0)]
+    pub keep: usize,
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub threads: Option<usize>,

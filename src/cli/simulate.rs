@@ -10,6 +10,7 @@ use crate::ensemble::{
 use crate::gap::demand_forms;
 use crate::io::export::{
     demand_quantiles_table, first_shortfall_table, gap_risk_table, quantiles_table,
+    trajectories_table,
 };
 use crate::io::Format;
 use crate::standards::{DemandMethod, Service};
@@ -37,6 +38,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         trajectories: args.trajectories,
         seed: args.seed,
         stochastic,
+        keep: args.keep,
     };
     spec.stochastic.check().context("stochastic assumptions")?;
     if args.trajectories == 0 {
@@ -93,6 +95,9 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         files.push(("demand_quantiles", demand_quantiles_table(&items, format)?));
         files.push(("gap_risk", gap_risk_table(&items, format)?));
         files.push(("first_shortfall", first_shortfall_table(&items, format)?));
+    }
+    if args.keep > 0 {
+        files.push(("trajectories", trajectories_table(&items, format)?));
     }
     let wrote = args.output.write(&sel.stem, files)?;
     if !args.output.quiet {

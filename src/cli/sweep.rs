@@ -108,6 +108,7 @@ fn run_point(spec: &SweepSpec, models: &Models, index: usize) -> Result<Vec<Swee
             trajectories: spec.trajectories,
             seed: point_seed(spec.seed, &spec.grid.label(index)),
             stochastic: setup.stochastic,
+            keep: 0,
         },
         &forms,
         &|_| {},

@@ -287,3 +287,41 @@ pub fn first_shortfall_table(
     ]);
     encode_table(cols, format)
 }
+
+/// `[scenario,]trajectory,year,indicator,value`: the kept trajectories.
+pub fn trajectories_table(
+    items: &[(Option<&str>, &EnsembleSummary)],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let mut rows: Vec<(Option<&str>, i32, i32, &str, f64)> = Vec::new();
+    for (scenario, summary) in items {
+        let columns = summary.indicators.len() + summary.demands.len();
+        for (t, values) in &summary.kept {
+            for (y, &year) in summary.years.iter().enumerate() {
+                for (k, ind) in summary.indicators.iter().enumerate() {
+                    let v = values[y * columns + k];
+                    if v.is_finite() {
+                        rows.push((*scenario, *t as i32, year, ind.name(), v));
+                    }
+                }
+            }
+        }
+    }
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    cols.extend([
+        (
+            "trajectory",
+            ColumnData::Int(rows.iter().map(|r| r.1).collect()),
+        ),
+        ("year", ColumnData::Int(rows.iter().map(|r| r.2).collect())),
+        (
+            "indicator",
+            ColumnData::Text(rows.iter().map(|r| r.3.to_string()).collect()),
+        ),
+        (
+            "value",
+            ColumnData::Float(rows.iter().map(|r| r.4).collect()),
+        ),
+    ]);
+    encode_table(cols, format)
+}
