@@ -133,33 +133,24 @@ impl Stochastic {
                     "a value in (-1, 1)",
                 ));
             }
-            if !(t.volatility.is_finite() && t.volatility >= 0.0) {
-                return Err(Error::invalid(
-                    "TFR volatility",
-                    t.volatility,
-                    "a number >= 0",
-                ));
-            }
+            non_negative("TFR volatility", t.volatility)?;
         }
         if let Some(m) = self.mortality {
-            if !(m.sd.is_finite() && m.sd >= 0.0) {
-                return Err(Error::invalid(
-                    "mortality volatility (sd)",
-                    m.sd,
-                    "a number >= 0",
-                ));
-            }
+            non_negative("mortality volatility (sd)", m.sd)?;
         }
         if let Some(m) = self.migration {
-            if !(m.sd.is_finite() && m.sd >= 0.0) {
-                return Err(Error::invalid(
-                    "migration volatility (sd)",
-                    m.sd,
-                    "a number >= 0",
-                ));
-            }
+            non_negative("migration volatility (sd)", m.sd)?;
         }
         Ok(())
+    }
+}
+
+/// Checks that a spread is a finite number >= 0.
+fn non_negative(what: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(what, value, "a number >= 0"))
     }
 }
 
@@ -367,6 +358,16 @@ struct Weights {
 }
 
 impl Weights {
+    /// The groups with a share in ages 0-2, and that share.
+    fn nonzero_0_2(&self) -> Vec<(usize, f64)> {
+        self.w0_2
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|x| x.1 != 0.0)
+            .collect()
+    }
+
     fn new(grid: AgeGrid) -> Self {
         let w =
             |from, to| Array1::from_iter((0..grid.len()).map(|i| grid.fraction_in(i, from, to)));
@@ -1186,13 +1187,7 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
             ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
     );
     let bounds = &Bounds::new(grid);
-    let w02: Vec<(usize, f64)> = w
-        .w0_2
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|x| x.1 != 0.0)
-        .collect();
+    let w02 = w.nonzero_0_2();
     let factors = demands.factors(count, &mut rng);
     let mut lanes = Lanes::new(base, count);
     // Every lane starts from the same base: its indicators are computed for
@@ -1765,13 +1760,7 @@ mod tests {
         let steps = step_inputs(&plan.assumptions, model.base_year, model.base_year + 6).unwrap();
         let w = Weights::new(grid);
         let bounds = Bounds::new(grid);
-        let w02: Vec<(usize, f64)> = w
-            .w0_2
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|x| x.1 != 0.0)
-            .collect();
+        let w02 = w.nonzero_0_2();
         let count = 64;
         let mut mixed = Lanes::new(&model.base, count);
         mixed.mort_factor = Some(vec![1.0; mixed.n]);

@@ -53,6 +53,12 @@ impl Model {
             })
     }
 
+    /// The services' ids, comma-separated (for messages).
+    pub fn service_ids(&self) -> String {
+        let ids: Vec<&str> = self.services.iter().map(|s| s.id.as_str()).collect();
+        ids.join(", ")
+    }
+
     /// Scenarios selected by `name`: the default for `None`, every one for `"all"`.
     pub fn select(&self, name: Option<&str>) -> Result<Vec<&Scenario>> {
         match name {

@@ -207,6 +207,15 @@ pub fn check_path_range(what: &str, path: &YearPath, lo: f64, hi: f64) -> Result
     Ok(())
 }
 
+/// The error for a share of a service not defined before it.
+fn unknown_parent(of: &str) -> Error {
+    Error::invalid(
+        "share of",
+        format!("service {of:?}"),
+        "a service defined before this one",
+    )
+}
+
 impl DemandMethod {
     /// Checks values: rates >= 0, fractions within [0, 1].
     pub fn check(&self) -> Result<()> {
@@ -293,13 +302,7 @@ impl DemandMethod {
                 pop.aged(base.from, base.to) * rate.per_person(year)
             }
             DemandMethod::Share { of, fraction } => {
-                let parent = primary_of(of).ok_or_else(|| {
-                    Error::invalid(
-                        "share of",
-                        format!("service {of:?}"),
-                        "a service defined before this one",
-                    )
-                })?;
+                let parent = primary_of(of).ok_or_else(|| unknown_parent(of))?;
                 parent * fraction.at(year)
             }
             DemandMethod::Need {
@@ -340,13 +343,7 @@ impl DemandMethod {
                 }
             }
             DemandMethod::Share { of, fraction } => {
-                let parent = primary_of(of).ok_or_else(|| {
-                    Error::invalid(
-                        "share of",
-                        format!("service {of:?}"),
-                        "a service defined before this one",
-                    )
-                })?;
+                let parent = primary_of(of).ok_or_else(|| unknown_parent(of))?;
                 let f = fraction.at(year);
                 LinearDemand {
                     basis: parent.basis,

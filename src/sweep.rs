@@ -344,15 +344,7 @@ pub fn apply(
                     Error::invalid(
                         format!("grid parameter {}", parameter.name()),
                         format!("service {id:?}, which model {} does not have", model.name),
-                        format!(
-                            "one of its services: {}",
-                            model
-                                .services
-                                .iter()
-                                .map(|s| s.id.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+                        format!("one of its services: {}", model.service_ids()),
                     )
                 })?;
                 let demand = service.demands.first_mut().ok_or_else(|| {

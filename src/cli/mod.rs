@@ -210,15 +210,7 @@ impl OutputArgs {
         for (name, bytes) in files {
             output.stage(&format!("{name}.{}", format.extension()), &bytes)?;
         }
-        let written = output.commit()?;
-        Ok(format!(
-            "wrote {}\n",
-            written
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        Ok(wrote(&output.commit()?))
     }
 }
 
@@ -363,6 +355,12 @@ impl SelectedModel {
             .iter()
             .filter_map(|n| self.model.scenario(n).ok())
     }
+}
+
+/// The "wrote a, b, c" line after outputs are committed.
+pub(crate) fn wrote(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    format!("wrote {}\n", names.join(", "))
 }
 
 /// Writes to stdout, ignoring a closed pipe (`carecast ... | head`).

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use super::{out, MergeArgs, SweepArgs};
+use super::{out, wrote, MergeArgs, SweepArgs};
 use crate::ensemble::{simulate, EnsembleSpec, ENSEMBLE_INDICATORS};
 use crate::gap::demand_forms;
 use crate::io::sweep_file::{
@@ -305,14 +305,7 @@ pub fn run(args: &SweepArgs) -> Result<()> {
             elapsed / points.len().max(1) as f64
         );
         text.push_str(&flags(&rows, spec.threshold, &|p| spec.grid.label(p)));
-        text.push_str(&format!(
-            "wrote {}\n",
-            written
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        text.push_str(&wrote(&written));
         out(&text);
     }
     Ok(())
@@ -402,15 +395,11 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     let written = write_outputs(&args.out, &parameters.unwrap_or_default(), &rows, &manifest)?;
     if !args.quiet {
         out(&format!(
-            "merged {} shards of sweep {} ({} points)\nwrote {}\n",
+            "merged {} shards of sweep {} ({} points)\n{}",
             shards.len(),
             manifest.sweep_id,
             manifest.points,
-            written
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            wrote(&written)
         ));
     }
     Ok(())

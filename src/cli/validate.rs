@@ -27,12 +27,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     text.push_str(&format!(
         "every scenario projects without error; {} service(s) with demand computed: {}\n",
         model.services.len(),
-        model
-            .services
-            .iter()
-            .map(|s| s.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        model.service_ids()
     ));
     for f in &model.flags {
         text.push_str(&format!("flagged assumption: {f}\n"));
