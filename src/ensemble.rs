@@ -914,25 +914,25 @@ impl PlainSex {
                 for a in (seg.lo..=seg.hi).rev() {
                     let (s0, cst) = self.step[a];
                     let (f0, f0h0, f1) = self.fert[a];
-                    let x = rows[a - 1];
-                    let mut v = [0.0; W];
+                    let (older, younger) = rows.split_at_mut(a);
+                    let (x, out) = (&older[a - 1], &mut younger[0]);
                     for j in 0..W {
-                        v[j] = x[j] * s0 + cst;
-                        fert[j] += f0 * x[j] + f0h0 + f1 * v[j];
-                        running[j] += v[j];
+                        let v = x[j].mul_add(s0, cst);
+                        fert[j] += x[j].mul_add(f0, v.mul_add(f1, f0h0));
+                        running[j] += v;
+                        out[j] = v;
                     }
-                    rows[a] = v;
                 }
             } else {
                 for a in (seg.lo..=seg.hi).rev() {
                     let (s0, cst) = self.step[a];
-                    let x = rows[a - 1];
-                    let mut v = [0.0; W];
+                    let (older, younger) = rows.split_at_mut(a);
+                    let (x, out) = (&older[a - 1], &mut younger[0]);
                     for j in 0..W {
-                        v[j] = x[j] * s0 + cst;
-                        running[j] += v[j];
+                        let v = x[j].mul_add(s0, cst);
+                        running[j] += v;
+                        out[j] = v;
                     }
-                    rows[a] = v;
                 }
             }
             mark(&running, (seg.slot, seg.five), snaps, fives);
@@ -1148,8 +1148,10 @@ struct BlockInputs<'a> {
 /// Runs block `b` (`count` trajectories), writing every indicator of every
 /// year into `values[(year·K + indicator)·count + trajectory]`. On x86-64
 /// CPUs with AVX2 and FMA the same code is compiled for them and chosen at
-/// run time; Rust never fuses a multiply and an add on its own, so both
-/// builds give bit-identical results.
+/// run time. Rust never fuses a multiply and an add on its own, and the
+/// plain kernel's explicit `mul_add` is a fused multiply-add in both builds
+/// (an instruction with FMA, a correctly rounded library call without), so
+/// both builds give bit-identical results.
 fn run_block(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
@@ -1300,7 +1302,7 @@ impl Cell {
             lo,
             width,
             inv_width: 1.0 / width,
-            counts: vec![0; BINS],
+            counts: vec![0; BINS + 2],
             outside: Vec::new(),
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
@@ -1308,18 +1310,39 @@ impl Cell {
         }
     }
 
-    /// Adds the finite values of `values` (in order) and their sum to `sum`;
-    /// min, max, count and the bin of each value, with the state in registers.
+    /// The slot of `v` in `counts`: bins are slots `1..=BINS`; slot 0 and
+    /// `BINS + 1` catch values below and above the range (kept exactly).
+    #[inline(always)]
+    fn slot(&self, v: f64) -> usize {
+        // Saturating conversion; `clamp` keeps the index in 0..=BINS + 1.
+        ((v - self.lo) * self.inv_width + 1.0).clamp(0.0, (BINS + 1) as f64) as usize
+    }
+
+    /// Adds the finite values of `values` (in order) and their sum to `sum`:
+    /// min, max, count and the bin of each value.
     fn add_all(&mut self, values: &[f64], sum: &mut f64) {
-        // One branch-free pass for the range and the sum; a block whose
-        // values are all equal (an indicator fertility cannot reach yet)
-        // goes into one bin at once.
-        let (mut min, mut max, mut total) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
-        for &v in values {
-            min = min.min(v);
-            max = max.max(v);
-            total += v;
+        // A branch-free pass for the range and the sum (four running
+        // minima, maxima and sums, combined in a fixed order).
+        const L: usize = 4;
+        let (mut mn, mut mx, mut tot) = ([f64::INFINITY; L], [f64::NEG_INFINITY; L], [0.0; L]);
+        let mut chunks = values.chunks_exact(L);
+        for c in &mut chunks {
+            for k in 0..L {
+                mn[k] = if c[k] < mn[k] { c[k] } else { mn[k] };
+                mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
+                tot[k] += c[k];
+            }
         }
+        for (k, &v) in chunks.remainder().iter().enumerate() {
+            mn[k] = if v < mn[k] { v } else { mn[k] };
+            mx[k] = if v > mx[k] { v } else { mx[k] };
+            tot[k] += v;
+        }
+        let total = (tot[0] + tot[1]) + (tot[2] + tot[3]);
+        let (min, max) = (
+            mn[0].min(mn[1]).min(mn[2].min(mn[3])),
+            mx[0].max(mx[1]).max(mx[2].max(mx[3])),
+        );
         if !total.is_finite() {
             return self.add_each(values, sum);
         }
@@ -1327,56 +1350,50 @@ impl Cell {
         self.max = self.max.max(max);
         self.n += values.len() as u64;
         *sum += total;
-        let (lo, inv) = (self.lo, self.inv_width);
-        let bin_of = |v: f64| {
-            let pos = (v - lo) * inv;
-            // `as` saturates: NaN to 0, out of range to the ends, checked below.
-            (pos >= 0.0 && pos < BINS as f64).then_some(pos as usize)
-        };
+        // A block whose values are all equal (an indicator fertility cannot
+        // reach yet) goes into one bin at once.
         if min == max {
-            match bin_of(min) {
-                Some(b) => self.counts[b] += values.len() as u32,
-                None => self.outside.extend_from_slice(values),
+            let slot = self.slot(min);
+            if slot == 0 || slot == BINS + 1 {
+                self.outside.extend_from_slice(values);
+            } else {
+                self.counts[slot] += values.len() as u32;
             }
             return;
         }
-        let counts = &mut self.counts[..BINS];
         for &v in values {
-            match bin_of(v) {
-                Some(b) => counts[b] += 1,
-                None => self.outside.push(v),
+            let slot = self.slot(v);
+            self.counts[slot] += 1;
+        }
+        let (below, above) = (self.counts[0], self.counts[BINS + 1]);
+        if below + above > 0 {
+            self.counts[0] = 0;
+            self.counts[BINS + 1] = 0;
+            for &v in values {
+                let slot = self.slot(v);
+                if slot == 0 || slot == BINS + 1 {
+                    self.outside.push(v);
+                }
             }
         }
     }
 
     /// [`Cell::add_all`] value by value, skipping values that are not finite.
     fn add_each(&mut self, values: &[f64], sum: &mut f64) {
-        let (lo, inv) = (self.lo, self.inv_width);
         let (mut min, mut max, mut n, mut total) = (self.min, self.max, 0u64, *sum);
-        let counts = &mut self.counts[..BINS];
         for &v in values {
             if !v.is_finite() {
                 continue;
             }
-            // `v` is finite: plain comparisons (f64::min/max also handle NaN).
-            if v < min {
-                min = v;
-            }
-            if v > max {
-                max = v;
-            }
+            min = min.min(v);
+            max = max.max(v);
             n += 1;
             total += v;
-            let pos = (v - lo) * inv;
-            if pos >= 0.0 && pos < BINS as f64 {
-                // SAFETY: `pos` is finite and in [0, BINS), so the truncation
-                // to an integer is exact and in range.
-                let bin: usize = unsafe { pos.to_int_unchecked() };
-                if let Some(c) = counts.get_mut(bin) {
-                    *c += 1;
-                }
-            } else {
+            let slot = self.slot(v);
+            if slot == 0 || slot == BINS + 1 {
                 self.outside.push(v);
+            } else {
+                self.counts[slot] += 1;
             }
         }
         self.min = min;
@@ -1422,7 +1439,7 @@ impl Cell {
         let i = cumulative.partition_point(|&c| c <= r);
         if i < BINS {
             let before = if i == 0 { 0 } else { cumulative[i - 1] };
-            let c = self.counts[i] as f64;
+            let c = self.counts[i + 1] as f64;
             let v = self.lo + self.width * (i as f64 + ((r - before) as f64 + 0.5) / c);
             return v.clamp(self.min, self.max);
         }
@@ -1435,8 +1452,7 @@ impl Cell {
         outside.sort_by(f64::total_cmp);
         let split = outside.partition_point(|&v| v < self.lo);
         let (below, above) = outside.split_at(split);
-        let cumulative: Vec<u64> = self
-            .counts
+        let cumulative: Vec<u64> = self.counts[1..=BINS]
             .iter()
             .scan(0u64, |acc, &c| {
                 *acc += u64::from(c);
