@@ -313,9 +313,17 @@ impl<'a> DemandInputs<'a> {
 
     /// Writes every demand of year `y` for the block's real trajectories
     /// into `out[f·real + t]`.
-    fn emit(&self, lanes: &Lanes, y: usize, factors: &[f64], out: &mut [f64]) {
+    /// `values` is scratch space (resized to bases x lanes).
+    fn emit(
+        &self,
+        lanes: &Lanes,
+        y: usize,
+        factors: &[f64],
+        values: &mut Vec<f64>,
+        out: &mut [f64],
+    ) {
         let (g, m) = (lanes.g, lanes.real);
-        let mut values = vec![0.0; self.bases.len() * lanes.n];
+        values.resize(self.bases.len() * lanes.n, 0.0);
         for (k, basis) in self.bases.iter().enumerate() {
             for (c, chunk) in lanes.pop.chunks_exact(2 * g).enumerate() {
                 let mut sum = [0.0; LANE_CHUNK];
@@ -344,6 +352,39 @@ struct StepInputs {
     rates: StepRates,
     /// Age-sex shares of migration noise (sum 1).
     noise_shares: Array2<f64>,
+    /// Per sex and group (row `s·g + a`): half the migrants, half the noise
+    /// share, survival, fertility rate (women).
+    coef: Vec<(f64, f64, f64, f64)>,
+    /// The plain kernel's tables, per sex.
+    plain: [PlainSex; 2],
+}
+
+impl StepInputs {
+    fn new(rates: StepRates, noise_shares: Array2<f64>, bounds: &Bounds) -> StepInputs {
+        let g = rates.asfr.len();
+        let mut coef = Vec::with_capacity(2 * g);
+        for s in 0..2 {
+            for a in 0..g {
+                let f = if s == 1 { rates.asfr[a] } else { 0.0 };
+                coef.push((
+                    0.5 * rates.migration[[s, a]],
+                    0.5 * noise_shares[[s, a]],
+                    rates.survival[s].groups[a],
+                    f,
+                ));
+            }
+        }
+        let plain = [
+            PlainSex::new(&coef[..g], bounds),
+            PlainSex::new(&coef[g..], bounds),
+        ];
+        StepInputs {
+            rates,
+            noise_shares,
+            coef,
+            plain,
+        }
+    }
 }
 
 /// Indicator weights by grid group (both sexes): fraction of each group in
@@ -975,27 +1016,10 @@ impl Lanes {
         let male_share = r.srb / (1.0 + r.srb);
         let mig_total = r.migration.sum();
         let noise_total = input.noise_shares.sum();
-        // Per-age constants for both sexes: (half migrants, half noise share, survival, asfr).
-        let mut coef = Vec::with_capacity(2 * g);
-        for s in 0..2 {
-            for a in 0..g {
-                let f = if s == 1 { r.asfr[a] } else { 0.0 };
-                coef.push((
-                    0.5 * r.migration[[s, a]],
-                    0.5 * input.noise_shares[[s, a]],
-                    r.survival[s].groups[a],
-                    f,
-                ));
-            }
-        }
+        let coef = &input.coef;
         let birth_survival = [r.survival[0].birth, r.survival[1].birth];
         let mortal = self.mort_factor.is_some();
-        let plain = (!noisy && !mortal).then(|| {
-            [
-                PlainSex::new(&coef[..g], bounds),
-                PlainSex::new(&coef[g..], bounds),
-            ]
-        });
+        let plain = (!noisy && !mortal).then_some(&input.plain);
         for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
             if !fast[c] {
                 continue;
@@ -1203,7 +1227,14 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
         acc.fill(v);
     }
     lanes.emit(grid, None, &mut values[..k * count]);
-    demands.emit(&lanes, 0, &factors, &mut values[k * count..kk * count]);
+    let mut scratch = Vec::new();
+    demands.emit(
+        &lanes,
+        0,
+        &factors,
+        &mut scratch,
+        &mut values[k * count..kk * count],
+    );
     let (phi, sigma) = spec
         .stochastic
         .tfr
@@ -1268,7 +1299,7 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
             lanes.step_general(input, n_years, &fast);
             lanes.indicators(grid, w, Some(&input.rates), slot, &fast);
         }
-        demands.emit(&lanes, y + 1, &factors, demand_slot);
+        demands.emit(&lanes, y + 1, &factors, &mut scratch, demand_slot);
     }
 }
 
@@ -1571,13 +1602,15 @@ fn step_inputs(
     let grid = assumptions.grid();
     let n = grid.width() as i32;
     let noise_shares = assumptions.migration().noise_shares(grid)?;
+    let bounds = Bounds::new(grid);
     let mut out = Vec::new();
     let mut year = base_year;
     while year < end_year {
-        out.push(StepInputs {
-            rates: assumptions.step_rates(year)?,
-            noise_shares: noise_shares.clone(),
-        });
+        out.push(StepInputs::new(
+            assumptions.step_rates(year)?,
+            noise_shares.clone(),
+            &bounds,
+        ));
         year += n;
     }
     Ok(out)

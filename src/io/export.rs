@@ -66,22 +66,12 @@ pub fn indicators_table(
 ) -> Result<Vec<u8>> {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
-        (
-            "year",
-            ColumnData::Int(rows.iter().map(|r| r.1.year).collect()),
-        ),
+        ("year", ColumnData::ints(rows, |r| r.1.year)),
         (
             "indicator",
-            ColumnData::Text(
-                rows.iter()
-                    .map(|r| r.1.indicator.name().to_string())
-                    .collect(),
-            ),
+            ColumnData::texts(rows, |r| r.1.indicator.name().to_string()),
         ),
-        (
-            "value",
-            ColumnData::Float(rows.iter().map(|r| r.1.value).collect()),
-        ),
+        ("value", ColumnData::floats(rows, |r| r.1.value)),
     ]);
     encode_table(cols, format)
 }
@@ -90,22 +80,10 @@ pub fn indicators_table(
 pub fn demand_table(rows: &[(Option<&str>, &DemandValue)], format: Format) -> Result<Vec<u8>> {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
-        (
-            "year",
-            ColumnData::Int(rows.iter().map(|r| r.1.year).collect()),
-        ),
-        (
-            "service",
-            ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect()),
-        ),
-        (
-            "method",
-            ColumnData::Text(rows.iter().map(|r| r.1.method.clone()).collect()),
-        ),
-        (
-            "demand",
-            ColumnData::Float(rows.iter().map(|r| r.1.demand).collect()),
-        ),
+        ("year", ColumnData::ints(rows, |r| r.1.year)),
+        ("service", ColumnData::texts(rows, |r| r.1.service.clone())),
+        ("method", ColumnData::texts(rows, |r| r.1.method.clone())),
+        ("demand", ColumnData::floats(rows, |r| r.1.demand)),
     ]);
     encode_table(cols, format)
 }
@@ -114,26 +92,11 @@ pub fn demand_table(rows: &[(Option<&str>, &DemandValue)], format: Format) -> Re
 pub fn gap_table(rows: &[(Option<&str>, &GapValue)], format: Format) -> Result<Vec<u8>> {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
-        (
-            "year",
-            ColumnData::Int(rows.iter().map(|r| r.1.year).collect()),
-        ),
-        (
-            "service",
-            ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect()),
-        ),
-        (
-            "demand",
-            ColumnData::Float(rows.iter().map(|r| r.1.demand).collect()),
-        ),
-        (
-            "supply",
-            ColumnData::Float(rows.iter().map(|r| r.1.supply).collect()),
-        ),
-        (
-            "gap",
-            ColumnData::Float(rows.iter().map(|r| r.1.gap).collect()),
-        ),
+        ("year", ColumnData::ints(rows, |r| r.1.year)),
+        ("service", ColumnData::texts(rows, |r| r.1.service.clone())),
+        ("demand", ColumnData::floats(rows, |r| r.1.demand)),
+        ("supply", ColumnData::floats(rows, |r| r.1.supply)),
+        ("gap", ColumnData::floats(rows, |r| r.1.gap)),
     ]);
     encode_table(cols, format)
 }
@@ -168,13 +131,10 @@ pub fn quantiles_table(
         }
     }
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
-    let q = |f: fn(&Summary) -> f64| ColumnData::Float(rows.iter().map(|r| f(&r.3)).collect());
+    let q = |f: fn(&Summary) -> f64| ColumnData::floats(&rows, |r| f(&r.3));
     cols.extend([
-        ("year", ColumnData::Int(rows.iter().map(|r| r.1).collect())),
-        (
-            "indicator",
-            ColumnData::Text(rows.iter().map(|r| r.2.to_string()).collect()),
-        ),
+        ("year", ColumnData::ints(&rows, |r| r.1)),
+        ("indicator", ColumnData::texts(&rows, |r| r.2.to_string())),
         ("p05", q(|s| s.p05)),
         ("p25", q(|s| s.p25)),
         ("p50", q(|s| s.p50)),
@@ -202,12 +162,12 @@ pub fn demand_quantiles_table(
         }
     }
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
-    let q = |f: fn(&Summary) -> f64| ColumnData::Float(rows.iter().map(|r| f(&r.4)).collect());
+    let q = |f: fn(&Summary) -> f64| ColumnData::floats(&rows, |r| f(&r.4));
     let label = |f: fn(&crate::ensemble::DemandLabel) -> String| {
-        ColumnData::Text(rows.iter().map(|r| f(&r.3.demands[r.2])).collect())
+        ColumnData::texts(&rows, |r| f(&r.3.demands[r.2]))
     };
     cols.extend([
-        ("year", ColumnData::Int(rows.iter().map(|r| r.1).collect())),
+        ("year", ColumnData::ints(&rows, |r| r.1)),
         ("service", label(|d| d.service.clone())),
         ("method", label(|d| d.method.clone())),
         ("primary", label(|d| d.primary.to_string())),
@@ -234,16 +194,10 @@ pub fn gap_risk_table(
         .flat_map(|(sc, s)| s.risks.iter().map(move |r| (*sc, r)))
         .collect();
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
-    let f = |f: fn(&GapRisk) -> f64| ColumnData::Float(rows.iter().map(|r| f(r.1)).collect());
+    let f = |f: fn(&GapRisk) -> f64| ColumnData::floats(&rows, |r| f(r.1));
     cols.extend([
-        (
-            "year",
-            ColumnData::Int(rows.iter().map(|r| r.1.year).collect()),
-        ),
-        (
-            "service",
-            ColumnData::Text(rows.iter().map(|r| r.1.service.clone()).collect()),
-        ),
+        ("year", ColumnData::ints(&rows, |r| r.1.year)),
+        ("service", ColumnData::texts(&rows, |r| r.1.service.clone())),
         ("p_shortfall", f(|r| r.p_shortfall)),
         ("shortfall_p50", f(|r| r.shortfall_p50)),
         ("shortfall_p90", f(|r| r.shortfall_p90)),
@@ -272,18 +226,12 @@ pub fn first_shortfall_table(
     }
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
-        (
-            "service",
-            ColumnData::Text(rows.iter().map(|r| r.1.to_string()).collect()),
-        ),
+        ("service", ColumnData::texts(&rows, |r| r.1.to_string())),
         (
             "first_shortfall_year",
             ColumnData::OptInt(rows.iter().map(|r| r.2).collect()),
         ),
-        (
-            "probability",
-            ColumnData::Float(rows.iter().map(|r| r.3).collect()),
-        ),
+        ("probability", ColumnData::floats(&rows, |r| r.3)),
     ]);
     encode_table(cols, format)
 }
@@ -309,19 +257,10 @@ pub fn trajectories_table(
     }
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
-        (
-            "trajectory",
-            ColumnData::Int(rows.iter().map(|r| r.1).collect()),
-        ),
-        ("year", ColumnData::Int(rows.iter().map(|r| r.2).collect())),
-        (
-            "indicator",
-            ColumnData::Text(rows.iter().map(|r| r.3.to_string()).collect()),
-        ),
-        (
-            "value",
-            ColumnData::Float(rows.iter().map(|r| r.4).collect()),
-        ),
+        ("trajectory", ColumnData::ints(&rows, |r| r.1)),
+        ("year", ColumnData::ints(&rows, |r| r.2)),
+        ("indicator", ColumnData::texts(&rows, |r| r.3.to_string())),
+        ("value", ColumnData::floats(&rows, |r| r.4)),
     ]);
     encode_table(cols, format)
 }

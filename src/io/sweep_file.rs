@@ -257,42 +257,25 @@ const FIXED: [&str; 12] = [
 /// empty on indicator rows).
 pub fn sweep_table(parameters: &[Parameter], rows: &[SweepRow], format: Format) -> Result<Vec<u8>> {
     let names: Vec<String> = parameters.iter().map(Parameter::name).collect();
-    let mut cols: Vec<(&str, ColumnData)> = vec![(
-        "point",
-        ColumnData::Int(rows.iter().map(|r| r.point as i32).collect()),
-    )];
+    let mut cols: Vec<(&str, ColumnData)> =
+        vec![("point", ColumnData::ints(rows, |r| r.point as i32))];
     for (i, parameter) in parameters.iter().enumerate() {
         let data = if parameter.is_text() {
-            ColumnData::Text(rows.iter().map(|r| r.values[i].to_string()).collect())
+            ColumnData::texts(rows, |r| r.values[i].to_string())
         } else {
-            ColumnData::Float(
-                rows.iter()
-                    .map(|r| match &r.values[i] {
-                        Value::Number(v) => *v,
-                        Value::Text(_) => f64::NAN,
-                    })
-                    .collect(),
-            )
+            ColumnData::floats(rows, |r| match &r.values[i] {
+                Value::Number(v) => *v,
+                Value::Text(_) => f64::NAN,
+            })
         };
         cols.push((names[i].as_str(), data));
     }
     let f = |g: fn(&SweepRow) -> f64| ColumnData::Float(rows.iter().map(g).collect());
-    let o = |g: fn(&GapColumns) -> f64| {
-        ColumnData::OptFloat(rows.iter().map(|r| r.gap.as_ref().map(g)).collect())
-    };
+    let o = |g: fn(&GapColumns) -> f64| ColumnData::opt_floats(rows, |r| r.gap.as_ref().map(g));
     cols.extend([
-        (
-            "year",
-            ColumnData::Int(rows.iter().map(|r| r.year).collect()),
-        ),
-        (
-            "kind",
-            ColumnData::Text(rows.iter().map(|r| r.kind.clone()).collect()),
-        ),
-        (
-            "quantity",
-            ColumnData::Text(rows.iter().map(|r| r.quantity.clone()).collect()),
-        ),
+        ("year", ColumnData::ints(rows, |r| r.year)),
+        ("kind", ColumnData::texts(rows, |r| r.kind.clone())),
+        ("quantity", ColumnData::texts(rows, |r| r.quantity.clone())),
         ("p05", f(|r| r.p05)),
         ("p50", f(|r| r.p50)),
         ("p95", f(|r| r.p95)),

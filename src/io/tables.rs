@@ -355,6 +355,22 @@ pub enum ColumnData {
     OptFloat(Vec<Option<f64>>),
 }
 
+impl ColumnData {
+    /// A column of `f(row)` for every row.
+    pub fn ints<T>(rows: &[T], f: impl Fn(&T) -> i32) -> Self {
+        ColumnData::Int(rows.iter().map(f).collect())
+    }
+    pub fn floats<T>(rows: &[T], f: impl Fn(&T) -> f64) -> Self {
+        ColumnData::Float(rows.iter().map(f).collect())
+    }
+    pub fn texts<T>(rows: &[T], f: impl Fn(&T) -> String) -> Self {
+        ColumnData::Text(rows.iter().map(f).collect())
+    }
+    pub fn opt_floats<T>(rows: &[T], f: impl Fn(&T) -> Option<f64>) -> Self {
+        ColumnData::OptFloat(rows.iter().map(f).collect())
+    }
+}
+
 /// Serialises columns to bytes in `format`.
 pub fn encode_table(columns: Vec<(&str, ColumnData)>, format: Format) -> Result<Vec<u8>> {
     let cols: Vec<Column> = columns
