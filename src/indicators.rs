@@ -53,6 +53,14 @@ impl Indicator {
         Indicator::Tfr,
     ];
 
+    /// Whether the indicator is a share of the total (a fraction).
+    pub fn is_share(self) -> bool {
+        matches!(
+            self,
+            Indicator::Share60Plus | Indicator::Share65Plus | Indicator::Share80Plus
+        )
+    }
+
     /// The snake_case name used in `indicators.csv`.
     pub fn name(self) -> &'static str {
         match self {

@@ -62,6 +62,8 @@ pub mod path;
 pub mod plan;
 pub mod population;
 pub mod projection;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod standards;
 pub mod sweep;
 pub mod wpp;
@@ -77,7 +79,7 @@ pub use gap::{demand_forms, DemandForm};
 pub use indicators::{indicators, Indicator, IndicatorValue};
 pub use life_table::{LifeTable, SurvivalRatios};
 pub use migration::{Migration, RogersCastro};
-pub use model::{Model, Scenario};
+pub use model::{Model, Scenario, StatedFigure};
 pub use mortality::Mortality;
 pub use path::{PeriodSeries, Schedule, YearPath};
 pub use plan::{Interpolation, Supply};

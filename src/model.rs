@@ -3,6 +3,7 @@
 //! [`crate::io::model_file`]; the core never reads files.
 
 use crate::error::{Error, Result};
+use crate::indicators::Indicator;
 use crate::population::Population;
 use crate::projection::{project, Assumptions, Projection};
 use crate::standards::Service;
@@ -29,6 +30,51 @@ pub struct Model {
     pub default_scenario: String,
     /// Services with their standards and planned supply.
     pub services: Vec<Service>,
+    /// Figures the plan states, to be set against the projection.
+    pub stated: Vec<StatedFigure>,
+}
+
+/// A figure a plan (or a census) states for one indicator and year, e.g.
+/// 27.58% aged 60+ in 2021 (a share as a fraction: 0.2758).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatedFigure {
+    pub indicator: Indicator,
+    pub year: i32,
+    pub value: f64,
+    /// Where the figure comes from, as the model file says.
+    pub source: String,
+}
+
+impl StatedFigure {
+    /// Checks the indicator's name and the value (shares in [0, 1]).
+    pub fn new(indicator: &str, year: i32, value: f64, source: &str) -> Result<StatedFigure> {
+        let found = Indicator::ALL
+            .into_iter()
+            .find(|i| i.name() == indicator)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Indicator::ALL.iter().map(|i| i.name()).collect();
+                Error::invalid(
+                    "indicator",
+                    format!("{indicator:?}"),
+                    format!("one of {}", names.join(", ")),
+                )
+            })?;
+        let ok = value.is_finite() && value >= 0.0 && (!found.is_share() || value <= 1.0);
+        if !ok {
+            let expected = if found.is_share() {
+                "a fraction in [0, 1] (27.58% is 0.2758)"
+            } else {
+                "a number >= 0"
+            };
+            return Err(Error::invalid("value", value, expected));
+        }
+        Ok(StatedFigure {
+            indicator: found,
+            year,
+            value,
+            source: source.to_string(),
+        })
+    }
 }
 
 impl Model {

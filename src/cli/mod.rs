@@ -4,6 +4,7 @@
 
 mod gap;
 mod project;
+mod report;
 mod simulate;
 mod summary;
 mod sweep;
@@ -31,6 +32,8 @@ Examples:
   carecast sweep --grid models/sweeps/jiaxing_tfr_e0.toml --out notebooks-out/sweep
   carecast sweep --grid models/sweeps/jiaxing_tfr_e0.toml --shard 2/4 --out notebooks-out/sweep-2
   carecast merge notebooks-out/sweep-1 notebooks-out/sweep-2 notebooks-out/sweep-3 notebooks-out/sweep-4 --out notebooks-out/sweep
+  carecast report --model models/jiaxing.toml --lang zh --trajectories 10000
+  carecast report --model models/shanghai.toml --lang en --out notebooks-out/shanghai-report
   carecast validate --model models/jiaxing.toml
   carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv";
 
@@ -73,6 +76,11 @@ pub enum Command {
         after_help = "Example:\n  carecast merge out/shard-1 out/shard-2 out/shard-3 --out notebooks-out/sweep"
     )]
     Merge(MergeArgs),
+    /// A report for the plan document: charts (PNG, SVG and the CSV behind
+    /// each), key figures for the plan's years, and a self-contained
+    /// index.html, in English or Chinese.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
     /// Check a model file and every table it names; list all problems found.
     #[command(after_help = "Example:\n  carecast validate --model models/jiaxing.toml")]
     Validate(ValidateArgs),
@@ -83,6 +91,18 @@ pub enum Command {
     )]
     Synthesize(SynthesizeArgs),
 }
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  carecast report --model models/jiaxing.toml
+  carecast report --model models/jiaxing.toml --lang zh --trajectories 10000 --seed 7
+  carecast report --model models/jiaxing.toml --sweep notebooks-out/sweep --sweep-service caregivers
+  carecast report --model models/lincang.toml --lang zh --font /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
+Chinese labels need a font with Chinese characters: carecast looks for WenQuanYi
+Micro Hei, Noto Sans CJK and Droid Sans Fallback (Debian: apt-get install
+fonts-wqy-microhei), or takes --font PATH; CARECAST_FONTS (a list of font files)
+replaces the places it looks. Without one the report is written in English.";
 
 /// Output table format.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -249,6 +269,57 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
+/// Language of a report.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Chinese (simplified).
+    Zh,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Model file (TOML), e.g. models/jiaxing.toml.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Central scenario (the ensemble's); every scenario is drawn.
+    /// Default: the model's default scenario.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Language of titles, labels, legends and the table.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    pub lang: LangArg,
+    /// Trajectories of the ensemble around the central scenario.
+    #[arg(long, short = 'n', default_value_t = 10_000)]
+    pub trajectories: usize,
+    /// Random seed: the same seed gives the same report on any number of threads.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Years of the key-figures table [default: 2025,2030,2035].
+    #[arg(long, value_delimiter = ',')]
+    pub years: Vec<i32>,
+    /// Output folder of `carecast sweep` (sweep.csv): adds a heat-map of
+    /// P(shortfall) over the sweep's first two numeric parameters.
+    #[arg(long)]
+    pub sweep: Option<PathBuf>,
+    /// Service of the heat-map [default: caregivers, nursery_places or beds, if swept].
+    #[arg(long, requires = "sweep")]
+    pub sweep_service: Option<String>,
+    /// Font file (.ttf, .otf, .ttc) for the charts' text [default: found on the system].
+    #[arg(long)]
+    pub font: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder [default: notebooks-out/<model>-report].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Model file (TOML).
@@ -300,6 +371,7 @@ where
         Command::Simulate(a) => simulate::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Merge(a) => sweep::merge(a),
+        Command::Report(a) => report::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Synthesize(a) => synthesize::run(a),
     };

@@ -58,6 +58,21 @@ pub struct RawModel {
     pub populations: std::collections::BTreeMap<String, String>,
     #[serde(rename = "service", default)]
     pub services: Vec<RawService>,
+    /// Figures the plan itself states (marked on the report's charts).
+    #[serde(rename = "stated", default)]
+    pub stated: Vec<RawStated>,
+}
+
+/// `[[stated]]`: a figure the plan or a census states, e.g. the share aged
+/// 60+ in the base year.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStated {
+    pub indicator: String,
+    pub year: i32,
+    pub value: f64,
+    #[serde(default)]
+    pub source: String,
 }
 
 /// Population bases every model knows unless it redefines them.
@@ -481,6 +496,14 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
     let services = grid
         .map(|g| read_services(&raw, &rel, g, &mut |key, e| note(key, e)))
         .unwrap_or_default();
+    let mut stated = Vec::new();
+    for (i, st) in raw.stated.iter().enumerate() {
+        let key = format!("stated[{}]", i + 1);
+        match crate::model::StatedFigure::new(&st.indicator, st.year, st.value, &st.source) {
+            Ok(f) => stated.push(f),
+            Err(e) => note(&key, e),
+        }
+    }
     match base {
         Some(base) if problems.is_empty() => Ok(Model {
             name: raw.region.name,
@@ -492,6 +515,7 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             scenarios,
             default_scenario: raw.projection.default_scenario,
             services,
+            stated,
         }),
         _ => Err(ModelProblems { file, problems }),
     }

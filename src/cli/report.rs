@@ -1,0 +1,398 @@
+//! `carecast report`: runs every scenario and an ensemble of the central
+//! one, then writes the charts (PNG, SVG and the CSV behind each), the
+//! key-figures table and a self-contained `index.html`.
+
+use std::path::{Path, PathBuf};
+
+use ab_glyph::Font as _;
+use anyhow::{anyhow, bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use super::{out, LangArg, ReportArgs, SelectedModel};
+use crate::ensemble::{simulate, EnsembleSpec, MortalityNoise, Stochastic, TfrNoise};
+use crate::gap::{demand, demand_forms, gaps};
+use crate::indicators::indicators;
+use crate::io::sweep_file::read_sweep_table;
+use crate::io::OutputSet;
+use crate::report::{self, charts, Lang, ReportInput, ScenarioRun, SweepHeat};
+use crate::sweep::Value;
+
+/// Fonts with Chinese characters, in order of preference (Debian paths
+/// first: `apt-get install fonts-wqy-microhei` or `fonts-noto-cjk`).
+const CJK_FONTS: [&str; 8] = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/System/Library/Fonts/Supplemental/Songti.ttc",
+    "C:\\Windows\\Fonts\\simhei.ttf",
+];
+
+/// Fonts for English charts, before the Chinese ones (which have Latin too).
+const LATIN_FONTS: [&str; 5] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/liberation-sans/LiberationSans-Regular.ttf",
+    "/System/Library/Fonts/Supplemental/Arial.ttf",
+    "C:\\Windows\\Fonts\\arial.ttf",
+];
+
+/// A character every Chinese report needs (老, as in 一老一小).
+const CJK_PROBE: char = '老';
+
+/// The candidate font files: `CARECAST_FONTS` (paths separated by the
+/// platform's path separator) replaces the built-in list.
+fn candidates(lang: Lang) -> Vec<PathBuf> {
+    if let Some(list) = std::env::var_os("CARECAST_FONTS") {
+        return std::env::split_paths(&list).collect();
+    }
+    let mut paths: Vec<PathBuf> = Vec::new();
+    if lang == Lang::En {
+        paths.extend(LATIN_FONTS.iter().map(PathBuf::from));
+    }
+    paths.extend(CJK_FONTS.iter().map(PathBuf::from));
+    paths
+}
+
+/// Whether `bytes` is a font with `probe` (and the Latin letters).
+fn covers(bytes: &[u8], probe: Option<char>) -> Result<bool, ab_glyph::InvalidFont> {
+    let font = ab_glyph::FontRef::try_from_slice(bytes)?;
+    let has = |c: char| font.glyph_id(c).0 != 0;
+    Ok(has('A') && has('7') && probe.is_none_or(has))
+}
+
+/// The font for `lang`: `--font`, else the first candidate that has the
+/// characters. A Chinese report without a Chinese font becomes English
+/// (with a note); returns the language actually used.
+fn choose_font(
+    asked: Option<&Path>,
+    lang: Lang,
+) -> Result<(PathBuf, &'static [u8], Lang, Option<String>)> {
+    let probe = (lang == Lang::Zh).then_some(CJK_PROBE);
+    if let Some(path) = asked {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("--font {}: cannot read the font file", path.display()))?;
+        match covers(&bytes, probe) {
+            Ok(true) => {}
+            Ok(false) => bail!(
+                "--font {}: the font has no {} characters (found no glyph for {:?}); expected a font with Chinese characters, e.g. {}",
+                path.display(),
+                if probe.is_some() { "Chinese" } else { "Latin" },
+                probe.unwrap_or('A'),
+                CJK_FONTS[0]
+            ),
+            Err(_) => bail!(
+                "--font {}: not a TrueType or OpenType font (expected a .ttf, .otf or .ttc file)",
+                path.display()
+            ),
+        }
+        let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        return Ok((path.to_path_buf(), leaked, lang, None));
+    }
+    for path in candidates(lang) {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        if covers(&bytes, probe).unwrap_or(false) {
+            let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            return Ok((path, leaked, lang, None));
+        }
+    }
+    let looked: Vec<String> = candidates(lang)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if lang == Lang::Zh {
+        let (path, bytes, _, _) =
+            choose_font(None, Lang::En).map_err(|e| anyhow!("no Chinese font either: {e}"))?;
+        let note = format!(
+            "note: no font with Chinese characters found (looked for {}); writing the report in English. Install one (Debian: apt-get install fonts-wqy-microhei) or pass --font PATH.",
+            looked.join(", ")
+        );
+        return Ok((path, bytes, Lang::En, Some(note)));
+    }
+    bail!(
+        "no font found for the charts (looked for {}); install one (Debian: apt-get install fonts-dejavu-core) or pass --font PATH",
+        looked.join(", ")
+    )
+}
+
+/// The heat-map of a sweep's P(shortfall): the first two numeric
+/// parameters that vary, other parameters held at their first value.
+fn sweep_heat(dir: &Path, service: Option<&str>, model: &crate::Model) -> Result<SweepHeat> {
+    let file = dir.join("sweep.csv");
+    let (params, rows) = read_sweep_table(&file)?;
+    let numeric = |k: usize| {
+        let mut values: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| match r.values.get(k) {
+                Some(Value::Number(v)) => Some(*v),
+                _ => None,
+            })
+            .collect();
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        values
+    };
+    let varying: Vec<usize> = (0..params.len())
+        .filter(|&k| numeric(k).len() > 1)
+        .collect();
+    let (kx, ky) = match varying.as_slice() {
+        [x, y, ..] => (*x, Some(*y)),
+        [x] => (*x, None),
+        [] => bail!(
+            "{}: no numeric parameter varies (found {}); expected a sweep over at least one numeric parameter, e.g. tfr",
+            file.display(),
+            params.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let services: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.gap.is_some())
+        .map(|r| r.quantity.as_str())
+        .collect();
+    let service = match service {
+        Some(s) if services.contains(&s) => s.to_string(),
+        Some(s) => bail!(
+            "--sweep-service: found {s:?}, expected a service with a gap in {}: one of {}",
+            file.display(),
+            dedup(&services).join(", ")
+        ),
+        None => ["caregivers", "nursery_places", "beds"]
+            .iter()
+            .find(|s| services.contains(s))
+            .map(|s| s.to_string())
+            .or_else(|| services.first().map(|s| s.to_string()))
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: no service rows with a gap; expected a sweep of a model with planned supply",
+                    file.display()
+                )
+            })?,
+    };
+    let mut years: Vec<i32> = rows
+        .iter()
+        .filter(|r| r.quantity == service)
+        .map(|r| r.year)
+        .collect();
+    years.sort_unstable();
+    let year = if years.contains(&2025) {
+        2025
+    } else {
+        years.first().copied().unwrap_or(model.base_year)
+    };
+    let xs = numeric(kx);
+    let ys = ky.map_or(vec![0.0], numeric);
+    let held: Vec<(usize, Value)> = (0..params.len())
+        .filter(|&k| k != kx && Some(k) != ky)
+        .filter_map(|k| {
+            rows.first()
+                .and_then(|r| r.values.get(k))
+                .map(|v| (k, v.clone()))
+        })
+        .collect();
+    let mut grid = vec![vec![None; xs.len()]; ys.len()];
+    for r in rows.iter().filter(|r| {
+        r.quantity == service
+            && r.year == year
+            && held.iter().all(|(k, v)| r.values.get(*k) == Some(v))
+    }) {
+        let (Some(Value::Number(x)), Some(gap)) = (r.values.get(kx), r.gap) else {
+            continue;
+        };
+        let y = match ky.and_then(|k| r.values.get(k)) {
+            Some(Value::Number(y)) => *y,
+            _ => 0.0,
+        };
+        let i = xs.iter().position(|v| v == x);
+        let j = ys.iter().position(|v| *v == y);
+        if let (Some(i), Some(j)) = (i, j) {
+            grid[j][i] = Some(gap.p_shortfall);
+        }
+    }
+    Ok(SweepHeat {
+        service,
+        year,
+        x_name: params[kx].name(),
+        y_name: ky.map_or_else(String::new, |k| params[k].name()),
+        xs,
+        ys,
+        p_shortfall: grid,
+        fixed: held
+            .iter()
+            .map(|(k, v)| format!("{} = {v}", params[*k].name()))
+            .collect(),
+    })
+}
+
+fn dedup<'a>(items: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for i in items {
+        if !out.contains(i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+pub fn run(args: &ReportArgs) -> Result<()> {
+    let asked = match args.lang {
+        LangArg::En => Lang::En,
+        LangArg::Zh => Lang::Zh,
+    };
+    if args.trajectories == 0 {
+        bail!("--trajectories: found 0, expected at least 1");
+    }
+    // Every input is checked before anything is computed or written.
+    let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
+    let model = &sel.model;
+    let (font_path, font, lang, note) = choose_font(args.font.as_deref(), asked)?;
+    let heat = match &args.sweep {
+        Some(dir) => Some(sweep_heat(dir, args.sweep_service.as_deref(), model)?),
+        None => None,
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(format!("{}-report", sel.stem)));
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "--out {}: exists and is not a folder (expected an output folder)",
+            dir.display()
+        );
+    }
+    charts::use_font(font).with_context(|| format!("font {}", font_path.display()))?;
+    if let Some(note) = &note {
+        if !args.quiet {
+            eprintln!("{note}");
+        }
+    }
+    let start = std::time::Instant::now();
+    let central_name = sel.scenarios.first().cloned().unwrap_or_default();
+    let mut runs = Vec::new();
+    for s in &model.scenarios {
+        let projection = model.project(s)?;
+        let d =
+            demand(&model.services, &projection).with_context(|| format!("scenario {}", s.name))?;
+        let g = gaps(&model.services, &d);
+        runs.push(ScenarioRun {
+            name: s.name.clone(),
+            indicators: indicators(&projection),
+            projection,
+            demand: d,
+            gaps: g,
+        });
+    }
+    let central = runs
+        .iter()
+        .position(|r| r.name == central_name)
+        .ok_or_else(|| anyhow!("scenario {central_name:?} not found"))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let step = model.base.grid().width() as usize;
+    let years: Vec<i32> = (model.base_year..=model.end_year).step_by(step).collect();
+    let forms =
+        demand_forms(&model.services, model.base.grid(), &years).context("service demands")?;
+    let spec = EnsembleSpec {
+        trajectories: args.trajectories,
+        seed: args.seed,
+        stochastic: Stochastic {
+            tfr: Some(TfrNoise::default()),
+            mortality: Some(MortalityNoise::default()),
+            migration: None,
+        },
+        keep: 0,
+    };
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(args.trajectories as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>12} [{bar:40}] {pos}/{len} trajectories, ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix("ensemble");
+        bar
+    };
+    let s = model.scenario(&central_name)?;
+    let ensemble = pool.install(|| {
+        simulate(
+            &model.base,
+            model.base_year,
+            model.end_year,
+            &s.assumptions,
+            &spec,
+            &forms,
+            &|done| bar.set_position(done as u64),
+        )
+    })?;
+    bar.finish_and_clear();
+    let mut key_years: Vec<i32> = if args.years.is_empty() {
+        vec![2025, 2030, 2035]
+    } else {
+        args.years.clone()
+    };
+    key_years.retain(|y| (model.base_year..=model.end_year).contains(y));
+    if key_years.is_empty() {
+        bail!(
+            "--years: none within the projection ({}-{}); expected years such as 2025,2030,2035",
+            model.base_year,
+            model.end_year
+        );
+    }
+    let input = ReportInput {
+        model,
+        runs,
+        central,
+        ensemble: &ensemble,
+        seed: args.seed,
+        sweep: heat,
+        key_years,
+    };
+    let report = report::build(&input, lang)?;
+    let rendered: Vec<(String, Vec<u8>, Vec<u8>)> = pool.install(|| {
+        report
+            .figures
+            .par_iter()
+            .map(|f| Ok((charts::svg(f)?, charts::png(f)?, report::figure_table(f)?)))
+            .collect::<crate::Result<Vec<_>>>()
+    })?;
+    let svgs: Vec<String> = rendered.iter().map(|r| r.0.clone()).collect();
+    let page = report::html::page(&report, &svgs);
+    let mut output = OutputSet::new(&dir)?;
+    output.stage("index.html", page.as_bytes())?;
+    output.stage(
+        "key_figures.csv",
+        &report::key_figures_table(&report.key_figures)?,
+    )?;
+    for (f, (svg, png, csv)) in report.figures.iter().zip(&rendered) {
+        output.stage(&format!("{}.svg", f.name), svg.as_bytes())?;
+        output.stage(&format!("{}.png", f.name), png)?;
+        output.stage(&format!("{}.csv", f.name), csv)?;
+    }
+    let written = output.commit()?;
+    if !args.quiet {
+        out(&format!(
+            "{} ({}): {} charts, {} trajectories, seed {}, font {}, in {:.2} s\nwrote {} and {} more files in {}\n",
+            model.name,
+            lang.code(),
+            report.figures.len(),
+            args.trajectories,
+            args.seed,
+            font_path.display(),
+            start.elapsed().as_secs_f64(),
+            dir.join("index.html").display(),
+            written.len() - 1,
+            dir.display()
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,910 @@
+//! Chart reports for a five-year plan: the figures a bureau pastes into its
+//! plan (population pyramid, ageing with an uncertainty fan, births, demand
+//! against supply per service, the plan-year gap, a sweep heat-map), a
+//! key-figures table and a self-contained HTML page, in English or Chinese.
+//!
+//! Everything here is pure: [`build`] turns projections, gaps and an
+//! ensemble summary into [`Figure`]s and [`KeyFigure`]s; [`charts`] draws a
+//! figure to SVG text or PNG bytes; [`html`] assembles the page. Reading
+//! fonts and writing files is the caller's business (the `report` command).
+
+pub mod charts;
+pub mod html;
+mod text;
+
+use crate::ensemble::{EnsembleSummary, Summary};
+use crate::error::{Error, Result};
+use crate::gap::{DemandValue, GapValue};
+use crate::indicators::{lookup, Indicator, IndicatorValue};
+use crate::io::tables::{encode_table, ColumnData};
+use crate::io::Format;
+use crate::model::Model;
+use crate::plan::Supply;
+use crate::population::{Population, Sex};
+use crate::projection::Projection;
+
+pub use text::{format_count, format_percent, Lang};
+
+/// One deterministic scenario run: its projection and what follows from it.
+#[derive(Debug, Clone)]
+pub struct ScenarioRun {
+    pub name: String,
+    pub projection: Projection,
+    pub indicators: Vec<IndicatorValue>,
+    pub demand: Vec<DemandValue>,
+    pub gaps: Vec<GapValue>,
+}
+
+/// A sweep's probability of shortfall over two parameters, for the heat-map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepHeat {
+    pub service: String,
+    pub year: i32,
+    pub x_name: String,
+    pub y_name: String,
+    pub xs: Vec<f64>,
+    pub ys: Vec<f64>,
+    /// `p[y][x]`; `None` where the sweep has no such point.
+    pub p_shortfall: Vec<Vec<Option<f64>>>,
+    /// Other parameters held at one value, as `name = value`.
+    pub fixed: Vec<String>,
+}
+
+/// Everything a report is made of.
+#[derive(Debug, Clone)]
+pub struct ReportInput<'a> {
+    pub model: &'a Model,
+    /// Every scenario of the model, deterministic.
+    pub runs: Vec<ScenarioRun>,
+    /// Index in `runs` of the scenario the ensemble was run on (the plan's).
+    pub central: usize,
+    pub ensemble: &'a EnsembleSummary,
+    pub seed: u64,
+    pub sweep: Option<SweepHeat>,
+    /// Years of the key-figures table, e.g. 2025, 2030, 2035.
+    pub key_years: Vec<i32>,
+}
+
+/// An RGB colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+/// Colours that stay distinct for colour-blind readers (Okabe & Ito).
+pub const PALETTE: [Rgb; 7] = [
+    Rgb(0, 114, 178),
+    Rgb(230, 159, 0),
+    Rgb(0, 158, 115),
+    Rgb(213, 94, 0),
+    Rgb(86, 180, 233),
+    Rgb(204, 121, 167),
+    Rgb(90, 90, 90),
+];
+pub const SHORTFALL_RED: Rgb = Rgb(200, 40, 40);
+pub const SURPLUS_GREEN: Rgb = Rgb(0, 140, 90);
+pub const INK: Rgb = Rgb(20, 20, 20);
+
+/// A line of a panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub label: String,
+    pub color: Rgb,
+    pub dashed: bool,
+    pub width: u32,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A shaded band between a lower and an upper bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub label: String,
+    pub color: Rgb,
+    /// 0 (invisible) to 1.
+    pub opacity: f64,
+    /// `(x, lower, upper)`.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// A marked point with its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+    pub color: Rgb,
+}
+
+/// How a panel's y values are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YFormat {
+    /// Fractions shown as percent.
+    Percent,
+    /// Counts with thousands separators.
+    Count,
+}
+
+/// One chart area with lines, bands and markers over years.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub y_format: YFormat,
+    pub lines: Vec<Line>,
+    pub bands: Vec<Band>,
+    pub markers: Vec<Marker>,
+    /// Vertical marks, e.g. the plan's target years.
+    pub marks: Vec<(f64, String)>,
+}
+
+/// A population pyramid: base year as bars, later years as outlines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pyramid {
+    /// Lower bounds of the age groups, and the width of the drawn groups.
+    pub ages: Vec<u32>,
+    pub width: u32,
+    pub open_label: String,
+    /// `(year, males, females)` per group; the first is drawn as bars.
+    pub years: Vec<(i32, Vec<f64>, Vec<f64>)>,
+    pub x_label: String,
+    pub y_label: String,
+    pub male: String,
+    pub female: String,
+}
+
+/// One service's gap in the plan's target year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapBar {
+    pub service: String,
+    pub label: String,
+    pub unit: String,
+    pub demand: f64,
+    pub supply: f64,
+    pub gap: f64,
+    pub p_shortfall: Option<f64>,
+    pub capacity_needed_p90: Option<f64>,
+}
+
+/// Gap bars of every service with a supply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapBars {
+    pub year: i32,
+    pub bars: Vec<GapBar>,
+    pub x_label: String,
+    pub shortfall: String,
+    pub surplus: String,
+}
+
+/// What a figure shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// One or more panels side by side.
+    Panels(Vec<Panel>),
+    Pyramid(Pyramid),
+    Gaps(GapBars),
+    Heat(SweepHeat, String),
+}
+
+/// One chart: a file stem, a title, a source line and what it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub name: String,
+    pub title: String,
+    pub source: String,
+    pub body: Body,
+    pub lang: Lang,
+}
+
+/// A key figure's year, value (`None`: not applicable) and text shown.
+pub type KeyValue = (i32, Option<f64>, String);
+
+/// One row of the key-figures table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyFigure {
+    /// Stable id, e.g. `pop_60plus` or `beds:supply`.
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+    /// Per key year: the value (shares as fractions) and how it is shown.
+    pub values: Vec<KeyValue>,
+}
+
+/// A report ready to render.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub lang: Lang,
+    pub title: String,
+    /// Paragraphs under the title: the model, scenarios, the ensemble.
+    pub intro: Vec<String>,
+    /// The model's flagged assumptions.
+    pub flags: Vec<String>,
+    pub key_years: Vec<i32>,
+    pub key_figures: Vec<KeyFigure>,
+    pub figures: Vec<Figure>,
+}
+
+fn scenario_color(index: usize, name: &str) -> Rgb {
+    if name == "plan" {
+        PALETTE[0]
+    } else {
+        PALETTE[1 + index % (PALETTE.len() - 1)]
+    }
+}
+
+/// Builds the report's figures and key figures.
+pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
+    if input.runs.is_empty() || input.central >= input.runs.len() {
+        return Err(Error::invalid(
+            "report",
+            "no central scenario",
+            "at least one projected scenario",
+        ));
+    }
+    let t = text::Words::new(lang);
+    let model = input.model;
+    let central = &input.runs[input.central];
+    let region = t.region(model);
+    let source = t.source_line(
+        &region,
+        &central.name,
+        input.ensemble.trajectories,
+        input.seed,
+    );
+    let mut figures = vec![pyramid_figure(input, &t, &source)];
+    figures.push(ageing_figure(input, &t, &source));
+    figures.push(births_figure(input, &t, &source));
+    for (k, service) in model.services.iter().enumerate() {
+        figures.push(service_figure(input, &t, &source, k, service));
+    }
+    let target = target_year(input);
+    let gap = gap_figure(input, &t, &source, target);
+    if let Body::Gaps(g) = &gap.body {
+        if !g.bars.is_empty() {
+            figures.push(gap);
+        }
+    }
+    if let Some(heat) = &input.sweep {
+        figures.push(Figure {
+            name: "sweep_heatmap".into(),
+            title: t.heat_title(&heat.service_label(model, lang), heat.year),
+            source: t.sweep_source(&region, &heat.fixed),
+            body: Body::Heat(heat.clone(), t.p_shortfall_label()),
+            lang,
+        });
+    }
+    Ok(Report {
+        lang,
+        title: t.report_title(&region),
+        intro: t.intro(model, &central.name, input),
+        flags: model.flags.clone(),
+        key_years: input.key_years.clone(),
+        key_figures: key_figures(input, &t),
+        figures,
+    })
+}
+
+impl SweepHeat {
+    fn service_label(&self, model: &Model, lang: Lang) -> String {
+        model
+            .services
+            .iter()
+            .find(|s| s.id == self.service)
+            .map(|s| text::service_label(s, lang))
+            .unwrap_or_else(|| self.service.clone())
+    }
+}
+
+/// The plan's target year: the last supply point within the horizon
+/// (e.g. 2025 for a 14th five-year plan), else the base year + 5.
+pub fn target_year(input: &ReportInput) -> i32 {
+    let model = input.model;
+    model
+        .services
+        .iter()
+        .filter_map(|s| match &s.supply {
+            Some(Supply::Points { points, .. }) => points
+                .iter()
+                .map(|p| p.0.round() as i32)
+                .filter(|&y| y > model.base_year && y <= model.end_year)
+                .max(),
+            _ => None,
+        })
+        .max()
+        .unwrap_or((model.base_year + 5).min(model.end_year))
+}
+
+/// Counts grouped into `width`-year groups (the open group kept).
+fn grouped(pop: &Population, sex: Sex, width: u32) -> (Vec<u32>, Vec<f64>) {
+    let grid = pop.grid();
+    let counts = pop.of(sex);
+    let open = grid.open_age();
+    let mut ages = Vec::new();
+    let mut values = Vec::new();
+    for (i, age) in grid.lowers().into_iter().enumerate() {
+        let group = if age >= open { open } else { age - age % width };
+        if ages.last() != Some(&group) {
+            ages.push(group);
+            values.push(0.0);
+        }
+        if let Some(v) = values.last_mut() {
+            *v += counts[i];
+        }
+    }
+    (ages, values)
+}
+
+fn pyramid_figure(input: &ReportInput, t: &text::Words, source: &str) -> Figure {
+    let central = &input.runs[input.central];
+    let model = input.model;
+    let width = model.base.grid().width().max(5);
+    let mut years = Vec::new();
+    let mut ages = Vec::new();
+    for year in [model.base_year, 2025, 2035] {
+        if years.iter().any(|(y, _, _)| *y == year) {
+            continue;
+        }
+        let Some(i) = central.projection.years.iter().position(|&y| y == year) else {
+            continue;
+        };
+        let pop = &central.projection.populations[i];
+        let (a, m) = grouped(pop, Sex::Male, width);
+        let (_, f) = grouped(pop, Sex::Female, width);
+        ages = a;
+        years.push((year, m, f));
+    }
+    let open = model.base.grid().open_age();
+    Figure {
+        name: "pyramid".into(),
+        title: t.pyramid_title(&t.region(model), &years),
+        source: source.to_string(),
+        body: Body::Pyramid(Pyramid {
+            ages,
+            width,
+            open_label: format!("{open}+"),
+            years,
+            x_label: t.persons_label(),
+            y_label: t.age_label(),
+            male: t.male(),
+            female: t.female(),
+        }),
+        lang: t.lang,
+    }
+}
+
+fn series(run: &ScenarioRun, indicator: Indicator) -> Vec<(f64, f64)> {
+    run.indicators
+        .iter()
+        .filter(|v| v.indicator == indicator)
+        .map(|v| (f64::from(v.year), v.value))
+        .collect()
+}
+
+fn fan(
+    ensemble: &EnsembleSummary,
+    get: impl Fn(i32) -> Option<Summary>,
+    color: Rgb,
+    t: &text::Words,
+) -> Vec<Band> {
+    let (mut b95, mut b80) = (Vec::new(), Vec::new());
+    for &year in &ensemble.years {
+        if let Some(s) = get(year) {
+            b95.push((f64::from(year), s.p025, s.p975));
+            b80.push((f64::from(year), s.p10, s.p90));
+        }
+    }
+    vec![
+        Band {
+            label: t.band_label(95),
+            color,
+            opacity: 0.15,
+            points: b95,
+        },
+        Band {
+            label: t.band_label(80),
+            color,
+            opacity: 0.3,
+            points: b80,
+        },
+    ]
+}
+
+/// Lines of one indicator for every scenario, the central one drawn last
+/// and thickest, with `dashed` lines when asked.
+fn scenario_lines(
+    input: &ReportInput,
+    t: &text::Words,
+    indicator: Indicator,
+    suffix: &str,
+    dashed: bool,
+) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for (i, run) in input.runs.iter().enumerate() {
+        let line = Line {
+            label: format!("{}{suffix}", t.scenario(&run.name)),
+            color: scenario_color(i, &run.name),
+            dashed,
+            width: if i == input.central { 4 } else { 2 },
+            points: series(run, indicator),
+        };
+        lines.push((i == input.central, line));
+    }
+    lines.sort_by_key(|(central, _)| *central);
+    lines.into_iter().map(|(_, l)| l).collect()
+}
+
+fn stated_markers(input: &ReportInput, t: &text::Words, indicators: &[Indicator]) -> Vec<Marker> {
+    input
+        .model
+        .stated
+        .iter()
+        .filter(|s| indicators.contains(&s.indicator))
+        .map(|s| Marker {
+            label: t.stated_label(s),
+            x: f64::from(s.year),
+            y: s.value,
+            color: SHORTFALL_RED,
+        })
+        .collect()
+}
+
+fn ageing_figure(input: &ReportInput, t: &text::Words, source: &str) -> Figure {
+    let central = &input.runs[input.central];
+    let color = scenario_color(input.central, &central.name);
+    let mut bands = fan(
+        input.ensemble,
+        |y| input.ensemble.get(y, Indicator::Share60Plus),
+        color,
+        t,
+    );
+    bands.extend(
+        fan(
+            input.ensemble,
+            |y| input.ensemble.get(y, Indicator::Share65Plus),
+            color,
+            t,
+        )
+        .into_iter()
+        .map(|mut b| {
+            b.label.clear();
+            b
+        }),
+    );
+    let mut lines = scenario_lines(input, t, Indicator::Share60Plus, &t.aged(60), false);
+    lines.extend(scenario_lines(
+        input,
+        t,
+        Indicator::Share65Plus,
+        &t.aged(65),
+        true,
+    ));
+    Figure {
+        name: "ageing".into(),
+        title: t.ageing_title(&t.region(input.model)),
+        source: source.to_string(),
+        body: Body::Panels(vec![Panel {
+            title: String::new(),
+            x_label: t.year_label(),
+            y_label: t.share_label(),
+            y_format: YFormat::Percent,
+            lines,
+            bands,
+            markers: stated_markers(input, t, &[Indicator::Share60Plus, Indicator::Share65Plus]),
+            marks: Vec::new(),
+        }]),
+        lang: t.lang,
+    }
+}
+
+fn births_figure(input: &ReportInput, t: &text::Words, source: &str) -> Figure {
+    let central = &input.runs[input.central];
+    let color = scenario_color(input.central, &central.name);
+    let panel = |indicator: Indicator, title: String| Panel {
+        title,
+        x_label: t.year_label(),
+        y_label: t.persons_label(),
+        y_format: YFormat::Count,
+        lines: scenario_lines(input, t, indicator, "", false),
+        bands: fan(
+            input.ensemble,
+            |y| input.ensemble.get(y, indicator),
+            color,
+            t,
+        ),
+        markers: stated_markers(input, t, &[indicator]),
+        marks: Vec::new(),
+    };
+    // Births are flows of the step that ends in a year: none in the base year.
+    let mut births = panel(Indicator::Births, t.births());
+    for line in &mut births.lines {
+        line.points.retain(|p| p.1.is_finite());
+    }
+    Figure {
+        name: "births".into(),
+        title: t.births_title(&t.region(input.model)),
+        source: source.to_string(),
+        body: Body::Panels(vec![births, panel(Indicator::Pop0To2, t.under_three())]),
+        lang: t.lang,
+    }
+}
+
+fn service_figure(
+    input: &ReportInput,
+    t: &text::Words,
+    source: &str,
+    k: usize,
+    service: &crate::standards::Service,
+) -> Figure {
+    let central = &input.runs[input.central];
+    let ens = input.ensemble;
+    let mut lines = Vec::new();
+    let mut bands = Vec::new();
+    for (m, demand) in service.demands.iter().enumerate() {
+        let color = PALETTE[m % PALETTE.len()];
+        let label = t.demand_label(&demand.name, m == 0);
+        lines.push(Line {
+            label: label.clone(),
+            color,
+            dashed: m > 0,
+            width: 4,
+            points: central
+                .demand
+                .iter()
+                .filter(|d| d.service == service.id && d.method == demand.name)
+                .map(|d| (f64::from(d.year), d.demand))
+                .collect(),
+        });
+        if let Some(index) = ens
+            .demands
+            .iter()
+            .position(|l| l.service == service.id && l.method == demand.name)
+        {
+            let mut fans = fan(ens, |y| ens.demand(y, index), color, t);
+            if m > 0 {
+                for b in &mut fans {
+                    b.label.clear();
+                }
+            }
+            bands.extend(fans);
+        }
+    }
+    let mut marks = Vec::new();
+    let mut markers = Vec::new();
+    if let Some(supply) = &service.supply {
+        let points: Vec<(f64, f64)> = central
+            .projection
+            .years
+            .iter()
+            .filter_map(|&y| supply.at(f64::from(y)).map(|v| (f64::from(y), v)))
+            .collect();
+        if !points.is_empty() {
+            lines.push(Line {
+                label: t.supply_label(),
+                color: INK,
+                dashed: false,
+                width: 3,
+                points,
+            });
+        }
+        if let Supply::Points { points, .. } = supply {
+            for &(year, value) in points {
+                let y = year.round() as i32;
+                if y < input.model.base_year || y > input.model.end_year {
+                    continue;
+                }
+                // A point in the base year is the stock; later ones are targets.
+                if y > input.model.base_year {
+                    marks.push((year, t.target_mark(y)));
+                }
+                markers.push(Marker {
+                    label: format_count(value),
+                    x: year,
+                    y: value,
+                    color: INK,
+                });
+            }
+        }
+    }
+    let label = text::service_label(service, t.lang);
+    Figure {
+        name: format!("service_{}", sanitize(&service.id, k)),
+        title: t.service_title(&label, &t.region(input.model)),
+        source: source.to_string(),
+        body: Body::Panels(vec![Panel {
+            title: String::new(),
+            x_label: t.year_label(),
+            y_label: t.unit(&service.unit),
+            y_format: YFormat::Count,
+            lines,
+            bands,
+            markers,
+            marks,
+        }]),
+        lang: t.lang,
+    }
+}
+
+/// A file-name-safe version of a service id.
+fn sanitize(id: &str, k: usize) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if s.trim_matches('_').is_empty() {
+        format!("{}", k + 1)
+    } else {
+        s
+    }
+}
+
+fn gap_figure(input: &ReportInput, t: &text::Words, source: &str, year: i32) -> Figure {
+    let central = &input.runs[input.central];
+    let bars = input
+        .model
+        .services
+        .iter()
+        .filter_map(|s| {
+            let g = central
+                .gaps
+                .iter()
+                .find(|g| g.service == s.id && g.year == year)?;
+            let risk = input.ensemble.risk(&s.id, year);
+            Some(GapBar {
+                service: s.id.clone(),
+                label: text::service_label(s, t.lang),
+                unit: t.unit(&s.unit),
+                demand: g.demand,
+                supply: g.supply,
+                gap: g.gap,
+                p_shortfall: risk.map(|r| r.p_shortfall),
+                capacity_needed_p90: risk.map(|r| r.capacity_needed_p90),
+            })
+        })
+        .collect();
+    Figure {
+        name: "gap".into(),
+        title: t.gap_title(&t.region(input.model), year),
+        source: source.to_string(),
+        body: Body::Gaps(GapBars {
+            year,
+            bars,
+            x_label: t.gap_axis(),
+            shortfall: t.shortfall(),
+            surplus: t.surplus(),
+        }),
+        lang: t.lang,
+    }
+}
+
+fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure> {
+    let central = &input.runs[input.central];
+    let years = &input.key_years;
+    let row = |id: String, label: String, unit: String, value: &dyn Fn(i32) -> Option<f64>| {
+        let percent = unit == "%";
+        KeyFigure {
+            id,
+            label,
+            unit,
+            values: years
+                .iter()
+                .map(|&y| {
+                    let v = value(y).filter(|v| v.is_finite());
+                    let shown = match v {
+                        Some(v) if percent => format_percent(v),
+                        Some(v) => format_count(v),
+                        None => "–".to_string(),
+                    };
+                    (y, v, shown)
+                })
+                .collect(),
+        }
+    };
+    let ind = |indicator: Indicator| move |y: i32| lookup(&central.indicators, y, indicator);
+    let persons = t.persons_unit();
+    let mut rows = vec![
+        row(
+            "pop_60plus".into(),
+            t.indicator(Indicator::Pop60Plus),
+            persons.clone(),
+            &ind(Indicator::Pop60Plus),
+        ),
+        row(
+            "share_60plus".into(),
+            t.indicator(Indicator::Share60Plus),
+            "%".into(),
+            &ind(Indicator::Share60Plus),
+        ),
+        row(
+            "share_65plus".into(),
+            t.indicator(Indicator::Share65Plus),
+            "%".into(),
+            &ind(Indicator::Share65Plus),
+        ),
+        row(
+            "births".into(),
+            t.indicator(Indicator::Births),
+            persons.clone(),
+            &ind(Indicator::Births),
+        ),
+        row(
+            "pop_0_2".into(),
+            t.indicator(Indicator::Pop0To2),
+            persons.clone(),
+            &ind(Indicator::Pop0To2),
+        ),
+    ];
+    for s in &input.model.services {
+        let label = text::service_label(s, t.lang);
+        let unit = t.unit(&s.unit);
+        for (m, d) in s.demands.iter().enumerate() {
+            let value = |y: i32| {
+                central
+                    .demand
+                    .iter()
+                    .find(|v| v.year == y && v.service == s.id && v.method == d.name)
+                    .map(|v| v.demand)
+            };
+            rows.push(row(
+                format!("{}:demand:{}", s.id, d.name),
+                t.required(&label, &d.name, m == 0),
+                unit.clone(),
+                &value,
+            ));
+        }
+        let gap = |y: i32| {
+            central
+                .gaps
+                .iter()
+                .find(|g| g.year == y && g.service == s.id)
+        };
+        if central.gaps.iter().all(|g| g.service != s.id) {
+            continue;
+        }
+        rows.push(row(
+            format!("{}:supply", s.id),
+            t.planned(&label),
+            unit.clone(),
+            &|y| gap(y).map(|g| g.supply),
+        ));
+        rows.push(row(
+            format!("{}:gap", s.id),
+            t.gap_row(&label),
+            unit.clone(),
+            &|y| gap(y).map(|g| g.gap),
+        ));
+        rows.push(row(
+            format!("{}:p_shortfall", s.id),
+            t.p_shortfall_row(&label),
+            "%".into(),
+            &|y| input.ensemble.risk(&s.id, y).map(|r| r.p_shortfall),
+        ));
+        rows.push(row(
+            format!("{}:capacity_needed_p90", s.id),
+            t.capacity_row(&label),
+            unit,
+            &|y| input.ensemble.risk(&s.id, y).map(|r| r.capacity_needed_p90),
+        ));
+    }
+    rows
+}
+
+/// `key_figures.csv`: `id,quantity,unit,year,value,shown` (shares and
+/// probabilities as fractions; `shown` is the text in the report).
+pub fn key_figures_table(rows: &[KeyFigure]) -> Result<Vec<u8>> {
+    let flat: Vec<(&KeyFigure, &KeyValue)> = rows
+        .iter()
+        .flat_map(|r| r.values.iter().map(move |v| (r, v)))
+        .collect();
+    encode_table(
+        vec![
+            ("id", ColumnData::texts(&flat, |(r, _)| r.id.clone())),
+            (
+                "quantity",
+                ColumnData::texts(&flat, |(r, _)| r.label.clone()),
+            ),
+            ("unit", ColumnData::texts(&flat, |(r, _)| r.unit.clone())),
+            ("year", ColumnData::ints(&flat, |(_, v)| v.0)),
+            ("value", ColumnData::opt_floats(&flat, |(_, v)| v.1)),
+            ("shown", ColumnData::texts(&flat, |(_, v)| v.2.clone())),
+        ],
+        Format::Csv,
+    )
+}
+
+/// The table behind a figure, as CSV.
+pub fn figure_table(figure: &Figure) -> Result<Vec<u8>> {
+    match &figure.body {
+        Body::Panels(panels) => {
+            // (panel, series, year, value, lower, upper)
+            type Row = (String, String, f64, Option<f64>, Option<f64>, Option<f64>);
+            let mut rows: Vec<Row> = Vec::new();
+            for p in panels {
+                for l in &p.lines {
+                    for &(x, y) in &l.points {
+                        rows.push((p.title.clone(), l.label.clone(), x, Some(y), None, None));
+                    }
+                }
+                let mut last_label = String::new();
+                for b in &p.bands {
+                    // Unlabelled bands continue the previous one's meaning.
+                    let label = if b.label.is_empty() {
+                        format!("{last_label} (2)")
+                    } else {
+                        last_label = b.label.clone();
+                        b.label.clone()
+                    };
+                    for &(x, lo, hi) in &b.points {
+                        rows.push((p.title.clone(), label.clone(), x, None, Some(lo), Some(hi)));
+                    }
+                }
+                for m in &p.markers {
+                    rows.push((p.title.clone(), m.label.clone(), m.x, Some(m.y), None, None));
+                }
+            }
+            encode_table(
+                vec![
+                    ("panel", ColumnData::texts(&rows, |r| r.0.clone())),
+                    ("series", ColumnData::texts(&rows, |r| r.1.clone())),
+                    ("year", ColumnData::ints(&rows, |r| r.2.round() as i32)),
+                    ("value", ColumnData::opt_floats(&rows, |r| r.3)),
+                    ("lower", ColumnData::opt_floats(&rows, |r| r.4)),
+                    ("upper", ColumnData::opt_floats(&rows, |r| r.5)),
+                ],
+                Format::Csv,
+            )
+        }
+        Body::Pyramid(p) => {
+            let mut rows: Vec<(i32, &str, u32, f64)> = Vec::new();
+            for (year, m, f) in &p.years {
+                for (sex, values) in [("male", m), ("female", f)] {
+                    for (&age, &v) in p.ages.iter().zip(values) {
+                        rows.push((*year, sex, age, v));
+                    }
+                }
+            }
+            encode_table(
+                vec![
+                    ("year", ColumnData::ints(&rows, |r| r.0)),
+                    ("sex", ColumnData::texts(&rows, |r| r.1.to_string())),
+                    ("age", ColumnData::ints(&rows, |r| r.2 as i32)),
+                    ("population", ColumnData::floats(&rows, |r| r.3)),
+                ],
+                Format::Csv,
+            )
+        }
+        Body::Gaps(g) => encode_table(
+            vec![
+                ("year", ColumnData::ints(&g.bars, |_| g.year)),
+                ("service", ColumnData::texts(&g.bars, |b| b.service.clone())),
+                ("label", ColumnData::texts(&g.bars, |b| b.label.clone())),
+                ("unit", ColumnData::texts(&g.bars, |b| b.unit.clone())),
+                ("demand", ColumnData::floats(&g.bars, |b| b.demand)),
+                ("supply", ColumnData::floats(&g.bars, |b| b.supply)),
+                ("gap", ColumnData::floats(&g.bars, |b| b.gap)),
+                (
+                    "p_shortfall",
+                    ColumnData::opt_floats(&g.bars, |b| b.p_shortfall),
+                ),
+                (
+                    "capacity_needed_p90",
+                    ColumnData::opt_floats(&g.bars, |b| b.capacity_needed_p90),
+                ),
+            ],
+            Format::Csv,
+        ),
+        Body::Heat(h, _) => {
+            let mut rows: Vec<(f64, f64, Option<f64>)> = Vec::new();
+            for (j, &y) in h.ys.iter().enumerate() {
+                for (i, &x) in h.xs.iter().enumerate() {
+                    rows.push((x, y, h.p_shortfall[j][i]));
+                }
+            }
+            encode_table(
+                vec![
+                    (h.x_name.as_str(), ColumnData::floats(&rows, |r| r.0)),
+                    (h.y_name.as_str(), ColumnData::floats(&rows, |r| r.1)),
+                    ("p_shortfall", ColumnData::opt_floats(&rows, |r| r.2)),
+                ],
+                Format::Csv,
+            )
+        }
+    }
+}

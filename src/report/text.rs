@@ -1,0 +1,425 @@
+//! Every word a report shows, in English and Chinese, and number formats.
+
+use crate::indicators::Indicator;
+use crate::model::{Model, StatedFigure};
+use crate::standards::Service;
+
+use super::ReportInput;
+
+/// The report's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// `en` or `zh`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+}
+
+/// `1234567.4` as `1,234,567` (rounded to a whole number).
+pub fn format_count(value: f64) -> String {
+    if !value.is_finite() {
+        return "–".into();
+    }
+    let rounded = value.round();
+    let digits = format!("{:.0}", rounded.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if rounded < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// A fraction as a percent with two decimals: `0.2758` as `27.58%`.
+pub fn format_percent(fraction: f64) -> String {
+    format!("{:.2}%", 100.0 * fraction)
+}
+
+/// The service's label in the language (its id when it has none).
+pub fn service_label(service: &Service, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => service
+            .label_zh
+            .clone()
+            .unwrap_or_else(|| service.label.clone()),
+        Lang::En => service.label.clone(),
+    }
+}
+
+/// Labels in one language.
+pub struct Words {
+    pub lang: Lang,
+}
+
+impl Words {
+    pub fn new(lang: Lang) -> Words {
+        Words { lang }
+    }
+
+    fn pick(&self, en: &str, zh: &str) -> String {
+        match self.lang {
+            Lang::En => en.to_string(),
+            Lang::Zh => zh.to_string(),
+        }
+    }
+
+    pub fn region(&self, model: &Model) -> String {
+        match (self.lang, &model.name_zh) {
+            (Lang::Zh, Some(zh)) => zh.clone(),
+            _ => model.name.clone(),
+        }
+    }
+
+    /// A scenario's short name: `tfr_1.62` as "TFR 1.62", `plan` as "Plan".
+    pub fn scenario(&self, name: &str) -> String {
+        if let Some(tfr) = name.strip_prefix("tfr_") {
+            return match self.lang {
+                Lang::En => format!("TFR {tfr}"),
+                Lang::Zh => format!("总和生育率 {tfr}"),
+            };
+        }
+        match name {
+            "plan" => self.pick("Plan", "规划情景"),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn source_line(&self, region: &str, scenario: &str, n: usize, seed: u64) -> String {
+        let scenario = self.scenario(scenario);
+        match self.lang {
+            Lang::En => format!(
+                "Source: carecast cohort-component projection of {region}; schedules UN WPP 2019; central scenario: {scenario}; bands: {n} Monte Carlo trajectories, seed {seed}"
+            ),
+            Lang::Zh => format!(
+                "资料来源：carecast 队列要素法预测，{region}；生命表与生育模式：联合国《世界人口展望2019》；中心情景：{scenario}；区间：{n} 条蒙特卡洛轨迹，随机种子 {seed}"
+            ),
+        }
+    }
+
+    pub fn sweep_source(&self, region: &str, fixed: &[String]) -> String {
+        let fixed = if fixed.is_empty() {
+            String::new()
+        } else {
+            match self.lang {
+                Lang::En => format!("; held: {}", fixed.join(", ")),
+                Lang::Zh => format!("；固定：{}", fixed.join("，")),
+            }
+        };
+        match self.lang {
+            Lang::En => format!("Source: carecast sweep of {region}, each cell an ensemble{fixed}"),
+            Lang::Zh => {
+                format!("资料来源：carecast 参数扫描，{region}，每格为一组蒙特卡洛模拟{fixed}")
+            }
+        }
+    }
+
+    pub fn report_title(&self, region: &str) -> String {
+        match self.lang {
+            Lang::En => format!("{region}: population and care-service needs"),
+            Lang::Zh => format!("{region}：人口发展与“一老一小”服务需求"),
+        }
+    }
+
+    pub fn pyramid_title(&self, region: &str, years: &[(i32, Vec<f64>, Vec<f64>)]) -> String {
+        let ys: Vec<String> = years.iter().map(|y| y.0.to_string()).collect();
+        match self.lang {
+            Lang::En => format!("Population pyramid, {region}, {}", ys.join(" / ")),
+            Lang::Zh => format!("人口金字塔，{region}，{}年", ys.join("/")),
+        }
+    }
+
+    pub fn ageing_title(&self, region: &str) -> String {
+        match self.lang {
+            Lang::En => format!("Share aged 60+ and 65+, {region}, by fertility scenario"),
+            Lang::Zh => format!("60岁及以上、65岁及以上人口占比，{region}，分生育情景"),
+        }
+    }
+
+    pub fn births_title(&self, region: &str) -> String {
+        match self.lang {
+            Lang::En => format!("Births and children under three, {region}, by fertility scenario"),
+            Lang::Zh => format!("出生人口与3岁以下婴幼儿，{region}，分生育情景"),
+        }
+    }
+
+    pub fn service_title(&self, service: &str, region: &str) -> String {
+        match self.lang {
+            Lang::En => format!("{service}: demand against planned supply, {region}"),
+            Lang::Zh => format!("{service}：需求与规划供给，{region}"),
+        }
+    }
+
+    pub fn gap_title(&self, region: &str, year: i32) -> String {
+        match self.lang {
+            Lang::En => format!("Shortfall or surplus by service in {year}, {region}"),
+            Lang::Zh => format!("{year}年各项服务缺口或盈余，{region}"),
+        }
+    }
+
+    pub fn heat_title(&self, service: &str, year: i32) -> String {
+        match self.lang {
+            Lang::En => format!("Probability of a {service} shortfall in {year}"),
+            Lang::Zh => format!("{year}年{service}短缺概率"),
+        }
+    }
+
+    pub fn year_label(&self) -> String {
+        self.pick("Year", "年份")
+    }
+    pub fn age_label(&self) -> String {
+        self.pick("Age (years)", "年龄（岁）")
+    }
+    pub fn persons_label(&self) -> String {
+        self.pick("Persons", "人数")
+    }
+    pub fn persons_unit(&self) -> String {
+        self.pick("persons", "人")
+    }
+    pub fn share_label(&self) -> String {
+        self.pick("Share of the population", "占总人口比重")
+    }
+    pub fn male(&self) -> String {
+        self.pick("Males", "男性")
+    }
+    pub fn female(&self) -> String {
+        self.pick("Females", "女性")
+    }
+    pub fn births(&self) -> String {
+        self.pick("Births per year", "年出生人口")
+    }
+    pub fn under_three(&self) -> String {
+        self.pick("Children aged 0-2", "0-2岁婴幼儿")
+    }
+    pub fn aged(&self, age: u32) -> String {
+        match self.lang {
+            Lang::En => format!(", {age}+"),
+            Lang::Zh => format!("，{age}岁+"),
+        }
+    }
+    pub fn band_label(&self, percent: u32) -> String {
+        match self.lang {
+            Lang::En => format!("{percent}% of trajectories"),
+            Lang::Zh => format!("{percent}%模拟区间"),
+        }
+    }
+    pub fn stated_label(&self, s: &StatedFigure) -> String {
+        let value = if s.indicator.is_share() {
+            format_percent(s.value)
+        } else {
+            super::format_count(s.value)
+        };
+        match self.lang {
+            Lang::En => format!("stated: {value} ({})", s.year),
+            Lang::Zh => format!("规划/普查：{value}（{}年）", s.year),
+        }
+    }
+    pub fn demand_label(&self, method: &str, primary: bool) -> String {
+        let kind = match (method, self.lang) {
+            ("need", Lang::En) => "need-based demand".to_string(),
+            ("need", Lang::Zh) => "按需求测算".to_string(),
+            ("standard", Lang::En) => "demand at the plan's standard".to_string(),
+            ("standard", Lang::Zh) => "按规划标准测算".to_string(),
+            (other, Lang::En) => format!("demand ({other})"),
+            (other, Lang::Zh) => format!("需求（{other}）"),
+        };
+        if primary {
+            kind
+        } else {
+            match self.lang {
+                Lang::En => format!("{kind}, for comparison"),
+                Lang::Zh => format!("{kind}（对照）"),
+            }
+        }
+    }
+    pub fn supply_label(&self) -> String {
+        self.pick("planned supply", "规划供给")
+    }
+    pub fn target_mark(&self, year: i32) -> String {
+        match self.lang {
+            Lang::En => format!("plan target {year}"),
+            Lang::Zh => format!("{year}年规划目标"),
+        }
+    }
+    pub fn gap_axis(&self) -> String {
+        self.pick(
+            "Gap (demand − planned supply), % of demand",
+            "缺口（需求 − 规划供给），占需求的百分比",
+        )
+    }
+    pub fn shortfall(&self) -> String {
+        self.pick("shortfall", "短缺")
+    }
+    pub fn surplus(&self) -> String {
+        self.pick("surplus", "盈余")
+    }
+    pub fn p_shortfall_label(&self) -> String {
+        self.pick("P(shortfall)", "短缺概率")
+    }
+
+    /// A unit as the plan says it: beds, persons, places...
+    pub fn unit(&self, unit: &str) -> String {
+        if self.lang == Lang::En {
+            return unit.to_string();
+        }
+        match unit {
+            "beds" => "张".into(),
+            "persons" | "people" => "人".into(),
+            "places" | "nursery places" => "个托位".into(),
+            "m2" | "square metres" => "平方米".into(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn indicator(&self, indicator: Indicator) -> String {
+        let (en, zh) = match indicator {
+            Indicator::Pop60Plus => ("Population aged 60+", "60岁及以上人口"),
+            Indicator::Share60Plus => ("Share aged 60+", "60岁及以上人口占比"),
+            Indicator::Share65Plus => ("Share aged 65+", "65岁及以上人口占比"),
+            Indicator::Births => ("Births", "出生人口"),
+            Indicator::Pop0To2 => ("Children aged 0-2", "0-2岁婴幼儿"),
+            other => (other.name(), other.name()),
+        };
+        self.pick(en, zh)
+    }
+
+    pub fn required(&self, service: &str, method: &str, primary: bool) -> String {
+        match (self.lang, primary, method) {
+            (Lang::En, true, _) => format!("{service}: required"),
+            (Lang::Zh, true, _) => format!("{service}：需求"),
+            (Lang::En, false, "need") => format!("{service}: need-based"),
+            (Lang::Zh, false, "need") => format!("{service}：按需求测算"),
+            (Lang::En, false, m) => format!("{service}: required ({m})"),
+            (Lang::Zh, false, m) => format!("{service}：需求（{m}）"),
+        }
+    }
+    pub fn planned(&self, service: &str) -> String {
+        match self.lang {
+            Lang::En => format!("{service}: planned supply"),
+            Lang::Zh => format!("{service}：规划供给"),
+        }
+    }
+    pub fn gap_row(&self, service: &str) -> String {
+        match self.lang {
+            Lang::En => format!("{service}: gap (+ shortfall, − surplus)"),
+            Lang::Zh => format!("{service}：缺口（+短缺，−盈余）"),
+        }
+    }
+    pub fn p_shortfall_row(&self, service: &str) -> String {
+        match self.lang {
+            Lang::En => format!("{service}: P(shortfall)"),
+            Lang::Zh => format!("{service}：短缺概率"),
+        }
+    }
+    pub fn capacity_row(&self, service: &str) -> String {
+        match self.lang {
+            Lang::En => format!("{service}: capacity for 90% confidence"),
+            Lang::Zh => format!("{service}：90%把握所需供给"),
+        }
+    }
+
+    pub fn key_figures_heading(&self) -> String {
+        self.pick("Key figures", "主要指标")
+    }
+    pub fn quantity_heading(&self) -> String {
+        self.pick("Quantity", "指标")
+    }
+    pub fn unit_heading(&self) -> String {
+        self.pick("Unit", "单位")
+    }
+    pub fn flags_heading(&self) -> String {
+        self.pick("Assumptions flagged in the model", "模型中标注的假设")
+    }
+    pub fn charts_heading(&self) -> String {
+        self.pick("Charts", "图表")
+    }
+    pub fn files_label(&self) -> String {
+        self.pick("Files", "文件")
+    }
+    pub fn table_label(&self) -> String {
+        self.pick("table", "数据表")
+    }
+
+    pub fn intro(&self, model: &Model, central: &str, input: &ReportInput) -> Vec<String> {
+        let region = self.region(model);
+        let scenarios: Vec<String> = input.runs.iter().map(|r| self.scenario(&r.name)).collect();
+        let central_label = model
+            .scenarios
+            .iter()
+            .find(|s| s.name == central)
+            .map(|s| s.label.clone())
+            .unwrap_or_default();
+        let n = input.ensemble.trajectories;
+        match self.lang {
+            Lang::En => vec![
+                format!(
+                    "Cohort-component projection of {region} from {} to {}, by sex and {}-year age group; scenarios: {}.",
+                    model.base_year,
+                    model.end_year,
+                    model.base.grid().width(),
+                    scenarios.join(", ")
+                ),
+                format!(
+                    "Central scenario {}: {central_label}. Uncertainty bands and probabilities of shortfall come from {n} Monte Carlo trajectories of it (random fertility, mortality{}), seed {}.",
+                    self.scenario(central),
+                    if input.ensemble.demands.is_empty() { "" } else { " and standards where the model gives an interval" },
+                    input.seed
+                ),
+                "A gap is demand minus planned supply: positive is a shortfall, negative a surplus. Capacity for 90% confidence is the supply that meets demand in 90% of the trajectories.".to_string(),
+            ],
+            Lang::Zh => vec![
+                format!(
+                    "{region}人口按性别、{}岁组的队列要素法预测，{}年至{}年；情景：{}。",
+                    model.base.grid().width(),
+                    model.base_year,
+                    model.end_year,
+                    scenarios.join("、")
+                ),
+                format!(
+                    "中心情景为{}（{central_label}）。不确定性区间与短缺概率来自该情景的 {n} 条蒙特卡洛轨迹（生育率、死亡率{}随机），随机种子 {}。",
+                    self.scenario(central),
+                    if input.ensemble.demands.is_empty() { "" } else { "及给出区间的服务标准" },
+                    input.seed
+                ),
+                "缺口＝需求－规划供给：正值为短缺，负值为盈余。“90%把握所需供给”指在90%的模拟轨迹中都能满足需求的供给量。".to_string(),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_percents() {
+        assert_eq!(format_count(0.0), "0");
+        assert_eq!(format_count(999.4), "999");
+        assert_eq!(format_count(1000.0), "1,000");
+        assert_eq!(format_count(1_234_567.6), "1,234,568");
+        assert_eq!(format_count(-38_788.0), "-38,788");
+        assert_eq!(format_percent(0.2758), "27.58%");
+    }
+
+    #[test]
+    fn scenario_names() {
+        let en = Words::new(Lang::En);
+        let zh = Words::new(Lang::Zh);
+        assert_eq!(en.scenario("tfr_1.62"), "TFR 1.62");
+        assert_eq!(zh.scenario("plan"), "规划情景");
+        assert_eq!(en.scenario("low"), "low");
+    }
+}
