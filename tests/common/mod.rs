@@ -83,15 +83,34 @@ impl Fixture {
     }
 }
 
-/// Parses a CSV file (no quoting needed for our tables) into rows of cells.
+/// Parses a CSV file into rows of cells (double-quoted cells may hold
+/// commas and doubled quotes; no cell spans lines in our tables).
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines().filter(|l| !l.starts_with('#'));
-    let header = lines.next().unwrap().split(',').map(String::from).collect();
-    let rows = lines
-        .map(|l| l.split(',').map(String::from).collect())
-        .collect();
+    let header = split_csv_line(lines.next().unwrap());
+    let rows = lines.map(split_csv_line).collect();
     (header, rows)
+}
+
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cell)),
+            (c, _) => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
 }
 
 /// The standard normal distribution function (Abramowitz & Stegun 7.1.26,

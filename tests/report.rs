@@ -1,0 +1,477 @@
+//! `carecast report`: open everything it writes (PNG, SVG, CSV, HTML), render
+//! the page in a real headless browser, and feed it bad input.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{carecast, read_csv, root};
+
+const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+fn ok(args: &[&str]) -> String {
+    let out = carecast(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "carecast {args:?} failed: {stderr}");
+    stderr
+}
+
+/// A decoded PNG: width, height and RGB(A) bytes.
+fn decode_png(path: &Path) -> (u32, u32, Vec<u8>, usize) {
+    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let mut reader = png::Decoder::new(file)
+        .read_info()
+        .unwrap_or_else(|e| panic!("{}: not a PNG: {e}", path.display()));
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    let channels = info.color_type.samples();
+    (info.width, info.height, buf, channels)
+}
+
+/// Variance of the grey level over all pixels: 0 for a blank image.
+fn grey_variance(pixels: &[u8], channels: usize) -> f64 {
+    let greys: Vec<f64> = pixels
+        .chunks(channels)
+        .map(|p| {
+            p[..channels.min(3)]
+                .iter()
+                .map(|&v| f64::from(v))
+                .sum::<f64>()
+                / 3.0
+        })
+        .collect();
+    let mean = greys.iter().sum::<f64>() / greys.len() as f64;
+    greys.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / greys.len() as f64
+}
+
+/// Every `href="..."` and `src="..."` target of a page.
+fn references(html: &str) -> Vec<String> {
+    let mut refs = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let end = rest.find('"').unwrap();
+            refs.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+    refs
+}
+
+/// A shown key figure back as a number: "27.58%" -> 0.2758, "1,234" -> 1234.
+fn parse_shown(shown: &str) -> Option<f64> {
+    if shown == "–" {
+        return None;
+    }
+    if let Some(p) = shown.strip_suffix('%') {
+        return Some(p.parse::<f64>().unwrap() / 100.0);
+    }
+    Some(shown.replace(',', "").parse().unwrap())
+}
+
+/// Checks one report folder; returns the key figures by (id, year).
+fn check_report(dir: &Path) -> BTreeMap<(String, i32), Option<f64>> {
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    // Offline: no network references, every referenced file exists.
+    // (SVG's xmlns is a name, not a fetch.)
+    assert!(!html.contains("url(") && !html.contains("@import") && !html.contains("<script"));
+    let refs = references(&html);
+    assert!(refs.len() >= 10, "too few links: {refs:?}");
+    for r in &refs {
+        assert!(!r.contains("//"), "index.html fetches {r}");
+        assert!(dir.join(r).is_file(), "index.html references missing {r}");
+    }
+    let mut charts = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("png") => {
+                let (w, h, pixels, channels) = decode_png(&path);
+                assert_eq!((w, h), (1600, 1000), "{}", path.display());
+                let var = grey_variance(&pixels, channels);
+                assert!(
+                    var > 100.0,
+                    "{} looks blank (variance {var})",
+                    path.display()
+                );
+                charts += 1;
+                let stem = path.file_stem().unwrap().to_str().unwrap();
+                assert!(dir.join(format!("{stem}.svg")).is_file());
+                assert!(dir.join(format!("{stem}.csv")).is_file());
+                assert!(html.contains(&format!("href=\"{stem}.png\"")));
+            }
+            Some("svg") => {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let doc = roxmltree::Document::parse(&text)
+                    .unwrap_or_else(|e| panic!("{}: not XML: {e}", path.display()));
+                assert_eq!(doc.root_element().tag_name().name(), "svg");
+                assert!(doc.descendants().filter(|n| n.has_tag_name("text")).count() > 10);
+            }
+            _ => {}
+        }
+    }
+    assert!(charts >= 4, "only {charts} charts");
+    // Every key figure is in the page as shown, and the shown text is the value.
+    let (header, rows) = read_csv(&dir.join("key_figures.csv"));
+    assert_eq!(header, ["id", "quantity", "unit", "year", "value", "shown"]);
+    let mut figures = BTreeMap::new();
+    for row in &rows {
+        let shown = &row[5];
+        assert!(
+            html.contains(&format!("<td>{shown}</td>")),
+            "{} {}: {shown} not in index.html",
+            row[0],
+            row[3]
+        );
+        let value: Option<f64> = (!row[4].is_empty()).then(|| row[4].parse().unwrap());
+        match (value, parse_shown(shown)) {
+            (None, None) => {}
+            (Some(v), Some(s)) if row[2] == "%" => assert!((v - s).abs() <= 5e-5, "{row:?}"),
+            (Some(v), Some(s)) => assert!((v - s).abs() <= 0.5 + 1e-9, "{row:?}"),
+            other => panic!("{row:?}: value and shown disagree: {other:?}"),
+        }
+        figures.insert((row[0].clone(), row[3].parse().unwrap()), value);
+    }
+    figures
+}
+
+#[test]
+fn english_report_opens_and_agrees_with_its_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    ok(&[
+        "report",
+        "--model",
+        "models/jiaxing.toml",
+        "--trajectories",
+        "400",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let figures = check_report(&out);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    // The plan's stated 27.58% (2021) and 32% (2025) are on the ageing chart.
+    let (_, rows) = read_csv(&out.join("ageing.csv"));
+    let stated: Vec<&Vec<String>> = rows.iter().filter(|r| r[1].starts_with("stated")).collect();
+    assert_eq!(stated.len(), 2, "{stated:?}");
+    assert!(stated.iter().any(|r| r[2] == "2021" && r[3] == "0.2758"));
+    // Key figures are the projection's numbers: the plan scenario's 60+
+    // share on the chart, and the gap chart's gap in 2025.
+    let plan60 = rows
+        .iter()
+        .find(|r| r[1] == "Plan, 60+" && r[2] == "2025")
+        .unwrap();
+    let share: f64 = plan60[3].parse().unwrap();
+    assert!((figures[&("share_60plus".into(), 2025)].unwrap() - share).abs() < 1e-12);
+    let (gh, grows) = read_csv(&out.join("gap.csv"));
+    let (gi, si) = (
+        gh.iter().position(|c| c == "gap").unwrap(),
+        gh.iter().position(|c| c == "service").unwrap(),
+    );
+    assert!(!grows.is_empty());
+    for g in &grows {
+        let key = (format!("{}:gap", g[si]), 2025);
+        let gap: f64 = g[gi].parse().unwrap();
+        assert!((figures[&key].unwrap() - gap).abs() < 1e-9, "{key:?}");
+    }
+    // Fans: the 80% band lies inside the 95% band, around the plan line.
+    let band = |label: &str| -> BTreeMap<String, (f64, f64)> {
+        rows.iter()
+            .filter(|r| r[1] == label)
+            .map(|r| (r[2].clone(), (r[4].parse().unwrap(), r[5].parse().unwrap())))
+            .collect()
+    };
+    let (b80, b95) = (band("80% of trajectories"), band("95% of trajectories"));
+    assert!(b80.len() >= 20);
+    for (year, (lo, hi)) in &b80 {
+        let (lo95, hi95) = b95[year];
+        assert!(lo95 <= *lo && lo <= hi && *hi <= hi95, "{year}");
+    }
+}
+
+#[test]
+fn chinese_report_has_chinese_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("zh");
+    ok(&[
+        "report",
+        "--model",
+        "models/jiaxing.toml",
+        "--lang",
+        "zh",
+        "--trajectories",
+        "300",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    check_report(&out);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    for word in ["主要指标", "养老床位", "人口金字塔", "短缺概率", "嘉兴市"] {
+        assert!(html.contains(word), "{word} missing");
+    }
+    let svg = std::fs::read_to_string(out.join("ageing.svg")).unwrap();
+    assert!(svg.contains("60岁及以上"));
+}
+
+#[test]
+fn without_a_chinese_font_the_report_is_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fallback");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
+        .args(["report", "--model", "models/jiaxing.toml", "--lang", "zh"])
+        .args(["--trajectories", "100", "--out", out.to_str().unwrap()])
+        .env("CARECAST_FONTS", DEJAVU)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no font with Chinese characters"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("writing the report in English"), "{stderr}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(!html.contains("养老床位"));
+}
+
+#[test]
+fn every_shipped_model_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    for model in ["shanghai", "huangpu", "lincang"] {
+        let out = dir.path().join(model);
+        let lang = if model == "lincang" { "zh" } else { "en" };
+        ok(&[
+            "report",
+            "--model",
+            &format!("models/{model}.toml"),
+            "--lang",
+            lang,
+            "--trajectories",
+            "200",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        check_report(&out);
+    }
+}
+
+#[test]
+fn sweep_heat_map_shows_the_sweeps_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.toml");
+    std::fs::write(
+        &grid,
+        format!(
+            "[sweep]\nmodel = {:?}\ntrajectories = 200\nseed = 5\nyears = [2025, 2030]\n[grid]\ntfr = [0.8, 1.4]\ne0_gain = [0.0, 2.0]\n",
+            root().join("models/jiaxing.toml").display().to_string()
+        ),
+    )
+    .unwrap();
+    let sweep = dir.path().join("sweep");
+    ok(&[
+        "sweep",
+        "--grid",
+        grid.to_str().unwrap(),
+        "--out",
+        sweep.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let out = dir.path().join("report");
+    ok(&[
+        "report",
+        "--model",
+        "models/jiaxing.toml",
+        "--trajectories",
+        "100",
+        "--sweep",
+        sweep.to_str().unwrap(),
+        "--sweep-service",
+        "beds",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    check_report(&out);
+    let (header, rows) = read_csv(&out.join("sweep_heatmap.csv"));
+    assert_eq!(header, ["tfr", "e0_gain", "p_shortfall"]);
+    assert_eq!(rows.len(), 4);
+    let (sh, srows) = read_csv(&sweep.join("sweep.csv"));
+    let col = |n: &str| sh.iter().position(|c| c == n).unwrap();
+    for r in &rows {
+        let expected = srows
+            .iter()
+            .find(|s| {
+                s[col("tfr")].parse::<f64>().unwrap() == r[0].parse::<f64>().unwrap()
+                    && s[col("e0_gain")].parse::<f64>().unwrap() == r[1].parse::<f64>().unwrap()
+                    && s[col("quantity")] == "beds"
+                    && s[col("year")] == "2025"
+            })
+            .unwrap();
+        assert_eq!(
+            r[2].parse::<f64>().unwrap(),
+            expected[col("p_shortfall")].parse::<f64>().unwrap()
+        );
+    }
+}
+
+/// Runs carecast expecting failure: exit code, message parts, nothing written.
+fn fails(args: &[&str], code: i32, needles: &[&str], out: &Path) {
+    let run = carecast(args);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(code), "{args:?}: {stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "{args:?}: {n:?} not in {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists(), "{args:?} wrote {}", out.display());
+}
+
+#[test]
+fn bad_report_input_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let o = out.to_str().unwrap();
+    let base = ["report", "--model", "models/jiaxing.toml", "--out", o];
+    let with = |extra: &[&'static str]| -> Vec<&str> {
+        let mut v: Vec<&str> = base.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    fails(&with(&["--lang", "fr"]), 2, &["'fr'", "en", "zh"], &out);
+    fails(
+        &with(&["--font", "/no/such/font.ttf"]),
+        1,
+        &["--font /no/such/font.ttf", "cannot read"],
+        &out,
+    );
+    fails(
+        &with(&["--font", "Cargo.toml"]),
+        1,
+        &["Cargo.toml", "not a TrueType or OpenType font"],
+        &out,
+    );
+    fails(
+        &with(&["--lang", "zh", "--font", DEJAVU]),
+        1,
+        &["no Chinese characters"],
+        &out,
+    );
+    fails(&with(&["--trajectories", "0"]), 1, &["found 0"], &out);
+    fails(
+        &with(&["--sweep", "/no/such/sweep"]),
+        1,
+        &["sweep.csv"],
+        &out,
+    );
+    // An output folder that cannot be made: its parent is a file.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let inside = file.join("report");
+    fails(
+        &[
+            "report",
+            "--model",
+            "models/jiaxing.toml",
+            "--trajectories",
+            "50",
+            "--out",
+            inside.to_str().unwrap(),
+        ],
+        1,
+        &["cannot create the output folder"],
+        &inside,
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+    // An output path that is a file is left as it was.
+    fails(
+        &[
+            "report",
+            "--model",
+            "models/jiaxing.toml",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+        1,
+        &["not a folder"],
+        &PathBuf::from("/nonexistent-marker"),
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
+
+/// The page in Debian's chromium (installed by .ci/run): a screenshot that
+/// is a real page, not a blank one.
+#[test]
+fn index_renders_in_a_headless_browser() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(chromium) = chromium else {
+        if std::env::var_os("CARECAST_SKIP_BROWSER").is_some() {
+            return;
+        }
+        panic!("chromium not found: install it (apt-get install chromium, as .ci/run does) or set CARECAST_SKIP_BROWSER=1");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    ok(&[
+        "report",
+        "--model",
+        "models/jiaxing.toml",
+        "--lang",
+        "zh",
+        "--trajectories",
+        "200",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let shot = dir.path().join("shot.png");
+    let profile = dir.path().join("profile");
+    let run = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,2400",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", out.join("index.html").display()))
+        .output()
+        .unwrap();
+    assert!(
+        shot.is_file(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (w, h, pixels, channels) = decode_png(&shot);
+    assert_eq!((w, h), (1280, 2400));
+    let var = grey_variance(&pixels, channels);
+    assert!(var > 200.0, "screenshot looks blank (variance {var})");
+    // Dark pixels (text, lines) are a real share of the page.
+    let dark = pixels
+        .chunks(channels)
+        .filter(|p| p[..3].iter().all(|&v| v < 100))
+        .count();
+    assert!(
+        dark * 200 > pixels.len() / channels,
+        "only {dark} dark pixels"
+    );
+}
