@@ -306,6 +306,10 @@ pub struct ReportArgs {
     /// Service of the heat-map [default: caregivers, nursery_places or beds, if swept].
     #[arg(long, requires = "sweep")]
     pub sweep_service: Option<String>,
+    /// Year of the heat-map [default: 2025 if the points differ there, else
+    /// the year in which they differ most].
+    #[arg(long, requires = "sweep")]
+    pub sweep_year: Option<i32>,
     /// Font file (.ttf, .otf, .ttc) for the charts' text [default: found on the system].
     #[arg(long)]
     pub font: Option<PathBuf>,

@@ -122,7 +122,12 @@ fn choose_font(
 
 /// The heat-map of a sweep's P(shortfall): the first two numeric
 /// parameters that vary, other parameters held at their first value.
-fn sweep_heat(dir: &Path, service: Option<&str>, model: &crate::Model) -> Result<SweepHeat> {
+fn sweep_heat(
+    dir: &Path,
+    service: Option<&str>,
+    year: Option<i32>,
+    model: &crate::Model,
+) -> Result<SweepHeat> {
     let file = dir.join("sweep.csv");
     let (params, rows) = read_sweep_table(&file)?;
     let numeric = |k: usize| {
@@ -179,13 +184,7 @@ fn sweep_heat(dir: &Path, service: Option<&str>, model: &crate::Model) -> Result
         .map(|r| r.year)
         .collect();
     years.sort_unstable();
-    let year = if years.contains(&2025) {
-        2025
-    } else {
-        years.first().copied().unwrap_or(model.base_year)
-    };
-    let xs = numeric(kx);
-    let ys = ky.map_or(vec![0.0], numeric);
+    years.dedup();
     let held: Vec<(usize, Value)> = (0..params.len())
         .filter(|&k| k != kx && Some(k) != ky)
         .filter_map(|k| {
@@ -194,12 +193,56 @@ fn sweep_heat(dir: &Path, service: Option<&str>, model: &crate::Model) -> Result
                 .map(|v| (k, v.clone()))
         })
         .collect();
+    let (service_ref, held_ref) = (&service, &held);
+    let cells = |year: i32| {
+        rows.iter().filter(move |r| {
+            r.quantity == *service_ref
+                && r.year == year
+                && r.gap.is_some()
+                && held_ref.iter().all(|(k, v)| r.values.get(*k) == Some(v))
+        })
+    };
+    // The asked year; else 2025 where the points differ there; else the
+    // year in which P(shortfall) differs most between points.
+    let spread = |year: i32| {
+        let ps: Vec<f64> = cells(year)
+            .filter_map(|r| r.gap.map(|g| g.p_shortfall))
+            .collect();
+        let hi = ps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let lo = ps.iter().copied().fold(f64::INFINITY, f64::min);
+        if ps.is_empty() {
+            0.0
+        } else {
+            hi - lo
+        }
+    };
+    let year = match year {
+        Some(y) if years.contains(&y) => y,
+        Some(y) => bail!(
+            "--sweep-year: found {y}, expected a year of {}: one of {}",
+            file.display(),
+            years
+                .iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None if years.contains(&2025) && spread(2025) > 0.0 => 2025,
+        None => {
+            let mut best = (years.first().copied().unwrap_or(model.base_year), -1.0);
+            for &y in &years {
+                let s = spread(y);
+                if s > best.1 {
+                    best = (y, s);
+                }
+            }
+            best.0
+        }
+    };
+    let xs = numeric(kx);
+    let ys = ky.map_or(vec![0.0], numeric);
     let mut grid = vec![vec![None; xs.len()]; ys.len()];
-    for r in rows.iter().filter(|r| {
-        r.quantity == service
-            && r.year == year
-            && held.iter().all(|(k, v)| r.values.get(*k) == Some(v))
-    }) {
+    for r in cells(year) {
         let (Some(Value::Number(x)), Some(gap)) = (r.values.get(kx), r.gap) else {
             continue;
         };
@@ -218,6 +261,8 @@ fn sweep_heat(dir: &Path, service: Option<&str>, model: &crate::Model) -> Result
         year,
         x_name: params[kx].name(),
         y_name: ky.map_or_else(String::new, |k| params[k].name()),
+        x_label: String::new(),
+        y_label: String::new(),
         xs,
         ys,
         p_shortfall: grid,
@@ -251,7 +296,12 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let model = &sel.model;
     let (font_path, font, lang, note) = choose_font(args.font.as_deref(), asked)?;
     let heat = match &args.sweep {
-        Some(dir) => Some(sweep_heat(dir, args.sweep_service.as_deref(), model)?),
+        Some(dir) => Some(sweep_heat(
+            dir,
+            args.sweep_service.as_deref(),
+            args.sweep_year,
+            model,
+        )?),
         None => None,
     };
     let dir = args

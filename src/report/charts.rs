@@ -296,6 +296,9 @@ where
     DB::ErrorType: 'static,
 {
     let (x0, x1) = x_range(panel);
+    // A little room at the ends keeps the first and last year labels whole.
+    let pad = 0.015 * (x1 - x0);
+    let (x0, x1) = (x0 - pad, x1 + pad);
     let y1 = y_max(panel);
     let mut builder = ChartBuilder::on(area);
     builder
@@ -625,7 +628,10 @@ where
         .margin_right(52)
         .x_label_area_size(80)
         .y_label_area_size(120)
-        .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())?;
+        .build_cartesian_2d(
+            (0..nx.saturating_sub(1)).into_segmented(),
+            (0..ny.saturating_sub(1)).into_segmented(),
+        )?;
     let x_format = |v: &SegmentValue<usize>| match v {
         SegmentValue::CenterOf(i) => h.xs.get(*i).map(|x| format!("{x}")).unwrap_or_default(),
         _ => String::new(),
@@ -636,8 +642,8 @@ where
     };
     chart
         .configure_mesh()
-        .x_desc(h.x_name.as_str())
-        .y_desc(h.y_name.as_str())
+        .x_desc(h.x_label.as_str())
+        .y_desc(h.y_label.as_str())
         .label_style(font(22))
         .axis_desc_style(font(24))
         .x_labels(nx.max(1))
@@ -655,6 +661,13 @@ where
                     (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
                 ],
                 fill.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), SegmentValue::Exact(j)),
+                    (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+                ],
+                ShapeStyle::from(RGBColor(190, 190, 190)).stroke_width(1),
             )))?;
             let text = p.map_or("–".to_string(), |p| format!("{p:.2}"));
             let ink = if p.unwrap_or(0.0) > 0.6 {

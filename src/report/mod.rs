@@ -42,6 +42,9 @@ pub struct SweepHeat {
     pub year: i32,
     pub x_name: String,
     pub y_name: String,
+    /// Axis titles (filled in by [`build`] in the report's language).
+    pub x_label: String,
+    pub y_label: String,
     pub xs: Vec<f64>,
     pub ys: Vec<f64>,
     /// `p[y][x]`; `None` where the sweep has no such point.
@@ -263,11 +266,14 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
         }
     }
     if let Some(heat) = &input.sweep {
+        let mut heat = heat.clone();
+        heat.x_label = t.parameter(&heat.x_name);
+        heat.y_label = t.parameter(&heat.y_name);
         figures.push(Figure {
             name: "sweep_heatmap".into(),
             title: t.heat_title(&heat.service_label(model, lang), heat.year),
             source: t.sweep_source(&region, &heat.fixed),
-            body: Body::Heat(heat.clone(), t.p_shortfall_label()),
+            body: Body::Heat(heat, t.p_shortfall_label()),
             lang,
         });
     }

@@ -177,6 +177,26 @@ impl Words {
         }
     }
 
+    /// A sweep parameter's axis title.
+    pub fn parameter(&self, name: &str) -> String {
+        let (en, zh) = match name {
+            "tfr" => ("Total fertility rate (target)", "总和生育率（目标）"),
+            "e0_gain" => ("Gain in life expectancy (years)", "预期寿命增幅（岁）"),
+            "migration" => ("Net migration (persons a year)", "净迁移（人/年）"),
+            "tfr_volatility" => ("TFR volatility", "生育率波动"),
+            "mortality_sd" => ("Mortality volatility", "死亡率波动"),
+            "migration_sd" => ("Migration volatility", "迁移波动"),
+            other => (other, other),
+        };
+        if let Some(service) = name.strip_prefix("standard.") {
+            return match self.lang {
+                Lang::En => format!("Standard for {service}"),
+                Lang::Zh => format!("{service} 配置标准"),
+            };
+        }
+        self.pick(en, zh)
+    }
+
     pub fn year_label(&self) -> String {
         self.pick("Year", "年份")
     }
