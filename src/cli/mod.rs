@@ -97,12 +97,12 @@ Examples:
   carecast report --model models/jiaxing.toml
   carecast report --model models/jiaxing.toml --lang zh --trajectories 10000 --seed 7
   carecast report --model models/jiaxing.toml --sweep notebooks-out/sweep --sweep-service caregivers
-  carecast report --model models/lincang.toml --lang zh --font /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+  carecast report --model models/lincang.toml --lang zh --font /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-Chinese labels need a font with Chinese characters: carecast looks for WenQuanYi
-Micro Hei, Noto Sans CJK and Droid Sans Fallback (Debian: apt-get install
-fonts-wqy-microhei), or takes --font PATH; CARECAST_FONTS (a list of font files)
-replaces the places it looks. Without one the report is written in English.";
+Chinese labels need a font with Chinese characters: carecast looks for Noto Sans
+CJK and WenQuanYi fonts (Debian: apt-get install fonts-noto-cjk), or takes
+--font PATH; CARECAST_FONTS (a list of font files) replaces the places it looks.
+Without one the report is written in English.";
 
 /// Output table format.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -31,13 +31,13 @@ fn inline_svg(svg: &str) -> String {
     body.replacen("<svg ", "<svg class=\"chart\" role=\"img\" ", 1)
 }
 
-const STYLE: &str = "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#141414;line-height:1.5}
+const STYLE: &str = "body{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei','Noto Sans SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#141414;line-height:1.5}
 h1{font-size:1.7rem;margin-bottom:.3rem}h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{border-bottom:1px solid #e3e3e3;padding:.35rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}td.unit,th.unit{text-align:left;color:#555}thead th{background:#f2f5f8}
 tr.service td{border-top:2px solid #cfd8e0}
 figure{margin:2rem 0}svg.chart{width:100%;height:auto;border:1px solid #eee}
-svg.chart text{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','Noto Sans SC','PingFang SC','Microsoft YaHei',sans-serif}
+svg.chart text{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei','Noto Sans SC','PingFang SC','Microsoft YaHei',sans-serif}
 figcaption{font-size:.9rem;color:#444}ul.flags{font-size:.9rem;color:#444}";
 
 /// The page, given each figure's SVG (in `report.figures` order).
