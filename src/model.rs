@@ -13,6 +13,8 @@ use crate::standards::Service;
 pub struct Scenario {
     pub name: String,
     pub label: String,
+    /// The label in Chinese, when the model gives one.
+    pub label_zh: Option<String>,
     pub assumptions: Assumptions,
 }
 

@@ -271,6 +271,9 @@ pub struct RawScenario {
     pub name: String,
     #[serde(default)]
     pub label: Option<String>,
+    /// The label in Chinese, for reports.
+    #[serde(default)]
+    pub label_zh: Option<String>,
     pub tfr: PathSpec,
     #[serde(default)]
     pub e0: Option<PathSpec>,
@@ -484,6 +487,7 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
                 Ok(Scenario {
                     name: s.name.clone(),
                     label: s.label.clone().unwrap_or_else(|| s.name.clone()),
+                    label_zh: s.label_zh.clone(),
                     assumptions: Assumptions::new(g, mortality, fertility, migration)?,
                 })
             })();

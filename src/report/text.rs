@@ -380,7 +380,10 @@ impl Words {
             .scenarios
             .iter()
             .find(|s| s.name == central)
-            .map(|s| s.label.clone())
+            .map(|s| match (self.lang, &s.label_zh) {
+                (Lang::Zh, Some(zh)) => zh.clone(),
+                _ => s.label.clone(),
+            })
             .unwrap_or_default();
         let n = input.ensemble.trajectories;
         match self.lang {
