@@ -289,3 +289,18 @@ fn existing_outputs_survive_a_failed_run() {
         "no temporaries left"
     );
 }
+
+#[test]
+fn stated_figure_with_unknown_indicator_or_share_above_one() {
+    let fx = Fixture::new();
+    fx.edit(MODEL, |t| {
+        t.replace(
+            "indicator = \"share_60plus\"\nyear = 2021",
+            "indicator = \"share_sixty\"\nyear = 2021",
+        )
+    });
+    fails(&fx, &["stated[1]", "\"share_sixty\"", "share_60plus"]);
+    let fx = Fixture::new();
+    fx.edit(MODEL, |t| t.replace("value = 0.2758", "value = 27.58"));
+    fails(&fx, &["stated[1]", "27.58", "a fraction in [0, 1]"]);
+}

@@ -914,3 +914,36 @@ pub fn figure_table(figure: &Figure) -> Result<Vec<u8>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AgeGrid;
+    use ndarray::Array2;
+
+    #[test]
+    fn pyramid_groups_keep_every_person_and_the_open_group() {
+        let grid = AgeGrid::single_years();
+        let counts = Array2::from_shape_fn((2, grid.len()), |(s, a)| (1 + s + a) as f64);
+        let pop = Population::new(grid, counts).unwrap();
+        for sex in Sex::BOTH {
+            let (ages, values) = grouped(&pop, sex, 5);
+            assert_eq!(ages.len(), 21);
+            assert_eq!(ages[1], 5);
+            assert_eq!(*ages.last().unwrap(), 100);
+            let total: f64 = values.iter().sum();
+            assert_eq!(total, pop.of(sex).sum());
+            // Ages 0-4 of males: 1 + 2 + 3 + 4 + 5.
+            if sex == Sex::Male {
+                assert_eq!(values[0], 15.0);
+            }
+        }
+    }
+
+    #[test]
+    fn sanitized_ids_are_file_names() {
+        assert_eq!(sanitize("beds", 0), "beds");
+        assert_eq!(sanitize("a/b c", 0), "a_b_c");
+        assert_eq!(sanitize("养老", 2), "3");
+    }
+}
