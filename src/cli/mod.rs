@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::io::Format;
 
@@ -431,6 +432,23 @@ impl SelectedModel {
             .iter()
             .filter_map(|n| self.model.scenario(n).ok())
     }
+}
+
+/// A progress bar over an ensemble's trajectories (hidden with `--quiet`).
+pub(crate) fn trajectory_bar(trajectories: usize, prefix: &str, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(trajectories as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>12} [{bar:40}] {pos}/{len} trajectories, {per_sec}, ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(prefix.to_string());
+    bar
 }
 
 /// The "wrote a, b, c" line after outputs are committed.

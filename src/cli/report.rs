@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use ab_glyph::Font as _;
 use anyhow::{anyhow, bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::{out, LangArg, ReportArgs, SelectedModel};
@@ -363,20 +362,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         },
         keep: 0,
     };
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::new(args.trajectories as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>12} [{bar:40}] {pos}/{len} trajectories, ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar.set_prefix("ensemble");
-        bar
-    };
+    let bar = super::trajectory_bar(args.trajectories, "ensemble", args.quiet);
     let s = model.scenario(&central_name)?;
     let ensemble = pool.install(|| {
         simulate(

@@ -1,7 +1,6 @@
 //! `carecast simulate`: a Monte Carlo ensemble of one or all scenarios.
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{out, SelectedModel, SimulateArgs};
 use crate::ensemble::{
@@ -57,20 +56,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     let mut results: Vec<(String, EnsembleSummary)> = Vec::new();
     let start = std::time::Instant::now();
     for s in sel.selected() {
-        let bar = if args.output.quiet {
-            ProgressBar::hidden()
-        } else {
-            let bar = ProgressBar::new(args.trajectories as u64);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:>12} [{bar:40}] {pos}/{len} trajectories, {per_sec}, ETA {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            bar.set_prefix(s.name.clone());
-            bar
-        };
+        let bar = super::trajectory_bar(args.trajectories, &s.name, args.output.quiet);
         let summary = pool.install(|| {
             simulate(
                 &model.base,
