@@ -116,6 +116,12 @@ impl Model {
         }
     }
 
+    /// The years of a projection: the base year, then every step to the end.
+    pub fn years(&self) -> Vec<i32> {
+        let step = self.base.grid().width() as usize;
+        (self.base_year..=self.end_year).step_by(step).collect()
+    }
+
     /// Projects one scenario over the model's horizon.
     pub fn project(&self, scenario: &Scenario) -> Result<Projection> {
         project(

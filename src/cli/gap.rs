@@ -2,10 +2,11 @@
 
 use anyhow::{Context, Result};
 
-use super::{out, GapArgs, SelectedModel};
+use super::{key_years, out, GapArgs, SelectedModel};
 use crate::gap::{demand, first_shortfall, gaps, DemandValue, GapValue};
 use crate::io::export::{demand_table, gap_table};
 use crate::io::Format;
+use crate::report::format_count;
 use crate::{Model, Service};
 
 /// Demand and gaps of one scenario.
@@ -66,35 +67,6 @@ pub fn run(args: &GapArgs) -> Result<()> {
     Ok(())
 }
 
-fn key_years(asked: &[i32], model: &Model) -> Vec<i32> {
-    let wanted: Vec<i32> = if asked.is_empty() {
-        vec![2025, 2030, 2035]
-    } else {
-        asked.to_vec()
-    };
-    wanted
-        .into_iter()
-        .filter(|y| (model.base_year..=model.end_year).contains(y))
-        .collect()
-}
-
-fn fmt_count(v: f64) -> String {
-    let n = v.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if n < 0 {
-        format!("-{grouped}")
-    } else {
-        grouped
-    }
-}
-
 fn primary<'a>(r: &'a Run, service: &Service, year: i32) -> Option<&'a DemandValue> {
     let name = &service.demands.first()?.name;
     r.demand
@@ -122,11 +94,15 @@ fn scenario_block(model: &Model, r: &Run, years: &[i32]) -> String {
                 "{:<20} {:>6} {:>12} {:>12} {:>12}  {}\n",
                 if k == 0 { service.id.as_str() } else { "" },
                 year,
-                d.map(fmt_count).unwrap_or_else(|| "-".into()),
-                g.map(|g| fmt_count(g.supply))
+                d.map(format_count).unwrap_or_else(|| "-".into()),
+                g.map(|g| format_count(g.supply))
                     .unwrap_or_else(|| "unknown".into()),
-                g.map(|g| format!("{}{}", if g.gap > 0.0 { "+" } else { "" }, fmt_count(g.gap)))
-                    .unwrap_or_else(|| "-".into()),
+                g.map(|g| format!(
+                    "{}{}",
+                    if g.gap > 0.0 { "+" } else { "" },
+                    format_count(g.gap)
+                ))
+                .unwrap_or_else(|| "-".into()),
                 if k == 0 && service.supply.as_ref().is_some_and(|s| s.at(0.0).is_some()) {
                     first.as_str()
                 } else {
@@ -142,7 +118,7 @@ fn scenario_block(model: &Model, r: &Run, years: &[i32]) -> String {
                         .iter()
                         .find(|v| v.year == y && v.service == service.id && v.method == d.name)
                 })
-                .map(|v| format!("{} {}", v.year, fmt_count(v.demand)))
+                .map(|v| format!("{} {}", v.year, format_count(v.demand)))
                 .collect();
             s.push_str(&format!(
                 "{:<20} {} demand: {}\n",
@@ -194,11 +170,11 @@ fn comparison(model: &Model, runs: &[Run], years: &[i32]) -> String {
                 service.id,
                 d.name,
                 vals.iter()
-                    .map(|(n, v)| format!("{n} {}", fmt_count(*v)))
+                    .map(|(n, v)| format!("{n} {}", format_count(*v)))
                     .collect::<Vec<_>>()
                     .join(", "),
                 lo.0,
-                fmt_count(lo.1 - hi.1),
+                format_count(lo.1 - hi.1),
                 rel,
                 hi.0
             ));

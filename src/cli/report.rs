@@ -96,19 +96,17 @@ fn choose_font(
         let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
         return Ok((path.to_path_buf(), leaked, lang, None));
     }
-    for path in candidates(lang) {
-        let Ok(bytes) = std::fs::read(&path) else {
+    let paths = candidates(lang);
+    for path in &paths {
+        let Ok(bytes) = std::fs::read(path) else {
             continue;
         };
         if matches!(missing(&bytes, probe), Ok(None)) {
             let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-            return Ok((path, leaked, lang, None));
+            return Ok((path.clone(), leaked, lang, None));
         }
     }
-    let looked: Vec<String> = candidates(lang)
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let looked: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     if lang == Lang::Zh {
         let (path, bytes, _, _) =
             choose_font(None, Lang::En).map_err(|e| anyhow!("no Chinese font either: {e}"))?;
@@ -348,8 +346,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let step = model.base.grid().width() as usize;
-    let years: Vec<i32> = (model.base_year..=model.end_year).step_by(step).collect();
+    let years = model.years();
     let forms =
         demand_forms(&model.services, model.base.grid(), &years).context("service demands")?;
     let spec = EnsembleSpec {
@@ -376,12 +373,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         )
     })?;
     bar.finish_and_clear();
-    let mut key_years: Vec<i32> = if args.years.is_empty() {
-        vec![2025, 2030, 2035]
-    } else {
-        args.years.clone()
-    };
-    key_years.retain(|y| (model.base_year..=model.end_year).contains(y));
+    let key_years = super::key_years(&args.years, model);
     if key_years.is_empty() {
         bail!(
             "--years: none within the projection ({}-{}); expected years such as 2025,2030,2035",

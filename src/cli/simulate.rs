@@ -47,10 +47,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let step = model.base.grid().width() as i32;
-    let years: Vec<i32> = (model.base_year..=model.end_year)
-        .step_by(step as usize)
-        .collect();
+    let years = model.years();
     let forms =
         demand_forms(&model.services, model.base.grid(), &years).context("service demands")?;
     let mut results: Vec<(String, EnsembleSummary)> = Vec::new();

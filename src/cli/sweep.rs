@@ -60,10 +60,8 @@ fn scenario_of(spec: &SweepSpec, index: usize, model: &Model) -> String {
 
 /// Report years of a model: the sweep's, or every fifth year after the base.
 fn report_years(spec: &SweepSpec, model: &Model) -> Result<Vec<i32>> {
-    let step = model.base.grid().width() as i32;
-    let years: Vec<i32> = (model.base_year..=model.end_year)
-        .step_by(step as usize)
-        .collect();
+    let step = model.base.grid().width();
+    let years = model.years();
     match &spec.years {
         Some(wanted) => {
             if let Some(y) = wanted.iter().find(|y| !years.contains(y)) {

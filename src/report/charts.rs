@@ -206,20 +206,21 @@ where
     Ok(())
 }
 
-fn x_range(panel: &Panel) -> (f64, f64) {
-    let xs = panel
-        .lines
+/// Every drawn point of a panel: line points, band tops, markers.
+fn drawn_points(panel: &Panel) -> impl Iterator<Item = (f64, f64)> + '_ {
+    let lines = panel.lines.iter().flat_map(|l| l.points.iter().copied());
+    let bands = panel
+        .bands
         .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.0))
-        .chain(
-            panel
-                .bands
-                .iter()
-                .flat_map(|b| b.points.iter().map(|p| p.0)),
-        )
-        .chain(panel.markers.iter().map(|m| m.x));
-    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-        (a.min(x), b.max(x))
+        .flat_map(|b| b.points.iter().map(|p| (p.0, p.2)));
+    lines
+        .chain(bands)
+        .chain(panel.markers.iter().map(|m| (m.x, m.y)))
+}
+
+fn x_range(panel: &Panel) -> (f64, f64) {
+    let (lo, hi) = drawn_points(panel).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+        (a.min(p.0), b.max(p.0))
     });
     if lo.is_finite() && hi > lo {
         (lo, hi)
@@ -229,28 +230,15 @@ fn x_range(panel: &Panel) -> (f64, f64) {
 }
 
 fn y_max(panel: &Panel) -> f64 {
-    let ys = panel
-        .lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.1))
-        .chain(
-            panel
-                .bands
-                .iter()
-                .flat_map(|b| b.points.iter().map(|p| p.2)),
-        )
-        .chain(panel.markers.iter().map(|m| m.y));
-    let hi = ys.filter(|y| y.is_finite()).fold(0.0_f64, f64::max);
+    let hi = drawn_points(panel)
+        .map(|p| p.1)
+        .filter(|y| y.is_finite())
+        .fold(0.0_f64, f64::max);
     if hi > 0.0 {
         hi * 1.1
     } else {
         1.0
     }
-}
-
-/// Tick labels for counts: 12,000 / 1.2 million style kept short.
-fn count_tick(v: f64) -> String {
-    format_count(v)
 }
 
 fn draw_panels<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panels: &[Panel]) -> Drawn
@@ -313,7 +301,7 @@ where
     let percent_decimals = if y1 < 0.05 { 1 } else { 0 };
     let y_format = |v: &f64| match panel.y_format {
         YFormat::Percent => format!("{:.*}%", percent_decimals, 100.0 * v),
-        YFormat::Count => count_tick(*v),
+        YFormat::Count => format_count(*v),
     };
     chart
         .configure_mesh()
@@ -411,7 +399,7 @@ where
         .axis_desc_style(font(24))
         .x_labels(9)
         .y_labels(12)
-        .x_label_formatter(&|x| count_tick(x.abs()))
+        .x_label_formatter(&|x| format_count(x.abs()))
         .y_label_formatter(&y_format)
         .bold_line_style(RGBColor(225, 225, 225))
         .light_line_style(RGBColor(245, 245, 245))
