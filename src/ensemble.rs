@@ -462,30 +462,52 @@ const P1564: usize = 6;
 
 impl Lanes {
     fn new(base: &Population, real: usize) -> Lanes {
+        let mut lanes = Lanes {
+            n: 0,
+            real: 0,
+            g: 0,
+            pop: Vec::new(),
+            births: Vec::new(),
+            deaths: Vec::new(),
+            migration: Vec::new(),
+            acc: Default::default(),
+            median: Vec::new(),
+            tfr_factor: Vec::new(),
+            mort_factor: None,
+            mig_delta: Vec::new(),
+            prev_total: Vec::new(),
+        };
+        lanes.reset(base, real);
+        lanes
+    }
+
+    /// Every lane back at `base`, for `real` trajectories (buffers reused).
+    fn reset(&mut self, base: &Population, real: usize) {
         let n = real.div_ceil(LANE_CHUNK) * LANE_CHUNK;
         let g = base.grid().len();
-        let mut pop = Vec::with_capacity(2 * g * n / LANE_CHUNK);
+        (self.n, self.real, self.g) = (n, real, g);
+        self.pop.clear();
         for _ in 0..n / LANE_CHUNK {
             for s in 0..2 {
-                pop.extend(base.of(Sex::BOTH[s]).iter().map(|&v| [v; LANE_CHUNK]));
+                self.pop
+                    .extend(base.of(Sex::BOTH[s]).iter().map(|&v| [v; LANE_CHUNK]));
             }
         }
-        let z = || vec![0.0; n];
-        Lanes {
-            n,
-            real,
-            g,
-            pop,
-            births: z(),
-            deaths: z(),
-            migration: z(),
-            acc: [z(), z(), z(), z(), z(), z(), z()],
-            median: z(),
-            tfr_factor: vec![1.0; n],
-            mort_factor: None,
-            mig_delta: z(),
-            prev_total: z(),
+        let zeroed = [
+            &mut self.births,
+            &mut self.deaths,
+            &mut self.migration,
+            &mut self.median,
+            &mut self.mig_delta,
+            &mut self.prev_total,
+        ];
+        for v in zeroed.into_iter().chain(self.acc.iter_mut()) {
+            v.clear();
+            v.resize(n, 0.0);
         }
+        self.tfr_factor.clear();
+        self.tfr_factor.resize(n, 1.0);
+        self.mort_factor = None;
     }
 
     /// Index of sex `s`, age `a` for trajectory `t`: (row, lane).
@@ -1169,34 +1191,62 @@ struct BlockInputs<'a> {
     demands: &'a DemandInputs<'a>,
 }
 
-/// Runs block `b` (`count` trajectories), writing every indicator of every
-/// year into `values[(year·K + indicator)·count + trajectory]`. On x86-64
+/// Buffers a thread reuses from block to block.
+#[derive(Default)]
+struct Scratch {
+    lanes: Option<Lanes>,
+    /// One year's values of the block: `[column·count + t]`.
+    year: Vec<f64>,
+    demand: Vec<f64>,
+}
+
+/// Runs block `b` (`count` trajectories), handing every year's values to
+/// `sink(year index, values[column·count + t])` (columns: indicators, then
+/// demands) as soon as they are computed. On x86-64
 /// CPUs with AVX2 and FMA the same code is compiled for them and chosen at
 /// run time. Rust never fuses a multiply and an add on its own, and the
 /// plain kernel's explicit `mul_add` is a fused multiply-add in both builds
 /// (an instruction with FMA, a correctly rounded library call without), so
 /// both builds give bit-identical results.
-fn run_block(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f64]) {
+fn run_block(
+    b: usize,
+    count: usize,
+    inputs: &BlockInputs,
+    scratch: &mut Scratch,
+    sink: &mut dyn FnMut(usize, &[f64]),
+) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            unsafe { run_block_avx2(b, count, inputs, values) };
+            unsafe { run_block_avx2(b, count, inputs, scratch, sink) };
             return;
         }
     }
-    run_block_impl(b, count, inputs, values)
+    run_block_impl(b, count, inputs, scratch, sink)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn run_block_avx2(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f64]) {
-    run_block_impl(b, count, inputs, values)
+unsafe fn run_block_avx2(
+    b: usize,
+    count: usize,
+    inputs: &BlockInputs,
+    scratch: &mut Scratch,
+    sink: &mut dyn FnMut(usize, &[f64]),
+) {
+    run_block_impl(b, count, inputs, scratch, sink)
 }
 
 #[inline(always)]
-fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f64]) {
+fn run_block_impl(
+    b: usize,
+    count: usize,
+    inputs: &BlockInputs,
+    scratch: &mut Scratch,
+    sink: &mut dyn FnMut(usize, &[f64]),
+) {
     let BlockInputs {
         base,
         steps,
@@ -1215,7 +1265,19 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
     let bounds = &Bounds::new(grid);
     let w02 = w.nonzero_0_2();
     let factors = demands.factors(count, &mut rng);
-    let mut lanes = Lanes::new(base, count);
+    let Scratch {
+        lanes,
+        year: values,
+        demand: demand_scratch,
+    } = scratch;
+    let lanes = match lanes {
+        Some(lanes) => {
+            lanes.reset(base, count);
+            lanes
+        }
+        None => lanes.insert(Lanes::new(base, count)),
+    };
+    values.resize(kk * count, 0.0);
     // Every lane starts from the same base: its indicators are computed for
     // the first chunk and copied.
     let mut first_only = vec![true; lanes.n / LANE_CHUNK];
@@ -1226,15 +1288,12 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
         let v = acc[0];
         acc.fill(v);
     }
-    lanes.emit(grid, None, &mut values[..k * count]);
-    let mut scratch = Vec::new();
-    demands.emit(
-        &lanes,
-        0,
-        &factors,
-        &mut scratch,
-        &mut values[k * count..kk * count],
-    );
+    {
+        let (slot, demand_slot) = values.split_at_mut(k * count);
+        lanes.emit(grid, None, slot);
+        demands.emit(lanes, 0, &factors, demand_scratch, demand_slot);
+    }
+    sink(0, values);
     let (phi, sigma) = spec
         .stochastic
         .tfr
@@ -1281,8 +1340,7 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
             };
         }
         lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
-        let slot = &mut values[(y + 1) * kk * count..(y + 2) * kk * count];
-        let (slot, demand_slot) = slot.split_at_mut(k * count);
+        let (slot, demand_slot) = values.split_at_mut(k * count);
         // Chunks where no count can turn negative take the fused pass; the
         // rest the general step with clamping.
         let fast: Vec<bool> = if no_clamping(input, &lanes.mig_delta) {
@@ -1299,16 +1357,29 @@ fn run_block_impl(b: usize, count: usize, inputs: &BlockInputs, values: &mut [f6
             lanes.step_general(input, n_years, &fast);
             lanes.indicators(grid, w, Some(&input.rates), slot, &fast);
         }
-        demands.emit(&lanes, y + 1, &factors, &mut scratch, demand_slot);
+        demands.emit(lanes, y + 1, &factors, demand_scratch, demand_slot);
+        sink(y + 1, values);
     }
 }
 
 /// Streaming reduction of one (year, indicator) cell.
+///
+/// Bin counts are staged in `u16` (half the cache footprint of the hot
+/// histogram lines) and moved into the `u32` totals before any could
+/// overflow; values outside the range are found from each block's minimum
+/// and maximum, so the two sentinel slots are touched only when there are
+/// some.
 #[derive(Debug, Clone)]
 struct Cell {
     lo: f64,
     width: f64,
     inv_width: f64,
+    /// Staged counts: bins are slots `1..=BINS`; slots 0 and `BINS + 1`
+    /// briefly catch values below and above the range.
+    staged: Vec<u16>,
+    /// Values added to `staged` since it was last moved into `counts`.
+    pending: u32,
+    /// Bin totals (`BINS` entries once anything was moved, else empty).
     counts: Vec<u32>,
     outside: Vec<f64>,
     min: f64,
@@ -1333,7 +1404,9 @@ impl Cell {
             lo,
             width,
             inv_width: 1.0 / width,
-            counts: vec![0; BINS + 2],
+            staged: vec![0; BINS + 2],
+            pending: 0,
+            counts: Vec::new(),
             outside: Vec::new(),
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
@@ -1341,12 +1414,37 @@ impl Cell {
         }
     }
 
-    /// The slot of `v` in `counts`: bins are slots `1..=BINS`; slot 0 and
+    /// The slot of `v` in `staged`: bins are slots `1..=BINS`; slot 0 and
     /// `BINS + 1` catch values below and above the range (kept exactly).
     #[inline(always)]
     fn slot(&self, v: f64) -> usize {
         // Saturating conversion; `clamp` keeps the index in 0..=BINS + 1.
         ((v - self.lo) * self.inv_width + 1.0).clamp(0.0, (BINS + 1) as f64) as usize
+    }
+
+    /// Makes room for `more` staged values, moving the staged counts into
+    /// the totals when they could overflow.
+    #[inline(always)]
+    fn reserve(&mut self, more: usize) {
+        if self.pending as usize + more > usize::from(u16::MAX) {
+            self.flush();
+        }
+        self.pending += more as u32;
+    }
+
+    /// Moves the staged counts into the totals.
+    fn flush(&mut self) {
+        if self.counts.is_empty() {
+            self.counts = vec![0; BINS];
+        }
+        if self.pending == 0 {
+            return;
+        }
+        for (total, staged) in self.counts.iter_mut().zip(&mut self.staged[1..=BINS]) {
+            *total += u32::from(*staged);
+            *staged = 0;
+        }
+        self.pending = 0;
     }
 
     /// Adds the finite values of `values` (in order) and their sum to `sum`:
@@ -1381,31 +1479,31 @@ impl Cell {
         self.max = self.max.max(max);
         self.n += values.len() as u64;
         *sum += total;
-        // A block whose values are all equal (an indicator fertility cannot
-        // reach yet) goes into one bin at once.
-        if min == max {
-            let slot = self.slot(min);
-            if slot == 0 || slot == BINS + 1 {
-                self.outside.extend_from_slice(values);
-            } else {
-                self.counts[slot] += values.len() as u32;
-            }
-            return;
-        }
-        for &v in values {
-            let slot = self.slot(v);
-            self.counts[slot] += 1;
-        }
-        let (below, above) = (self.counts[0], self.counts[BINS + 1]);
-        if below + above > 0 {
-            self.counts[0] = 0;
-            self.counts[BINS + 1] = 0;
+        let outside = self.slot(min) == 0 || self.slot(max) == BINS + 1;
+        if outside {
+            // Rare: values beyond the range are kept exactly, the rest binned.
             for &v in values {
                 let slot = self.slot(v);
                 if slot == 0 || slot == BINS + 1 {
                     self.outside.push(v);
+                } else {
+                    self.reserve(1);
+                    self.staged[slot] += 1;
                 }
             }
+            return;
+        }
+        self.reserve(values.len());
+        // A block whose values are all equal (an indicator fertility cannot
+        // reach yet) goes into one bin at once.
+        if min == max {
+            let slot = self.slot(min);
+            self.staged[slot] += values.len() as u16;
+            return;
+        }
+        for &v in values {
+            let slot = self.slot(v);
+            self.staged[slot] += 1;
         }
     }
 
@@ -1424,7 +1522,8 @@ impl Cell {
             if slot == 0 || slot == BINS + 1 {
                 self.outside.push(v);
             } else {
-                self.counts[slot] += 1;
+                self.reserve(1);
+                self.staged[slot] += 1;
             }
         }
         self.min = min;
@@ -1433,9 +1532,15 @@ impl Cell {
         *sum = total;
     }
 
-    fn merge(&mut self, other: &Cell) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+    fn merge(&mut self, mut other: Cell) {
+        self.flush();
+        other.flush();
+        if self.counts.is_empty() {
+            self.counts = other.counts;
+        } else {
+            for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+                *a += b;
+            }
         }
         self.outside.extend_from_slice(&other.outside);
         self.min = self.min.min(other.min);
@@ -1470,7 +1575,7 @@ impl Cell {
         let i = cumulative.partition_point(|&c| c <= r);
         if i < BINS {
             let before = if i == 0 { 0 } else { cumulative[i - 1] };
-            let c = self.counts[i + 1] as f64;
+            let c = self.counts[i] as f64;
             let v = self.lo + self.width * (i as f64 + ((r - before) as f64 + 0.5) / c);
             return v.clamp(self.min, self.max);
         }
@@ -1483,7 +1588,8 @@ impl Cell {
         outside.sort_by(f64::total_cmp);
         let split = outside.partition_point(|&v| v < self.lo);
         let (below, above) = outside.split_at(split);
-        let cumulative: Vec<u64> = self.counts[1..=BINS]
+        let cumulative: Vec<u64> = self
+            .counts
             .iter()
             .scan(0u64, |acc, &c| {
                 *acc += u64::from(c);
@@ -1509,15 +1615,23 @@ impl Cell {
 }
 
 /// A partial reduction: cells, block sums kept by block index, and exact
-/// shortfall counts.
+/// shortfall counts. Blocks are absorbed a year at a time, as they are
+/// stepped, so a block's values never leave the cache.
 struct Partial {
     cells: Vec<Cell>,
+    /// Value columns per year (indicators, then demands).
+    columns: usize,
+    years: usize,
     sums: Vec<(usize, Vec<f64>)>,
     /// Per risk (a primary demand with supply) and year: trajectories short.
     short: Vec<u64>,
     /// Per risk and year (then "never"): trajectories first short then.
     first: Vec<u64>,
     kept: Vec<(usize, Vec<f64>)>,
+    /// The block being absorbed: its sum per cell, and per risk and
+    /// trajectory the first year short (`years`: not yet).
+    block_sums: Vec<f64>,
+    block_first: Vec<usize>,
 }
 
 /// Where a risk's demand sits among the value columns, and its supply.
@@ -1527,44 +1641,69 @@ struct RiskColumn<'a> {
 }
 
 impl Partial {
-    fn new(cells: &[Cell], risks: usize, years: usize) -> Partial {
+    fn new(cells: &[Cell], columns: usize, risks: usize, years: usize) -> Partial {
         Partial {
             cells: cells.to_vec(),
+            columns,
+            years,
             sums: Vec::new(),
             short: vec![0; risks * years],
             first: vec![0; risks * (years + 1)],
             kept: Vec::new(),
+            block_sums: Vec::new(),
+            block_first: Vec::new(),
         }
     }
 
-    fn absorb(&mut self, block: usize, values: &[f64], count: usize, risks: &[RiskColumn]) {
-        let cells_len = self.cells.len();
-        let mut sums = vec![0.0; cells_len];
-        for (c, (cell, sum)) in self.cells.iter_mut().zip(sums.iter_mut()).enumerate() {
+    fn begin_block(&mut self, count: usize, risks: &[RiskColumn]) {
+        self.block_sums.clear();
+        self.block_sums.resize(self.cells.len(), 0.0);
+        self.block_first.clear();
+        self.block_first.resize(risks.len() * count, self.years);
+    }
+
+    /// Absorbs year `y` of the block: `values[column·count + t]`.
+    fn absorb_year(&mut self, y: usize, values: &[f64], count: usize, risks: &[RiskColumn]) {
+        let cells = y * self.columns..(y + 1) * self.columns;
+        for (c, (cell, sum)) in self.cells[cells.clone()]
+            .iter_mut()
+            .zip(&mut self.block_sums[cells])
+            .enumerate()
+        {
             cell.add_all(&values[c * count..(c + 1) * count], sum);
         }
-        self.sums.push((block, sums));
-        let years = self.short.len() / risks.len().max(1);
-        let columns = cells_len / years.max(1);
         for (r, risk) in risks.iter().enumerate() {
-            let mut first = vec![years; count];
-            for (y, &supply) in risk.supply.iter().enumerate() {
-                let demand = &values[(y * columns + risk.column) * count..][..count];
-                for (t, &d) in demand.iter().enumerate() {
-                    if d - supply > SHORTFALL_THRESHOLD {
-                        self.short[r * years + y] += 1;
-                        first[t] = first[t].min(y);
-                    }
+            let supply = risk.supply[y];
+            let demand = &values[risk.column * count..][..count];
+            let first = &mut self.block_first[r * count..(r + 1) * count];
+            for (f, &d) in first.iter_mut().zip(demand) {
+                if d - supply > SHORTFALL_THRESHOLD {
+                    self.short[r * self.years + y] += 1;
+                    *f = (*f).min(y);
                 }
             }
-            for f in first {
-                self.first[r * (years + 1) + f] += 1;
-            }
         }
+    }
+
+    fn end_block(&mut self, block: usize, count: usize) {
+        self.sums.push((block, std::mem::take(&mut self.block_sums)));
+        for (i, &f) in self.block_first.iter().enumerate() {
+            self.first[(i / count) * (self.years + 1) + f] += 1;
+        }
+    }
+
+    /// Absorbs a whole block: `values[(y·columns + column)·count + t]`.
+    fn absorb(&mut self, block: usize, values: &[f64], count: usize, risks: &[RiskColumn]) {
+        self.begin_block(count, risks);
+        let per_year = self.columns * count;
+        for (y, year) in values.chunks_exact(per_year).enumerate() {
+            self.absorb_year(y, year, count, risks);
+        }
+        self.end_block(block, count);
     }
 
     fn merge(mut self, other: Partial) -> Partial {
-        for (a, b) in self.cells.iter_mut().zip(&other.cells) {
+        for (a, b) in self.cells.iter_mut().zip(other.cells) {
             a.merge(b);
         }
         self.sums.extend(other.sums);
@@ -1679,8 +1818,6 @@ pub fn simulate(
     let blocks = spec.trajectories.div_ceil(BLOCK);
     let count_of = |b: usize| BLOCK.min(spec.trajectories - b * BLOCK);
 
-    // Block 0 sets the histogram ranges.
-    let mut values0 = vec![0.0; count_of(0) * cells_len];
     let inputs = BlockInputs {
         base,
         steps: &steps,
@@ -1688,10 +1825,22 @@ pub fn simulate(
         weights: &w,
         demands: &demand_inputs,
     };
-    run_block(0, count_of(0), &inputs, &mut values0);
+    // A whole block's values, `[(y·k + column)·count + t]`, for the blocks
+    // that are buffered rather than absorbed as they go.
+    let run_buffered = |b: usize, scratch: &mut Scratch, buffer: &mut Vec<f64>| {
+        let count = count_of(b);
+        buffer.resize(count * cells_len, 0.0);
+        run_block(b, count, &inputs, scratch, &mut |y, v| {
+            buffer[y * v.len()..(y + 1) * v.len()].copy_from_slice(v)
+        });
+    };
+
+    // Block 0 sets the histogram ranges.
+    let (mut scratch0, mut values0) = (Scratch::default(), Vec::new());
+    run_buffered(0, &mut scratch0, &mut values0);
+    let n0 = count_of(0);
     let cells: Vec<Cell> = (0..cells_len)
         .map(|c| {
-            let n0 = count_of(0);
             let sample: Vec<f64> = values0[c * n0..(c + 1) * n0]
                 .iter()
                 .copied()
@@ -1700,12 +1849,13 @@ pub fn simulate(
             Cell::new(&sample)
         })
         .collect();
-    let empty = || Partial::new(&cells, risk_columns.len(), years.len());
+    let empty = || Partial::new(&cells, k, risk_columns.len(), years.len());
     let mut first = empty();
-    first.absorb(0, &values0, count_of(0), &risk_columns);
-    first.keep(0, &values0, count_of(0), spec.keep);
-    progress(count_of(0));
-    let done = std::sync::atomic::AtomicUsize::new(count_of(0));
+    first.absorb(0, &values0, n0, &risk_columns);
+    first.keep(0, &values0, n0, spec.keep);
+    drop((scratch0, values0));
+    progress(n0);
+    let done = std::sync::atomic::AtomicUsize::new(n0);
     // A few contiguous ranges of blocks per thread, each with one
     // accumulator; merging exact counts in any order gives the same result.
     let pieces = (rayon::current_num_threads() * 2).clamp(1, blocks.max(2) - 1);
@@ -1716,13 +1866,21 @@ pub fn simulate(
         .into_par_iter()
         .map(|range| {
             let mut partial = empty();
-            let mut buffer = Vec::new();
+            let (mut scratch, mut buffer) = (Scratch::default(), Vec::new());
             for b in range {
                 let count = count_of(b);
-                buffer.resize(count * cells_len, 0.0);
-                run_block(b, count, &inputs, &mut buffer);
-                partial.absorb(b, &buffer, count, &risk_columns);
-                partial.keep(b, &buffer, count, spec.keep);
+                if b * BLOCK < spec.keep {
+                    // Kept trajectories need the whole block.
+                    run_buffered(b, &mut scratch, &mut buffer);
+                    partial.absorb(b, &buffer, count, &risk_columns);
+                    partial.keep(b, &buffer, count, spec.keep);
+                } else {
+                    partial.begin_block(count, &risk_columns);
+                    run_block(b, count, &inputs, &mut scratch, &mut |y, v| {
+                        partial.absorb_year(y, v, count, &risk_columns)
+                    });
+                    partial.end_block(b, count);
+                }
                 let total = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(total);
             }
@@ -1732,6 +1890,9 @@ pub fn simulate(
     let mut all = partials.into_iter().fold(first, Partial::merge);
     all.sums.sort_by_key(|s| s.0);
     all.kept.sort_by_key(|k| k.0);
+    for cell in &mut all.cells {
+        cell.flush();
+    }
     let mut summaries = Vec::with_capacity(cells_len);
     for c in 0..cells_len {
         let cell = &all.cells[c];
