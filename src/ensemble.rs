@@ -357,6 +357,9 @@ struct StepInputs {
     coef: Vec<(f64, f64, f64, f64)>,
     /// The plain kernel's tables, per sex.
     plain: [PlainSex; 2],
+    /// Whether no group's migrants are negative (nothing to clamp without
+    /// migration noise).
+    migration_non_negative: bool,
 }
 
 impl StepInputs {
@@ -379,6 +382,7 @@ impl StepInputs {
             PlainSex::new(&coef[g..], bounds),
         ];
         StepInputs {
+            migration_non_negative: rates.migration.iter().all(|&m| m >= 0.0),
             rates,
             noise_shares,
             coef,
@@ -972,34 +976,46 @@ impl PlainSex {
         }
         rows[g - 1] = v;
         mark(&running, self.top_marks, snaps, fives);
+        // The exposure accumulates in a local copy, kept in registers.
+        let mut exposure = *fert;
         for seg in &self.segments {
+            // Groups `lo..=hi` read rows `lo − 1..hi` and write `lo..=hi`.
+            let rows = &mut rows[seg.lo - 1..=seg.hi];
+            let steps = &self.step[seg.lo..=seg.hi];
             if seg.fert {
-                for a in (seg.lo..=seg.hi).rev() {
-                    let (s0, cst) = self.step[a];
-                    let (f0, f0h0, f1) = self.fert[a];
-                    let (older, younger) = rows.split_at_mut(a);
-                    let (x, out) = (&older[a - 1], &mut younger[0]);
+                let ferts = &self.fert[seg.lo..=seg.hi];
+                for i in (0..steps.len()).rev() {
+                    let ((s0, cst), (f0, f0h0, f1)) = (steps[i], ferts[i]);
+                    let x = rows[i];
+                    let mut v = [0.0; W];
                     for j in 0..W {
-                        let v = x[j].mul_add(s0, cst);
-                        fert[j] += x[j].mul_add(f0, v.mul_add(f1, f0h0));
-                        running[j] += v;
-                        out[j] = v;
+                        v[j] = x[j].mul_add(s0, cst);
                     }
+                    for j in 0..W {
+                        exposure[j] += x[j].mul_add(f0, v[j].mul_add(f1, f0h0));
+                    }
+                    for j in 0..W {
+                        running[j] += v[j];
+                    }
+                    rows[i + 1] = v;
                 }
             } else {
-                for a in (seg.lo..=seg.hi).rev() {
-                    let (s0, cst) = self.step[a];
-                    let (older, younger) = rows.split_at_mut(a);
-                    let (x, out) = (&older[a - 1], &mut younger[0]);
+                for i in (0..steps.len()).rev() {
+                    let (s0, cst) = steps[i];
+                    let x = rows[i];
+                    let mut v = [0.0; W];
                     for j in 0..W {
-                        let v = x[j].mul_add(s0, cst);
-                        running[j] += v;
-                        out[j] = v;
+                        v[j] = x[j].mul_add(s0, cst);
                     }
+                    for j in 0..W {
+                        running[j] += v[j];
+                    }
+                    rows[i + 1] = v;
                 }
             }
             mark(&running, (seg.slot, seg.five), snaps, fives);
         }
+        *fert = exposure;
     }
 }
 
@@ -1009,6 +1025,9 @@ fn no_clamping(input: &StepInputs, delta: &[f64]) -> bool {
     let (lo, hi) = delta
         .iter()
         .fold((0.0f64, 0.0f64), |(l, h), &d| (l.min(d), h.max(d)));
+    if lo == 0.0 && hi == 0.0 {
+        return input.migration_non_negative;
+    }
     let r = &input.rates.migration;
     r.iter()
         .zip(input.noise_shares.iter())
@@ -1129,54 +1148,81 @@ impl Lanes {
                 }
             }
             // Births and group 0; flows by the balance identity; median age.
+            // Lane by lane in short loops the compiler turns into vectors.
+            let lanes = t0..t0 + W;
+            let mut births = [0.0; W];
+            for (j, &f) in self.tfr_factor[lanes.clone()].iter().enumerate() {
+                births[j] = n_years * f * 0.5 * fert[j];
+            }
+            let mut total = snaps[5];
+            for s in 0..2 {
+                let share = if s == 0 { male_share } else { 1.0 - male_share };
+                let (h, k, _, _) = coef[s * g];
+                let row = &mut chunk[s * g];
+                for j in 0..W {
+                    let v = births[j] * share * surv(birth_survival[s], j) + h + k * delta[j];
+                    row[j] = v;
+                    total[j] += v;
+                }
+            }
+            let mut migration = [0.0; W];
             for j in 0..W {
-                let t = t0 + j;
-                let births = n_years * self.tfr_factor[t] * 0.5 * fert[j];
-                let mut total = snaps[5][j];
-                for s in 0..2 {
-                    let share = if s == 0 { male_share } else { 1.0 - male_share };
-                    let (h, k, _, _) = coef[s * g];
-                    let v = births * share * surv(birth_survival[s], j) + h + k * delta[j];
-                    chunk[s * g][j] = v;
-                    total += v;
+                migration[j] = mig_total + noise_total * delta[j];
+            }
+            let prev = &self.prev_total[lanes.clone()];
+            for (j, d) in self.deaths[lanes.clone()].iter_mut().enumerate() {
+                *d = prev[j] + migration[j] + births[j] - total[j];
+            }
+            self.births[lanes.clone()].copy_from_slice(&births);
+            self.migration[lanes.clone()].copy_from_slice(&migration);
+            self.acc[TOTAL][lanes.clone()].copy_from_slice(&total);
+            self.acc[P85][lanes.clone()].copy_from_slice(&snaps[0]);
+            self.acc[P80][lanes.clone()].copy_from_slice(&snaps[1]);
+            self.acc[P65][lanes.clone()].copy_from_slice(&snaps[2]);
+            self.acc[P60][lanes.clone()].copy_from_slice(&snaps[3]);
+            for (j, v) in self.acc[P1564][lanes.clone()].iter_mut().enumerate() {
+                *v = snaps[4][j] - snaps[2][j];
+            }
+            let mut p02 = [0.0; W];
+            for &(a, wa) in w02 {
+                for j in 0..W {
+                    p02[j] += wa * (chunk[a][j] + chunk[g + a][j]);
                 }
-                let migration = mig_total + noise_total * delta[j];
-                self.births[t] = births;
-                self.migration[t] = migration;
-                self.deaths[t] = self.prev_total[t] + migration + births - total;
-                self.acc[TOTAL][t] = total;
-                self.acc[P85][t] = snaps[0][j];
-                self.acc[P80][t] = snaps[1][j];
-                self.acc[P65][t] = snaps[2][j];
-                self.acc[P60][t] = snaps[3][j];
-                self.acc[P1564][t] = snaps[4][j] - snaps[2][j];
-                self.acc[P02][t] = w02
-                    .iter()
-                    .map(|&(a, wa)| wa * (chunk[a][j] + chunk[g + a][j]))
-                    .sum();
-                // Median: the highest multiple of 5 whose suffix still holds
-                // half the population, then at most five groups upward.
-                let half = 0.5 * total;
-                let (mut a, mut cum) = (0, 0.0);
-                for &(group, k) in &bounds.five_list {
-                    if fives[k][j] >= half {
-                        a = group;
-                        cum = total - fives[k][j];
-                    } else {
-                        break;
+            }
+            self.acc[P02][lanes.clone()].copy_from_slice(&p02);
+            // Median: the highest multiple of 5 whose suffix still holds
+            // half the population (the leading run of marks that do), then
+            // at most five groups upward.
+            let mut half = [0.0; W];
+            for j in 0..W {
+                half[j] = 0.5 * total[j];
+            }
+            let (mut holding, mut run) = ([true; W], [0usize; W]);
+            for &(_, k) in &bounds.five_list {
+                for j in 0..W {
+                    holding[j] &= fives[k][j] >= half[j];
+                    run[j] += usize::from(holding[j]);
+                }
+            }
+            for j in 0..W {
+                let (mut a, mut cum) = match run[j].checked_sub(1) {
+                    Some(i) => {
+                        let (group, k) = bounds.five_list[i];
+                        (group, total[j] - fives[k][j])
                     }
-                }
+                    None => (0, 0.0),
+                };
                 let mut median = f64::NAN;
                 while a < g {
                     let b = chunk[a][j] + chunk[g + a][j];
-                    if b > 0.0 && cum + b >= half {
-                        median = f64::from(grid.lower(a)) + n_years * (half - cum) / b;
+                    if b > 0.0 && cum + b >= half[j] {
+                        median = f64::from(grid.lower(a)) + n_years * (half[j] - cum) / b;
                         break;
                     }
                     cum += b;
                     a += 1;
                 }
-                self.median[t] = median;
+                self.median[t0 + j] = median;
             }
         }
     }
@@ -1686,7 +1732,8 @@ impl Partial {
     }
 
     fn end_block(&mut self, block: usize, count: usize) {
-        self.sums.push((block, std::mem::take(&mut self.block_sums)));
+        self.sums
+            .push((block, std::mem::take(&mut self.block_sums)));
         for (i, &f) in self.block_first.iter().enumerate() {
             self.first[(i / count) * (self.years + 1) + f] += 1;
         }
