@@ -1484,11 +1484,11 @@ impl Cell {
 
     /// Moves the staged counts into the totals.
     fn flush(&mut self) {
-        if self.counts.is_empty() {
-            self.counts = vec![0; BINS];
-        }
         if self.pending == 0 {
             return;
+        }
+        if self.counts.is_empty() {
+            self.counts = vec![0; BINS];
         }
         for (total, staged) in self.counts.iter_mut().zip(&mut self.staged[1..=BINS]) {
             *total += u32::from(*staged);
@@ -1616,19 +1616,31 @@ impl Cell {
     }
 
     fn merge(&mut self, mut other: Cell) {
-        self.flush();
-        other.flush();
-        if self.counts.is_empty() {
-            self.counts = other.counts;
-        } else {
-            for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-                *a += b;
+        if !other.counts.is_empty() {
+            if self.counts.is_empty() {
+                self.counts = std::mem::take(&mut other.counts);
+            } else {
+                for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+                    *a += b;
+                }
             }
+        }
+        // The staged counts are added as they are while they cannot
+        // overflow (no totals to allocate and clear).
+        self.reserve(other.pending as usize);
+        for (a, b) in self.staged.iter_mut().zip(&other.staged) {
+            *a += b;
         }
         self.outside.extend_from_slice(&other.outside);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.n += other.n;
+    }
+
+    /// Values in bin `i` (of `0..BINS`): totals and staged counts.
+    fn bin_count(&self, i: usize) -> u64 {
+        let total = self.counts.get(i).copied().unwrap_or(0);
+        u64::from(total) + u64::from(self.staged[i + 1])
     }
 
     /// The value of rank `r` (0-based, fractional ranks interpolated).
@@ -1658,7 +1670,7 @@ impl Cell {
         let i = cumulative.partition_point(|&c| c <= r);
         if i < BINS {
             let before = if i == 0 { 0 } else { cumulative[i - 1] };
-            let c = self.counts[i] as f64;
+            let c = self.bin_count(i) as f64;
             let v = self.lo + self.width * (i as f64 + ((r - before) as f64 + 0.5) / c);
             return v.clamp(self.min, self.max);
         }
@@ -1671,11 +1683,9 @@ impl Cell {
         outside.sort_by(f64::total_cmp);
         let split = outside.partition_point(|&v| v < self.lo);
         let (below, above) = outside.split_at(split);
-        let cumulative: Vec<u64> = self
-            .counts
-            .iter()
-            .scan(0u64, |acc, &c| {
-                *acc += u64::from(c);
+        let cumulative: Vec<u64> = (0..BINS)
+            .scan(0u64, |acc, i| {
+                *acc += self.bin_count(i);
                 Some(*acc)
             })
             .collect();
@@ -1974,9 +1984,6 @@ pub fn simulate(
     let mut all = partials.into_iter().fold(first, Partial::merge);
     all.sums.sort_by_key(|s| s.0);
     all.kept.sort_by_key(|k| k.0);
-    for cell in &mut all.cells {
-        cell.flush();
-    }
     let mut summaries = Vec::with_capacity(cells_len);
     for c in 0..cells_len {
         let cell = &all.cells[c];
