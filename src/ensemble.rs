@@ -435,7 +435,7 @@ pub const ENSEMBLE_INDICATORS: [Indicator; 17] = Indicator::ALL;
 /// trajectory `c·W + j`. A chunk's whole population is contiguous (13 KB for
 /// 101 ages), so the fast kernel keeps eight trajectories in registers while
 /// it walks the ages.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Lanes {
     /// Lanes, a multiple of [`LANE_CHUNK`]; lanes from `real` on are padding.
     n: usize,
@@ -466,21 +466,7 @@ const P1564: usize = 6;
 
 impl Lanes {
     fn new(base: &Population, real: usize) -> Lanes {
-        let mut lanes = Lanes {
-            n: 0,
-            real: 0,
-            g: 0,
-            pop: Vec::new(),
-            births: Vec::new(),
-            deaths: Vec::new(),
-            migration: Vec::new(),
-            acc: Default::default(),
-            median: Vec::new(),
-            tfr_factor: Vec::new(),
-            mort_factor: None,
-            mig_delta: Vec::new(),
-            prev_total: Vec::new(),
-        };
+        let mut lanes = Lanes::default();
         lanes.reset(base, real);
         lanes
     }
