@@ -1410,8 +1410,9 @@ struct Cell {
     lo: f64,
     width: f64,
     inv_width: f64,
-    /// Staged counts: bins are slots `1..=BINS`; slots 0 and `BINS + 1`
-    /// briefly catch values below and above the range.
+    /// Staged counts (allocated at the first value): bins are slots
+    /// `1..=BINS`; slots 0 and `BINS + 1` catch values below and above the
+    /// range (never staged).
     staged: Vec<u16>,
     /// Values added to `staged` since it was last moved into `counts`.
     pending: u32,
@@ -1440,7 +1441,7 @@ impl Cell {
             lo,
             width,
             inv_width: 1.0 / width,
-            staged: vec![0; BINS + 2],
+            staged: Vec::new(),
             pending: 0,
             counts: Vec::new(),
             outside: Vec::new(),
@@ -1462,6 +1463,9 @@ impl Cell {
     /// the totals when they could overflow.
     #[inline(always)]
     fn reserve(&mut self, more: usize) {
+        if self.staged.is_empty() {
+            self.staged = vec![0; BINS + 2];
+        }
         if self.pending as usize + more > usize::from(u16::MAX) {
             self.flush();
         }
@@ -1611,11 +1615,16 @@ impl Cell {
                 }
             }
         }
-        // The staged counts are added as they are while they cannot
-        // overflow (no totals to allocate and clear).
-        self.reserve(other.pending as usize);
-        for (a, b) in self.staged.iter_mut().zip(&other.staged) {
-            *a += b;
+        // The staged counts are taken or added as they are while they
+        // cannot overflow (no totals to allocate and clear).
+        if self.staged.is_empty() {
+            self.staged = other.staged;
+            self.pending = other.pending;
+        } else if !other.staged.is_empty() {
+            self.reserve(other.pending as usize);
+            for (a, b) in self.staged.iter_mut().zip(&other.staged) {
+                *a += b;
+            }
         }
         self.outside.extend_from_slice(&other.outside);
         self.min = self.min.min(other.min);
@@ -1626,7 +1635,7 @@ impl Cell {
     /// Values in bin `i` (of `0..BINS`): totals and staged counts.
     fn bin_count(&self, i: usize) -> u64 {
         let total = self.counts.get(i).copied().unwrap_or(0);
-        u64::from(total) + u64::from(self.staged[i + 1])
+        u64::from(total) + u64::from(self.staged.get(i + 1).copied().unwrap_or(0))
     }
 
     /// The value of rank `r` (0-based, fractional ranks interpolated).
@@ -1669,12 +1678,22 @@ impl Cell {
         outside.sort_by(f64::total_cmp);
         let split = outside.partition_point(|&v| v < self.lo);
         let (below, above) = outside.split_at(split);
-        let cumulative: Vec<u64> = (0..BINS)
-            .scan(0u64, |acc, i| {
-                *acc += self.bin_count(i);
-                Some(*acc)
-            })
-            .collect();
+        // Values in bins `0..=i`; not needed when every value is the same.
+        let mut cumulative = Vec::new();
+        if self.min != self.max {
+            cumulative = vec![0u64; BINS];
+            for (c, &v) in cumulative.iter_mut().zip(&self.counts) {
+                *c = u64::from(v);
+            }
+            for (c, &v) in cumulative.iter_mut().zip(self.staged.iter().skip(1)) {
+                *c += u64::from(v);
+            }
+            let mut acc = 0;
+            for c in &mut cumulative {
+                acc += *c;
+                *c = acc;
+            }
+        }
         let q = |p: f64| self.at_rank(below, above, &cumulative, p * (self.n as f64 - 1.0));
         Summary {
             p025: q(0.025),
