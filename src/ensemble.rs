@@ -34,11 +34,15 @@
 //!
 //! # Streaming summaries
 //!
-//! Nothing of size trajectories x years x ages is kept. Each indicator of
-//! each year is reduced into: the exact minimum and maximum; a histogram of
-//! [`BINS`] equal bins over a range set by the first block (its spread,
-//! widened by twice that spread on each side), with values outside the
-//! range kept exactly; and per-block sums added in block order for the mean.
+//! Nothing of size trajectories x years x ages is kept: a block hands each
+//! year's values to the reduction as soon as they are computed (only block
+//! 0, which sets the ranges, and blocks with kept trajectories are held
+//! whole). Each indicator of each year is reduced into: the exact minimum
+//! and maximum; a histogram of [`BINS`] equal bins over a range set by the
+//! first block (its spread, widened by twice that spread on each side),
+//! counted in 16 bits and moved into 32-bit totals before they could
+//! overflow, with values outside the range kept exactly; and per-block sums
+//! added in block order for the mean.
 //! Counts are integers and the range comes from block 0, so merged results
 //! are bit-identical whatever the thread count. Quantiles use numpy's
 //! default (linear) definition on the ranks, with values spread evenly
