@@ -1554,13 +1554,7 @@ impl Cell {
         if outside {
             // Rare: values beyond the range are kept exactly, the rest binned.
             for &v in values {
-                let slot = self.slot(v);
-                if slot == 0 || slot == BINS + 1 {
-                    self.outside.push(v);
-                } else {
-                    self.reserve(1);
-                    self.staged[slot] += 1;
-                }
+                self.bin_or_keep(v);
             }
             return;
         }
@@ -1584,6 +1578,17 @@ impl Cell {
         }
     }
 
+    /// Counts `v` in its bin, or keeps it exactly when it is outside the range.
+    fn bin_or_keep(&mut self, v: f64) {
+        let slot = self.slot(v);
+        if slot == 0 || slot == BINS + 1 {
+            self.outside.push(v);
+        } else {
+            self.reserve(1);
+            self.staged[slot] += 1;
+        }
+    }
+
     /// [`Cell::add_all`] value by value, skipping values that are not finite.
     fn add_each(&mut self, values: &[f64], sum: &mut f64) {
         let (mut min, mut max, mut n, mut total) = (self.min, self.max, 0u64, *sum);
@@ -1595,13 +1600,7 @@ impl Cell {
             max = max.max(v);
             n += 1;
             total += v;
-            let slot = self.slot(v);
-            if slot == 0 || slot == BINS + 1 {
-                self.outside.push(v);
-            } else {
-                self.reserve(1);
-                self.staged[slot] += 1;
-            }
+            self.bin_or_keep(v);
         }
         self.min = min;
         self.max = max;
