@@ -1407,8 +1407,7 @@ fn run_block_impl(
 /// Bin counts are staged in `u16` (half the cache footprint of the hot
 /// histogram lines) and moved into the `u32` totals before any could
 /// overflow; values outside the range are found from each block's minimum
-/// and maximum, so the two sentinel slots are touched only when there are
-/// some.
+/// and maximum and kept exactly, never staged.
 #[derive(Debug, Clone)]
 struct Cell {
     lo: f64,
@@ -1459,8 +1458,14 @@ impl Cell {
     /// `BINS + 1` catch values below and above the range (kept exactly).
     #[inline(always)]
     fn slot(&self, v: f64) -> usize {
-        // Saturating conversion; `clamp` keeps the index in 0..=BINS + 1.
-        ((v - self.lo) * self.inv_width + 1.0).clamp(0.0, (BINS + 1) as f64) as usize
+        // Saturating conversion (NaN to 0).
+        self.position(v) as usize
+    }
+
+    /// Where `v` falls, in slots, clamped to `0..=BINS + 1`.
+    #[inline(always)]
+    fn position(&self, v: f64) -> f64 {
+        ((v - self.lo) * self.inv_width + 1.0).clamp(0.0, (BINS + 1) as f64)
     }
 
     /// Makes room for `more` staged values, moving the staged counts into
@@ -1497,8 +1502,7 @@ impl Cell {
     #[inline(always)]
     fn slot_of_finite(&self, v: f64) -> u32 {
         const TWO_52: f64 = 4_503_599_627_370_496.0;
-        let x = ((v - self.lo) * self.inv_width + 1.0).clamp(0.0, (BINS + 1) as f64);
-        (x.floor() + TWO_52).to_bits() as u32
+        (self.position(v).floor() + TWO_52).to_bits() as u32
     }
 
     /// Adds the finite values of `values` (in order) and their sum to `sum`:
@@ -1635,12 +1639,6 @@ impl Cell {
         self.n += other.n;
     }
 
-    /// Values in bin `i` (of `0..BINS`): totals and staged counts.
-    fn bin_count(&self, i: usize) -> u64 {
-        let total = self.counts.get(i).copied().unwrap_or(0);
-        u64::from(total) + u64::from(self.staged.get(i + 1).copied().unwrap_or(0))
-    }
-
     /// The value of rank `r` (0-based, fractional ranks interpolated).
     fn at_rank(&self, below: &[f64], above: &[f64], cumulative: &[u64], r: f64) -> f64 {
         let lo_rank = r.floor() as u64;
@@ -1668,7 +1666,7 @@ impl Cell {
         let i = cumulative.partition_point(|&c| c <= r);
         if i < BINS {
             let before = if i == 0 { 0 } else { cumulative[i - 1] };
-            let c = self.bin_count(i) as f64;
+            let c = (cumulative[i] - before) as f64;
             let v = self.lo + self.width * (i as f64 + ((r - before) as f64 + 0.5) / c);
             return v.clamp(self.min, self.max);
         }
