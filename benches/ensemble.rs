@@ -12,7 +12,7 @@
 use carecast::ensemble::{MigrationNoise, MortalityNoise, TfrNoise};
 use carecast::io::model_file;
 use carecast::sweep::{apply, point_seed, Axis, Grid, Parameter, Value};
-use carecast::{demand_forms, simulate, EnsembleSpec, Stochastic};
+use carecast::{EnsembleRequest, EnsembleSpec, Stochastic};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
 
@@ -21,8 +21,6 @@ fn benches(c: &mut Criterion) {
     let model = model_file::load(&root.join("models/jiaxing.toml")).expect("default model");
     let plan = model.scenario("plan").unwrap();
     let grid = model.base.grid();
-    let years: Vec<i32> = (model.base_year..=model.end_year).collect();
-    let forms = demand_forms(&model.services, grid, &years).unwrap();
     let steps = (model.end_year - model.base_year) as u64;
     let cells = |n: usize| n as u64 * grid.len() as u64 * 2 * steps;
 
@@ -42,21 +40,16 @@ fn benches(c: &mut Criterion) {
         group.throughput(Throughput::Elements(cells(n)));
         group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
             b.iter(|| {
-                simulate(
-                    &model.base,
-                    model.base_year,
-                    model.end_year,
-                    &plan.assumptions,
-                    &EnsembleSpec {
-                        trajectories: n,
-                        seed: 1,
-                        stochastic,
-                        keep: 0,
-                    },
-                    &forms,
-                    &|_| {},
-                )
-                .unwrap()
+                let spec = EnsembleSpec {
+                    trajectories: n,
+                    seed: 1,
+                    stochastic,
+                    keep: 0,
+                };
+                EnsembleRequest::for_model(&model, &plan.assumptions, &model.services, spec)
+                    .unwrap()
+                    .run(&|_| {})
+                    .unwrap()
             })
         });
     }
@@ -83,22 +76,16 @@ fn benches(c: &mut Criterion) {
                 .into_par_iter()
                 .map(|i| {
                     let setup = apply(&model, plan, &sweep.point(i), all).unwrap();
-                    let forms = demand_forms(&setup.services, grid, &years).unwrap();
-                    simulate(
-                        &model.base,
-                        model.base_year,
-                        model.end_year,
-                        &setup.assumptions,
-                        &EnsembleSpec {
-                            trajectories: per_point,
-                            seed: point_seed(7, &sweep.label(i)),
-                            stochastic: setup.stochastic,
-                            keep: 0,
-                        },
-                        &forms,
-                        &|_| {},
-                    )
-                    .unwrap()
+                    let spec = EnsembleSpec {
+                        trajectories: per_point,
+                        seed: point_seed(7, &sweep.label(i)),
+                        stochastic: setup.stochastic,
+                        keep: 0,
+                    };
+                    EnsembleRequest::for_model(&model, &setup.assumptions, &setup.services, spec)
+                        .unwrap()
+                        .run(&|_| {})
+                        .unwrap()
                 })
                 .collect::<Vec<_>>()
         })

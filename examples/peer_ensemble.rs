@@ -11,8 +11,8 @@ use carecast::life_table::single_ages;
 use carecast::mortality::fixed_periods;
 use carecast::path::{PeriodSeries, Schedule, YearPath};
 use carecast::{
-    simulate, AgeGrid, Assumptions, EnsembleSpec, Fertility, Migration, Population, Stochastic,
-    TfrNoise,
+    AgeGrid, Assumptions, EnsembleRequest, EnsembleSpec, Fertility, Migration, Population,
+    Stochastic, TfrNoise,
 };
 use ndarray::{Array1, Array2};
 
@@ -81,8 +81,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .num_threads(threads)
         .build()?;
     let t0 = std::time::Instant::now();
-    let summary =
-        pool.install(|| simulate(&pop, 2020, 2020 + years, &assumptions, &spec, &[], &|_| {}))?;
+    let summary = pool.install(|| {
+        EnsembleRequest::new(&pop, 2020, 2020 + years, &assumptions, spec, Vec::new())?.run(&|_| {})
+    })?;
     let wall = t0.elapsed().as_secs_f64();
     let share = summary
         .get(2020 + years, carecast::Indicator::Share60Plus)

@@ -70,7 +70,7 @@ pub mod wpp;
 
 pub use age_grid::{AgeGrid, AgeRange};
 pub use ensemble::{
-    simulate, EnsembleSpec, EnsembleSummary, FirstShortfall, GapRisk, MigrationNoise,
+    EnsembleRequest, EnsembleSpec, EnsembleSummary, FirstShortfall, GapRisk, MigrationNoise,
     MortalityNoise, Stochastic, TfrNoise,
 };
 pub use error::{Error, Result};

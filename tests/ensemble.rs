@@ -7,8 +7,8 @@ use carecast::indicators::{indicators, lookup};
 use carecast::io::model_file;
 use carecast::io::wpp::read_country;
 use carecast::{
-    demand_forms, project, simulate, AgeGrid, DemandForm, EnsembleSpec, FactorInterval, Indicator,
-    MigrationNoise, MortalityNoise, Stochastic, TfrNoise,
+    demand_forms, project, AgeGrid, DemandForm, EnsembleRequest, EnsembleSpec, FactorInterval,
+    Indicator, MigrationNoise, MortalityNoise, Stochastic, TfrNoise,
 };
 
 fn spec(trajectories: usize, stochastic: Stochastic) -> EnsembleSpec {
@@ -52,26 +52,22 @@ fn zero_volatility_collapses_to_the_deterministic_projection() {
     };
     let mut runs = Vec::new();
     for noise in [zero_noise(), tfr_zero] {
-        let ens = simulate(
+        let ens = EnsembleRequest::new(
             &model.base,
             model.base_year,
             model.end_year,
             &plan.assumptions,
-            &spec(300, noise),
-            &[],
-            &|_| {},
+            spec(300, noise),
+            Vec::new(),
         )
+        .unwrap()
+        .run(&|_| {})
         .unwrap();
-        let ens5 = simulate(
-            &base,
-            2020,
-            2050,
-            &assumptions,
-            &spec(10, noise),
-            &[],
-            &|_| {},
-        )
-        .unwrap();
+        let ens5 =
+            EnsembleRequest::new(&base, 2020, 2050, &assumptions, spec(10, noise), Vec::new())
+                .unwrap()
+                .run(&|_| {})
+                .unwrap();
         runs.push((&det, ens));
         runs.push((&det5, ens5));
     }
@@ -110,15 +106,16 @@ fn same_seed_same_result_on_one_and_two_threads() {
             .build()
             .unwrap()
             .install(|| {
-                simulate(
+                EnsembleRequest::new(
                     &model.base,
                     model.base_year,
                     model.end_year,
                     &plan.assumptions,
-                    &spec(2_000, noisy),
-                    &forms,
-                    &|_| {},
+                    spec(2_000, noisy),
+                    forms.clone(),
                 )
+                .unwrap()
+                .run(&|_| {})
                 .unwrap()
             })
     };
@@ -142,18 +139,19 @@ fn same_seed_same_result_on_one_and_two_threads() {
         }
     }
     // A different seed gives a different result.
-    let other = simulate(
+    let other = EnsembleRequest::new(
         &model.base,
         model.base_year,
         model.end_year,
         &plan.assumptions,
-        &EnsembleSpec {
+        EnsembleSpec {
             seed: 1,
             ..spec(2_000, noisy)
         },
-        &[],
-        &|_| {},
+        Vec::new(),
     )
+    .unwrap()
+    .run(&|_| {})
     .unwrap();
     assert_ne!(
         one.get(2040, Indicator::Births),
@@ -171,15 +169,16 @@ fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
         mortality: None,
         migration: None,
     };
-    let ens = simulate(
+    let ens = EnsembleRequest::new(
         &model.base,
         model.base_year,
         model.end_year,
         &plan.assumptions,
-        &spec(4_000, tfr_only),
-        &[],
-        &|_| {},
+        spec(4_000, tfr_only),
+        Vec::new(),
     )
+    .unwrap()
+    .run(&|_| {})
     .unwrap();
     let mut last_width = 0.0;
     for year in [2023, 2030, 2040, 2050] {
@@ -214,15 +213,15 @@ fn bad_ensemble_parameters() {
     let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let run = |spec: EnsembleSpec| {
-        simulate(
+        EnsembleRequest::new(
             &model.base,
             model.base_year,
             model.end_year,
             &plan.assumptions,
-            &spec,
-            &[],
-            &|_| {},
+            spec,
+            Vec::new(),
         )
+        .and_then(|r| r.run(&|_| {}))
     };
     let e = run(spec(0, Stochastic::default())).unwrap_err().to_string();
     assert!(
@@ -443,15 +442,16 @@ fn without_noise_the_gap_risk_is_the_deterministic_gap() {
     let det = carecast::gap::demand(&model.services, &p).unwrap();
     let gaps = carecast::gap::gaps(&model.services, &det);
     let forms = demand_forms(&model.services, p.grid(), &p.years).unwrap();
-    let ens = simulate(
+    let ens = EnsembleRequest::new(
         &model.base,
         model.base_year,
         model.end_year,
         &plan.assumptions,
-        &spec(40, zero_noise()),
-        &forms,
-        &|_| {},
+        spec(40, zero_noise()),
+        forms.clone(),
     )
+    .unwrap()
+    .run(&|_| {})
     .unwrap();
     for g in &gaps {
         let risk = ens.risk(&g.service, g.year).unwrap();
@@ -499,15 +499,16 @@ fn p_shortfall_on_a_hand_made_case() {
         supply: Some(years.iter().map(|&y| supply_of(y)).collect()),
     };
     let n = 40_000;
-    let ens = simulate(
+    let ens = EnsembleRequest::new(
         &model.base,
         model.base_year,
         model.end_year,
         &plan.assumptions,
-        &spec(n, Stochastic::default()),
-        &[form],
-        &|_| {},
+        spec(n, Stochastic::default()),
+        vec![form],
     )
+    .unwrap()
+    .run(&|_| {})
     .unwrap();
     let sigma = 1.25f64.ln() / 1.644_853_626_951_472;
     let se = (0.25 / n as f64).sqrt();
@@ -549,15 +550,16 @@ fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 400.0 }),
     };
-    let ens = simulate(
+    let ens = EnsembleRequest::new(
         &model.base,
         model.base_year,
         model.end_year,
         &plan.assumptions,
-        &spec(3_000, stochastic),
-        &[],
-        &|_| {},
+        spec(3_000, stochastic),
+        Vec::new(),
     )
+    .unwrap()
+    .run(&|_| {})
     .unwrap();
     let mut last = 0.0;
     for year in [2025, 2035, 2050] {
@@ -599,18 +601,19 @@ fn kept_trajectories_match_the_streaming_quantiles() {
         migration: Some(MigrationNoise { sd: 800.0 }),
     };
     let n = 700;
-    let ens = simulate(
+    let ens = EnsembleRequest::new(
         &model.base,
         model.base_year,
         model.end_year,
         &plan.assumptions,
-        &EnsembleSpec {
+        EnsembleSpec {
             keep: n,
             ..spec(n, noisy)
         },
-        &[],
-        &|_| {},
+        Vec::new(),
     )
+    .unwrap()
+    .run(&|_| {})
     .unwrap();
     assert_eq!(ens.kept.len(), n);
     assert!(ens.kept.iter().enumerate().all(|(i, k)| k.0 == i));

@@ -9,8 +9,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 
 use super::{out, LangArg, ReportArgs, SelectedModel};
-use crate::ensemble::{simulate, EnsembleSpec, MortalityNoise, Stochastic, TfrNoise};
-use crate::gap::{demand, demand_forms, gaps};
+use crate::ensemble::{EnsembleRequest, EnsembleSpec, MortalityNoise, Stochastic, TfrNoise};
+use crate::gap::{demand, gaps};
 use crate::indicators::indicators;
 use crate::io::sweep_file::read_sweep_table;
 use crate::io::OutputSet;
@@ -290,9 +290,17 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         LangArg::En => Lang::En,
         LangArg::Zh => Lang::Zh,
     };
-    if args.trajectories == 0 {
-        bail!("--trajectories: found 0, expected at least 1");
-    }
+    let spec = EnsembleSpec {
+        trajectories: args.trajectories,
+        seed: args.seed,
+        stochastic: Stochastic {
+            tfr: Some(TfrNoise::default()),
+            mortality: Some(MortalityNoise::default()),
+            migration: None,
+        },
+        keep: 0,
+    };
+    spec.check()?;
     // Every input is checked before anything is computed or written.
     let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
     let model = &sel.model;
@@ -346,32 +354,10 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let years = model.years();
-    let forms =
-        demand_forms(&model.services, model.base.grid(), &years).context("service demands")?;
-    let spec = EnsembleSpec {
-        trajectories: args.trajectories,
-        seed: args.seed,
-        stochastic: Stochastic {
-            tfr: Some(TfrNoise::default()),
-            mortality: Some(MortalityNoise::default()),
-            migration: None,
-        },
-        keep: 0,
-    };
-    let bar = super::trajectory_bar(args.trajectories, "ensemble", args.quiet);
     let s = model.scenario(&central_name)?;
-    let ensemble = pool.install(|| {
-        simulate(
-            &model.base,
-            model.base_year,
-            model.end_year,
-            &s.assumptions,
-            &spec,
-            &forms,
-            &|done| bar.set_position(done as u64),
-        )
-    })?;
+    let request = EnsembleRequest::for_model(model, &s.assumptions, &model.services, spec)?;
+    let bar = super::trajectory_bar(args.trajectories, "ensemble", args.quiet);
+    let ensemble = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
     bar.finish_and_clear();
     let key_years = super::key_years(&args.years, model);
     if key_years.is_empty() {

@@ -4,9 +4,9 @@ use anyhow::{Context, Result};
 
 use super::{out, SelectedModel, SimulateArgs};
 use crate::ensemble::{
-    simulate, EnsembleSpec, EnsembleSummary, MigrationNoise, MortalityNoise, Stochastic, TfrNoise,
+    EnsembleRequest, EnsembleSpec, EnsembleSummary, MigrationNoise, MortalityNoise, Stochastic,
+    TfrNoise,
 };
-use crate::gap::demand_forms;
 use crate::io::export::{
     demand_quantiles_table, first_shortfall_table, gap_risk_table, quantiles_table,
     trajectories_table,
@@ -39,32 +39,16 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         stochastic,
         keep: args.keep,
     };
-    spec.stochastic.check().context("stochastic assumptions")?;
-    if args.trajectories == 0 {
-        anyhow::bail!("--trajectories: found 0, expected at least 1");
-    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let years = model.years();
-    let forms =
-        demand_forms(&model.services, model.base.grid(), &years).context("service demands")?;
     let mut results: Vec<(String, EnsembleSummary)> = Vec::new();
     let start = std::time::Instant::now();
     for s in sel.selected() {
+        let request = EnsembleRequest::for_model(model, &s.assumptions, &model.services, spec)?;
         let bar = super::trajectory_bar(args.trajectories, &s.name, args.output.quiet);
-        let summary = pool.install(|| {
-            simulate(
-                &model.base,
-                model.base_year,
-                model.end_year,
-                &s.assumptions,
-                &spec,
-                &forms,
-                &|done| bar.set_position(done as u64),
-            )
-        })?;
+        let summary = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
         bar.finish_and_clear();
         results.push((s.name.clone(), summary));
     }
@@ -74,7 +58,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         .map(|(n, s)| (sel.several.then_some(n.as_str()), s))
         .collect();
     let mut files = vec![("quantiles", quantiles_table(&items, format)?)];
-    if !forms.is_empty() {
+    if results.iter().any(|(_, s)| !s.demands.is_empty()) {
         files.push(("demand_quantiles", demand_quantiles_table(&items, format)?));
         files.push(("gap_risk", gap_risk_table(&items, format)?));
         files.push(("first_shortfall", first_shortfall_table(&items, format)?));

@@ -8,8 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::{out, wrote, MergeArgs, SweepArgs};
-use crate::ensemble::{simulate, EnsembleSpec, ENSEMBLE_INDICATORS};
-use crate::gap::demand_forms;
+use crate::ensemble::{EnsembleRequest, EnsembleSpec, ENSEMBLE_INDICATORS};
 use crate::io::sweep_file::{
     read_sweep, read_sweep_table, sweep_table, GapColumns, Manifest, SweepRow, SweepSpec, MANIFEST,
 };
@@ -92,25 +91,18 @@ fn run_point(spec: &SweepSpec, models: &Models, index: usize) -> Result<Vec<Swee
     let point = spec.grid.point(index);
     let setup = apply(model, scenario, &point, spec.stochastic)
         .map_err(|e| e.context(format!("sweep point {}", spec.grid.label(index))))?;
-    let grid = model.base.grid();
-    let all_years: Vec<i32> = (model.base_year..=model.end_year)
-        .step_by(grid.width() as usize)
-        .collect();
-    let forms = demand_forms(&setup.services, grid, &all_years)?;
-    let ensemble = simulate(
-        &model.base,
-        model.base_year,
-        model.end_year,
+    let ensemble = EnsembleRequest::for_model(
+        model,
         &setup.assumptions,
-        &EnsembleSpec {
+        &setup.services,
+        EnsembleSpec {
             trajectories: spec.trajectories,
             seed: point_seed(spec.seed, &spec.grid.label(index)),
             stochastic: setup.stochastic,
             keep: 0,
         },
-        &forms,
-        &|_| {},
-    )?;
+    )?
+    .run(&|_| {})?;
     let values: Vec<Value> = point.iter().map(|(_, v)| (*v).clone()).collect();
     let mut rows = Vec::new();
     for year in report_years(spec, model)? {

@@ -1,0 +1,116 @@
+//! One block of trajectories, from the base year to the end year: the
+//! random stream, the draws, the step kernels and the values handed to the
+//! reduction year by year.
+
+use rand_xoshiro::rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::population::Population;
+
+use super::demand::DemandInputs;
+use super::indicators::{Weights, TOTAL};
+use super::lanes::Lanes;
+use super::noise::NoiseState;
+use super::request::EnsembleSpec;
+use super::step::{no_clamping, Bounds, StepInputs};
+use super::{ENSEMBLE_INDICATORS, LANE_CHUNK};
+
+/// What every block shares.
+pub(super) struct BlockInputs<'a> {
+    pub base: &'a Population,
+    pub steps: &'a [StepInputs],
+    pub spec: &'a EnsembleSpec,
+    pub weights: &'a Weights,
+    pub demands: &'a DemandInputs<'a>,
+}
+
+/// Buffers a thread reuses from block to block.
+#[derive(Default)]
+pub(super) struct Scratch {
+    lanes: Option<Lanes>,
+    /// One year's values of the block: `[column·count + t]`.
+    year: Vec<f64>,
+    demand: Vec<f64>,
+}
+
+/// One block from the base year to the end year (see `dispatch::run_block`).
+#[inline(always)]
+pub(super) fn run_block_impl(
+    b: usize,
+    count: usize,
+    inputs: &BlockInputs,
+    scratch: &mut Scratch,
+    sink: &mut dyn FnMut(usize, &[f64]),
+) {
+    let BlockInputs {
+        base,
+        steps,
+        spec,
+        weights: w,
+        demands,
+    } = inputs;
+    let grid = base.grid();
+    let n_years = f64::from(grid.width());
+    let k = ENSEMBLE_INDICATORS.len();
+    let kk = k + demands.forms.len();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+        spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
+    );
+    let bounds = &Bounds::new(grid);
+    let w02 = w.nonzero_0_2();
+    let factors = demands.factors(count, &mut rng);
+    let Scratch {
+        lanes,
+        year: values,
+        demand: demand_scratch,
+    } = scratch;
+    let lanes = match lanes {
+        Some(lanes) => {
+            lanes.reset(base, count);
+            lanes
+        }
+        None => lanes.insert(Lanes::new(base, count)),
+    };
+    values.resize(kk * count, 0.0);
+    // Every lane starts from the same base: its indicators are computed for
+    // the first chunk and copied.
+    let mut first_only = vec![true; lanes.n / LANE_CHUNK];
+    first_only[0] = false;
+    lanes.accumulate(w, &first_only);
+    lanes.median_pass(grid, &first_only);
+    for acc in lanes.acc.iter_mut().chain([&mut lanes.median]) {
+        let v = acc[0];
+        acc.fill(v);
+    }
+    {
+        let (slot, demand_slot) = values.split_at_mut(k * count);
+        lanes.emit(grid, None, slot);
+        demands.emit(lanes, 0, &factors, demand_scratch, demand_slot);
+    }
+    sink(0, values);
+    let mut noise = NoiseState::new(spec.stochastic, grid.width() as usize, count, lanes);
+    for (y, input) in steps.iter().enumerate() {
+        noise.draw_step(lanes, &mut rng);
+        lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
+        let (slot, demand_slot) = values.split_at_mut(k * count);
+        // Chunks where no count can turn negative take the fused pass; the
+        // rest the general step with clamping.
+        let fast: Vec<bool> = if no_clamping(input, &lanes.mig_delta) {
+            vec![true; lanes.n / LANE_CHUNK]
+        } else {
+            (0..lanes.n / LANE_CHUNK)
+                .map(|c| lanes.chunk_never_negative(c, input, n_years))
+                .collect()
+        };
+        lanes.step_fast(grid, input, n_years, bounds, &w02, &fast);
+        if fast.iter().all(|&f| f) {
+            lanes.emit(grid, Some(&input.rates), slot);
+        } else {
+            lanes.step_general(input, n_years, &fast);
+            lanes.indicators(grid, w, Some(&input.rates), slot, &fast);
+        }
+        demands.emit(lanes, y + 1, &factors, demand_scratch, demand_slot);
+        sink(y + 1, values);
+    }
+}

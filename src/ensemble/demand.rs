@@ -1,0 +1,98 @@
+//! Service demand per trajectory: each demand is a linear function of the
+//! population (see [`crate::gap::demand_forms`]), times the trajectory's
+//! draw of the demand's uncertainty factor.
+
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::gap::DemandForm;
+
+use super::lanes::Lanes;
+use super::LANE_CHUNK;
+
+/// Demands in the form the kernels use: distinct bases (rows `s·g + a`)
+/// and, per demand, its basis, per-year scale and constant.
+pub(super) struct DemandInputs<'a> {
+    pub(super) bases: Vec<Vec<f64>>,
+    pub(super) basis_of: Vec<Option<usize>>,
+    pub(super) forms: &'a [DemandForm],
+}
+
+impl<'a> DemandInputs<'a> {
+    pub(super) fn new(forms: &'a [DemandForm]) -> DemandInputs<'a> {
+        let mut bases: Vec<Vec<f64>> = Vec::new();
+        let basis_of = forms
+            .iter()
+            .map(|f| {
+                let b: Vec<f64> = f.basis.as_ref()?.iter().copied().collect();
+                Some(bases.iter().position(|x| *x == b).unwrap_or_else(|| {
+                    bases.push(b);
+                    bases.len() - 1
+                }))
+            })
+            .collect();
+        DemandInputs {
+            bases,
+            basis_of,
+            forms,
+        }
+    }
+
+    /// Draws each trajectory's factors (per trajectory, per uncertain
+    /// demand in order), a share's times its parent's: `[f·count + t]`.
+    pub(super) fn factors(&self, count: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+        let nf = self.forms.len();
+        let mut factors = vec![1.0; nf * count];
+        for t in 0..count {
+            for (f, form) in self.forms.iter().enumerate() {
+                if let Some(u) = form.uncertainty {
+                    let z: f64 = StandardNormal.sample(rng);
+                    factors[f * count + t] = u.factor(z);
+                }
+            }
+        }
+        for (f, form) in self.forms.iter().enumerate() {
+            if let Some(p) = form.parent {
+                for t in 0..count {
+                    factors[f * count + t] *= factors[p * count + t];
+                }
+            }
+        }
+        factors
+    }
+
+    /// Writes every demand of year `y` for the block's real trajectories
+    /// into `out[f·real + t]`.
+    /// `values` is scratch space (resized to bases x lanes).
+    pub(super) fn emit(
+        &self,
+        lanes: &Lanes,
+        y: usize,
+        factors: &[f64],
+        values: &mut Vec<f64>,
+        out: &mut [f64],
+    ) {
+        let (g, m) = (lanes.g, lanes.real);
+        values.resize(self.bases.len() * lanes.n, 0.0);
+        for (k, basis) in self.bases.iter().enumerate() {
+            for (c, chunk) in lanes.pop.chunks_exact(2 * g).enumerate() {
+                let mut sum = [0.0; LANE_CHUNK];
+                for (row, &w) in chunk.iter().zip(basis) {
+                    if w != 0.0 {
+                        for j in 0..LANE_CHUNK {
+                            sum[j] += w * row[j];
+                        }
+                    }
+                }
+                values[k * lanes.n + c * LANE_CHUNK..][..LANE_CHUNK].copy_from_slice(&sum);
+            }
+        }
+        for (f, form) in self.forms.iter().enumerate() {
+            let (scale, constant) = (form.scale[y], form.constant[y]);
+            for t in 0..m {
+                let term = self.basis_of[f].map_or(0.0, |k| values[k * lanes.n + t]);
+                out[f * m + t] = factors[f * m + t] * (scale * term + constant);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Run-time CPU dispatch, in one place.
+//!
+//! On x86-64 CPUs with AVX2 and FMA, the block runner and the histogram's
+//! bulk add are compiled a second time for those instructions and chosen at
+//! run time; elsewhere the portable build runs. Both builds do the same
+//! arithmetic in the same order: Rust never fuses a multiply and an add on
+//! its own, and the plain kernel's explicit `mul_add` is a fused
+//! multiply-add in both builds (an instruction with FMA, a correctly
+//! rounded library call without), so both give bit-identical results.
+//!
+//! # Safety
+//!
+//! The one contract of every `unsafe` call below: a function compiled with
+//! `#[target_feature(enable = "avx2,fma")]` is called only after
+//! [`avx2_fma`] has returned `true` on this CPU. Nothing else here is
+//! unsafe; the `_impl` functions are `#[inline(always)]` so that each build
+//! inlines them with its own instruction set.
+
+use super::block::{run_block_impl, BlockInputs, Scratch};
+use super::histogram::Cell;
+
+/// Whether this x86-64 CPU has AVX2 and FMA (the checks are cached).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn avx2_fma() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// Runs block `b` (`count` trajectories), handing every year's values to
+/// `sink(year index, values[column·count + t])` (columns: indicators, then
+/// demands) as soon as they are computed.
+pub(super) fn run_block(
+    b: usize,
+    count: usize,
+    inputs: &BlockInputs,
+    scratch: &mut Scratch,
+    sink: &mut dyn FnMut(usize, &[f64]),
+) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: avx2_fma() holds (the module's contract).
+        unsafe { run_block_avx2(b, count, inputs, scratch, sink) };
+        return;
+    }
+    run_block_impl(b, count, inputs, scratch, sink)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_block_avx2(
+    b: usize,
+    count: usize,
+    inputs: &BlockInputs,
+    scratch: &mut Scratch,
+    sink: &mut dyn FnMut(usize, &[f64]),
+) {
+    run_block_impl(b, count, inputs, scratch, sink)
+}
+
+impl Cell {
+    /// Adds the finite values of `values` (in order) and their sum to `sum`:
+    /// min, max, count and the bin of each value.
+    pub(super) fn add_all(&mut self, values: &[f64], sum: &mut f64) {
+        #[cfg(target_arch = "x86_64")]
+        if avx2_fma() {
+            // SAFETY: avx2_fma() holds (the module's contract).
+            return unsafe { self.add_all_avx2(values, sum) };
+        }
+        self.add_all_impl(values, sum)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn add_all_avx2(&mut self, values: &[f64], sum: &mut f64) {
+        self.add_all_impl(values, sum)
+    }
+}

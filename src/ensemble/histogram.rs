@@ -1,0 +1,306 @@
+//! The streaming histogram of one (year, column) cell: exact minimum,
+//! maximum and count, [`BINS`] equal bins over a range set by the first
+//! block, values outside that range kept exactly, and quantiles by numpy's
+//! linear rule on the ranks.
+
+use super::summary::Summary;
+use super::BINS;
+
+/// Streaming reduction of one (year, indicator) cell.
+///
+/// Bin counts are staged in `u16` (half the cache footprint of the hot
+/// histogram lines) and moved into the `u32` totals before any could
+/// overflow; values outside the range are found from each block's minimum
+/// and maximum and kept exactly, never staged.
+#[derive(Debug, Clone)]
+pub(super) struct Cell {
+    lo: f64,
+    width: f64,
+    inv_width: f64,
+    /// Staged counts (allocated at the first value): bins are slots
+    /// `1..=BINS`; slots 0 and `BINS + 1` catch values below and above the
+    /// range (never staged).
+    staged: Vec<u16>,
+    /// Values added to `staged` since it was last moved into `counts`.
+    pending: u32,
+    /// Bin totals (`BINS` entries once anything was moved, else empty).
+    counts: Vec<u32>,
+    outside: Vec<f64>,
+    min: f64,
+    max: f64,
+    n: u64,
+}
+
+impl Cell {
+    pub(super) fn new(sample: &[f64]) -> Cell {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in sample {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        let mut spread = hi - lo;
+        if spread.is_nan() || spread <= 0.0 {
+            spread = (lo.abs() * 1e-6).max(1e-12);
+        }
+        let lo = lo - 2.0 * spread;
+        let width = 5.0 * spread / BINS as f64;
+        Cell {
+            lo,
+            width,
+            inv_width: 1.0 / width,
+            staged: Vec::new(),
+            pending: 0,
+            counts: Vec::new(),
+            outside: Vec::new(),
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            n: 0,
+        }
+    }
+
+    /// The slot of `v` in `staged`: bins are slots `1..=BINS`; slot 0 and
+    /// `BINS + 1` catch values below and above the range (kept exactly).
+    #[inline(always)]
+    fn slot(&self, v: f64) -> usize {
+        // Saturating conversion (NaN to 0).
+        self.position(v) as usize
+    }
+
+    /// Where `v` falls, in slots, clamped to `0..=BINS + 1`.
+    #[inline(always)]
+    fn position(&self, v: f64) -> f64 {
+        ((v - self.lo) * self.inv_width + 1.0).clamp(0.0, (BINS + 1) as f64)
+    }
+
+    /// Makes room for `more` staged values, moving the staged counts into
+    /// the totals when they could overflow.
+    #[inline(always)]
+    fn reserve(&mut self, more: usize) {
+        if self.staged.is_empty() {
+            self.staged = vec![0; BINS + 2];
+        }
+        if self.pending as usize + more > usize::from(u16::MAX) {
+            self.flush();
+        }
+        self.pending += more as u32;
+    }
+
+    /// Moves the staged counts into the totals.
+    fn flush(&mut self) {
+        if self.pending == 0 {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.counts = vec![0; BINS];
+        }
+        for (total, staged) in self.counts.iter_mut().zip(&mut self.staged[1..=BINS]) {
+            *total += u32::from(*staged);
+            *staged = 0;
+        }
+        self.pending = 0;
+    }
+
+    /// The slot of a finite `v`, as [`Cell::slot`]: the clamped position
+    /// is floored and read from the low bits of `2^52 + position`, which
+    /// compilers turn into vector instructions.
+    #[inline(always)]
+    fn slot_of_finite(&self, v: f64) -> u32 {
+        const TWO_52: f64 = 4_503_599_627_370_496.0;
+        (self.position(v).floor() + TWO_52).to_bits() as u32
+    }
+
+    /// The bulk add of `Cell::add_all` (one build per CPU kind, see `dispatch`).
+    #[inline(always)]
+    pub(super) fn add_all_impl(&mut self, values: &[f64], sum: &mut f64) {
+        // A branch-free pass for the range and the sum (four running
+        // minima, maxima and sums, combined in a fixed order).
+        const L: usize = 4;
+        let (mut mn, mut mx, mut tot) = ([f64::INFINITY; L], [f64::NEG_INFINITY; L], [0.0; L]);
+        let mut chunks = values.chunks_exact(L);
+        for c in &mut chunks {
+            for k in 0..L {
+                mn[k] = if c[k] < mn[k] { c[k] } else { mn[k] };
+                mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
+                tot[k] += c[k];
+            }
+        }
+        for (k, &v) in chunks.remainder().iter().enumerate() {
+            mn[k] = if v < mn[k] { v } else { mn[k] };
+            mx[k] = if v > mx[k] { v } else { mx[k] };
+            tot[k] += v;
+        }
+        let total = (tot[0] + tot[1]) + (tot[2] + tot[3]);
+        let (min, max) = (
+            mn[0].min(mn[1]).min(mn[2].min(mn[3])),
+            mx[0].max(mx[1]).max(mx[2].max(mx[3])),
+        );
+        if !total.is_finite() {
+            return self.add_each(values, sum);
+        }
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
+        self.n += values.len() as u64;
+        *sum += total;
+        let outside = self.slot(min) == 0 || self.slot(max) == BINS + 1;
+        if outside {
+            // Rare: values beyond the range are kept exactly, the rest binned.
+            for &v in values {
+                self.bin_or_keep(v);
+            }
+            return;
+        }
+        self.reserve(values.len());
+        // A block whose values are all equal (an indicator fertility cannot
+        // reach yet) goes into one bin at once.
+        if min == max {
+            let slot = self.slot(min);
+            self.staged[slot] += values.len() as u16;
+            return;
+        }
+        // Slots first (vectorized), then the counts.
+        let mut slots = [0u32; 64];
+        for chunk in values.chunks(slots.len()) {
+            for (slot, &v) in slots.iter_mut().zip(chunk) {
+                *slot = self.slot_of_finite(v);
+            }
+            for &slot in &slots[..chunk.len()] {
+                self.staged[slot as usize] += 1;
+            }
+        }
+    }
+
+    /// Counts `v` in its bin, or keeps it exactly when it is outside the range.
+    fn bin_or_keep(&mut self, v: f64) {
+        let slot = self.slot(v);
+        if slot == 0 || slot == BINS + 1 {
+            self.outside.push(v);
+        } else {
+            self.reserve(1);
+            self.staged[slot] += 1;
+        }
+    }
+
+    /// [`Cell::add_all`] value by value, skipping values that are not finite.
+    fn add_each(&mut self, values: &[f64], sum: &mut f64) {
+        let (mut min, mut max, mut n, mut total) = (self.min, self.max, 0u64, *sum);
+        for &v in values {
+            if !v.is_finite() {
+                continue;
+            }
+            min = min.min(v);
+            max = max.max(v);
+            n += 1;
+            total += v;
+            self.bin_or_keep(v);
+        }
+        self.min = min;
+        self.max = max;
+        self.n += n;
+        *sum = total;
+    }
+
+    pub(super) fn merge(&mut self, mut other: Cell) {
+        if !other.counts.is_empty() {
+            if self.counts.is_empty() {
+                self.counts = std::mem::take(&mut other.counts);
+            } else {
+                for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+                    *a += b;
+                }
+            }
+        }
+        // The staged counts are taken or added as they are while they
+        // cannot overflow (no totals to allocate and clear).
+        if self.staged.is_empty() {
+            self.staged = other.staged;
+            self.pending = other.pending;
+        } else if !other.staged.is_empty() {
+            self.reserve(other.pending as usize);
+            for (a, b) in self.staged.iter_mut().zip(&other.staged) {
+                *a += b;
+            }
+        }
+        self.outside.extend_from_slice(&other.outside);
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.n += other.n;
+    }
+
+    /// The value of rank `r` (0-based, fractional ranks interpolated).
+    fn at_rank(&self, below: &[f64], above: &[f64], cumulative: &[u64], r: f64) -> f64 {
+        let lo_rank = r.floor() as u64;
+        let frac = r - lo_rank as f64;
+        let a = self.value_of(below, above, cumulative, lo_rank);
+        if frac == 0.0 || lo_rank + 1 >= self.n {
+            return a;
+        }
+        let b = self.value_of(below, above, cumulative, lo_rank + 1);
+        a + frac * (b - a)
+    }
+
+    /// The value of integer rank `r`: exact for values outside the range,
+    /// spread evenly within a bin otherwise; clamped to [min, max].
+    /// `cumulative[i]`: values in bins `0..=i`.
+    fn value_of(&self, below: &[f64], above: &[f64], cumulative: &[u64], r: u64) -> f64 {
+        if self.min == self.max {
+            return self.min;
+        }
+        let mut r = r;
+        if r < below.len() as u64 {
+            return below[r as usize];
+        }
+        r -= below.len() as u64;
+        let i = cumulative.partition_point(|&c| c <= r);
+        if i < BINS {
+            let before = if i == 0 { 0 } else { cumulative[i - 1] };
+            let c = (cumulative[i] - before) as f64;
+            let v = self.lo + self.width * (i as f64 + ((r - before) as f64 + 0.5) / c);
+            return v.clamp(self.min, self.max);
+        }
+        let r = (r - cumulative[BINS - 1]) as usize;
+        above.get(r).copied().unwrap_or(self.max)
+    }
+
+    /// Whether no value was added.
+    pub(super) fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    pub(super) fn summary(&self, sum: f64) -> Summary {
+        let mut outside = self.outside.clone();
+        outside.sort_by(f64::total_cmp);
+        let split = outside.partition_point(|&v| v < self.lo);
+        let (below, above) = outside.split_at(split);
+        // Values in bins `0..=i`; not needed when every value is the same.
+        let mut cumulative = Vec::new();
+        if self.min != self.max {
+            cumulative = vec![0u64; BINS];
+            for (c, &v) in cumulative.iter_mut().zip(&self.counts) {
+                *c = u64::from(v);
+            }
+            for (c, &v) in cumulative.iter_mut().zip(self.staged.iter().skip(1)) {
+                *c += u64::from(v);
+            }
+            let mut acc = 0;
+            for c in &mut cumulative {
+                acc += *c;
+                *c = acc;
+            }
+        }
+        let q = |p: f64| self.at_rank(below, above, &cumulative, p * (self.n as f64 - 1.0));
+        Summary {
+            p025: q(0.025),
+            p05: q(0.05),
+            p10: q(0.10),
+            p25: q(0.25),
+            p50: q(0.50),
+            p75: q(0.75),
+            p90: q(0.90),
+            p95: q(0.95),
+            p975: q(0.975),
+            mean: sum / self.n as f64,
+            min: self.min,
+            max: self.max,
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! The fused step kernels: where no count of a step can turn negative,
+//! each chunk of eight trajectories goes through every age top down with
+//! its running sums and exposure in registers; each cohort costs one load,
+//! one multiply-add and one store. The plain kernel (fixed migration and
+//! mortality) does the same from precomputed constants.
+
+use crate::age_grid::AgeGrid;
+
+use super::indicators::{P02, P1564, P60, P65, P80, P85, TOTAL};
+use super::lanes::Lanes;
+use super::noise::scaled_survival;
+use super::step::{Bounds, PlainSex, StepInputs};
+use super::LANE_CHUNK;
+
+impl Lanes {
+    /// Whether in chunk `c` no count of this step would go below zero
+    /// before clamping (so the fused pass is exact there): starts
+    /// `x + h + k·δ`, survivors plus arrivals, and group 0 with births
+    /// bounded below by the exposure at the start of the step.
+    pub(super) fn chunk_never_negative(&self, c: usize, input: &StepInputs, n_years: f64) -> bool {
+        const W: usize = LANE_CHUNK;
+        let g = self.g;
+        let r = &input.rates;
+        let t0 = c * W;
+        let chunk = &self.pop[c * 2 * g..(c + 1) * 2 * g];
+        let male_share = r.srb / (1.0 + r.srb);
+        let mut ok = true;
+        for j in 0..W {
+            let t = t0 + j;
+            let e = self.mig_delta[t];
+            let f = self.mort_factor.as_ref().map(|m| m[t]);
+            let surv = |v: f64| f.map_or(v, |f| scaled_survival(v, f));
+            let half =
+                |s: usize, a: usize| 0.5 * (r.migration[[s, a]] + input.noise_shares[[s, a]] * e);
+            let mut fert = 0.0;
+            for s in 0..2 {
+                let row = &chunk[s * g..(s + 1) * g];
+                let groups = &r.survival[s].groups;
+                let start = |a: usize| row[a][j] + half(s, a);
+                for a in 0..g {
+                    let st = start(a);
+                    ok &= st >= 0.0;
+                    if s == 1 {
+                        fert += r.asfr[a] * st;
+                    }
+                    if a >= 1 {
+                        let mut v = start(a - 1) * surv(groups[a - 1]);
+                        if a == g - 1 {
+                            v += st * surv(groups[a]);
+                        }
+                        ok &= v + half(s, a) >= 0.0;
+                    }
+                }
+            }
+            let births = n_years * self.tfr_factor[t] * 0.5 * fert.max(0.0);
+            for s in 0..2 {
+                let share = if s == 0 { male_share } else { 1.0 - male_share };
+                ok &= births * share * surv(r.survival[s].birth) + half(s, 0) >= 0.0;
+            }
+        }
+        ok
+    }
+}
+
+impl PlainSex {
+    /// Steps one sex of a chunk (`rows`: groups by lane), adding its
+    /// exposure to `fert` and its suffix sums to `snaps` and `fives`.
+    #[inline(always)]
+    pub(super) fn pass(
+        &self,
+        rows: &mut [[f64; LANE_CHUNK]],
+        fert: &mut [f64; LANE_CHUNK],
+        snaps: &mut [[f64; LANE_CHUNK]; 6],
+        fives: &mut [[f64; LANE_CHUNK]; 32],
+    ) {
+        const W: usize = LANE_CHUNK;
+        let g = rows.len();
+        let mut running = [0.0; W];
+        let mark = |running: &[f64; W],
+                    marks: (Option<usize>, Option<usize>),
+                    snaps: &mut [[f64; W]; 6],
+                    fives: &mut [[f64; W]; 32]| {
+            if let Some(i) = marks.0 {
+                for j in 0..W {
+                    snaps[i][j] += running[j];
+                }
+            }
+            if let Some(i) = marks.1 {
+                for j in 0..W {
+                    fives[i][j] += running[j];
+                }
+            }
+        };
+        // The open group pools the last closed group and itself.
+        let [(h0, s0), (h1, s1)] = self.top;
+        let (f0, f1) = self.top_fert;
+        let (x, top) = (rows[g - 2], rows[g - 1]);
+        let mut v = [0.0; W];
+        for j in 0..W {
+            v[j] = (x[j] + h0) * s0 + (top[j] + h1) * s1 + h1;
+        }
+        if f0 != 0.0 || f1 != 0.0 {
+            for j in 0..W {
+                fert[j] += f1 * (top[j] + h1) + f0 * (x[j] + h0) + f1 * v[j];
+            }
+        }
+        for j in 0..W {
+            running[j] += v[j];
+        }
+        rows[g - 1] = v;
+        mark(&running, self.top_marks, snaps, fives);
+        // The exposure accumulates in a local copy, kept in registers.
+        let mut exposure = *fert;
+        for seg in &self.segments {
+            // Groups `lo..=hi` read rows `lo − 1..hi` and write `lo..=hi`.
+            let rows = &mut rows[seg.lo - 1..=seg.hi];
+            let steps = &self.step[seg.lo..=seg.hi];
+            if seg.fert {
+                let ferts = &self.fert[seg.lo..=seg.hi];
+                for i in (0..steps.len()).rev() {
+                    let ((s0, cst), (f0, f0h0, f1)) = (steps[i], ferts[i]);
+                    let x = rows[i];
+                    let mut v = [0.0; W];
+                    for j in 0..W {
+                        v[j] = x[j].mul_add(s0, cst);
+                    }
+                    for j in 0..W {
+                        exposure[j] += x[j].mul_add(f0, v[j].mul_add(f1, f0h0));
+                    }
+                    for j in 0..W {
+                        running[j] += v[j];
+                    }
+                    rows[i + 1] = v;
+                }
+            } else {
+                for i in (0..steps.len()).rev() {
+                    let (s0, cst) = steps[i];
+                    let x = rows[i];
+                    let mut v = [0.0; W];
+                    for j in 0..W {
+                        v[j] = x[j].mul_add(s0, cst);
+                    }
+                    for j in 0..W {
+                        running[j] += v[j];
+                    }
+                    rows[i + 1] = v;
+                }
+            }
+            mark(&running, (seg.slot, seg.five), snaps, fives);
+        }
+        *fert = exposure;
+    }
+}
+
+impl Lanes {
+    /// One step for steps where nothing can be clamped: each chunk of eight
+    /// trajectories goes through every age top down with its running sums
+    /// and exposure in registers; each cohort costs one load, one
+    /// multiply-add and one store. Fills flows, indicator accumulators and
+    /// the median age (from suffix sums at every multiple of 5).
+    #[inline(always)]
+    pub(super) fn step_fast(
+        &mut self,
+        grid: AgeGrid,
+        input: &StepInputs,
+        n_years: f64,
+        bounds: &Bounds,
+        w02: &[(usize, f64)],
+        fast: &[bool],
+    ) {
+        const W: usize = LANE_CHUNK;
+        let g = self.g;
+        let r = &input.rates;
+        let noisy = self.mig_delta.iter().any(|&d| d != 0.0);
+        let male_share = r.srb / (1.0 + r.srb);
+        let mig_total = r.migration.sum();
+        let noise_total = input.noise_shares.sum();
+        let coef = &input.coef;
+        let birth_survival = [r.survival[0].birth, r.survival[1].birth];
+        let mortal = self.mort_factor.is_some();
+        let plain = (!noisy && !mortal).then_some(&input.plain);
+        for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
+            if !fast[c] {
+                continue;
+            }
+            let t0 = c * W;
+            let mut delta = [0.0; W];
+            delta.copy_from_slice(&self.mig_delta[t0..t0 + W]);
+            let mut mf = [1.0; W];
+            if let Some(f) = &self.mort_factor {
+                mf.copy_from_slice(&f[t0..t0 + W]);
+            }
+            // Survival of lane `j` from `s` (the same when mortality is fixed).
+            let surv = |s: f64, j: usize| if mortal { scaled_survival(s, mf[j]) } else { s };
+            let mut fert = [0.0; W];
+            let mut snaps = [[0.0; W]; 6]; // 85+, 80+, 65+, 60+, 15+, 1+
+            let mut fives = [[0.0; W]; 32]; // suffix sums from every multiple of 5
+            for s in 0..2 {
+                if let Some(plain) = &plain {
+                    plain[s].pass(
+                        &mut chunk[s * g..(s + 1) * g],
+                        &mut fert,
+                        &mut snaps,
+                        &mut fives,
+                    );
+                    continue;
+                }
+                let rows = &mut chunk[s * g..(s + 1) * g];
+                let coef = &coef[s * g..(s + 1) * g];
+                let mut running = [0.0; W];
+                for a in (1..g).rev() {
+                    let (h0, k0, s0, f0) = coef[a - 1];
+                    let (h1, k1, s1, f1) = coef[a];
+                    let x = rows[a - 1];
+                    let mut v = [0.0; W];
+                    if a == g - 1 {
+                        let top = rows[a];
+                        for j in 0..W {
+                            let e = delta[j];
+                            v[j] = (x[j] + h0 + k0 * e) * surv(s0, j)
+                                + (top[j] + h1 + k1 * e) * surv(s1, j)
+                                + h1
+                                + k1 * e;
+                        }
+                        if f1 != 0.0 {
+                            for j in 0..W {
+                                fert[j] += f1 * (top[j] + h1 + k1 * delta[j]);
+                            }
+                        }
+                    } else if mortal {
+                        for j in 0..W {
+                            let e = delta[j];
+                            v[j] = (x[j] + h0 + k0 * e) * scaled_survival(s0, mf[j]) + h1 + k1 * e;
+                        }
+                    } else if noisy {
+                        for j in 0..W {
+                            let e = delta[j];
+                            v[j] = (x[j] + h0 + k0 * e) * s0 + h1 + k1 * e;
+                        }
+                    } else {
+                        let cst = h0 * s0 + h1;
+                        for j in 0..W {
+                            v[j] = x[j] * s0 + cst;
+                        }
+                    }
+                    if f0 != 0.0 || f1 != 0.0 {
+                        for j in 0..W {
+                            fert[j] += f0 * (x[j] + h0 + k0 * delta[j]) + f1 * v[j];
+                        }
+                    }
+                    for j in 0..W {
+                        running[j] += v[j];
+                    }
+                    rows[a] = v;
+                    let (slot, five) = bounds.marks(a);
+                    if let Some(i) = slot {
+                        for j in 0..W {
+                            snaps[i][j] += running[j];
+                        }
+                    }
+                    if let Some(i) = five {
+                        for j in 0..W {
+                            fives[i][j] += running[j];
+                        }
+                    }
+                }
+            }
+            // Births and group 0; flows by the balance identity; median age.
+            // Lane by lane in short loops the compiler turns into vectors.
+            let lanes = t0..t0 + W;
+            let mut births = [0.0; W];
+            for (j, &f) in self.tfr_factor[lanes.clone()].iter().enumerate() {
+                births[j] = n_years * f * 0.5 * fert[j];
+            }
+            let mut total = snaps[5];
+            for s in 0..2 {
+                let share = if s == 0 { male_share } else { 1.0 - male_share };
+                let (h, k, _, _) = coef[s * g];
+                let row = &mut chunk[s * g];
+                for j in 0..W {
+                    let v = births[j] * share * surv(birth_survival[s], j) + h + k * delta[j];
+                    row[j] = v;
+                    total[j] += v;
+                }
+            }
+            let mut migration = [0.0; W];
+            for j in 0..W {
+                migration[j] = mig_total + noise_total * delta[j];
+            }
+            let prev = &self.prev_total[lanes.clone()];
+            for (j, d) in self.deaths[lanes.clone()].iter_mut().enumerate() {
+                *d = prev[j] + migration[j] + births[j] - total[j];
+            }
+            self.births[lanes.clone()].copy_from_slice(&births);
+            self.migration[lanes.clone()].copy_from_slice(&migration);
+            self.acc[TOTAL][lanes.clone()].copy_from_slice(&total);
+            self.acc[P85][lanes.clone()].copy_from_slice(&snaps[0]);
+            self.acc[P80][lanes.clone()].copy_from_slice(&snaps[1]);
+            self.acc[P65][lanes.clone()].copy_from_slice(&snaps[2]);
+            self.acc[P60][lanes.clone()].copy_from_slice(&snaps[3]);
+            for (j, v) in self.acc[P1564][lanes.clone()].iter_mut().enumerate() {
+                *v = snaps[4][j] - snaps[2][j];
+            }
+            let mut p02 = [0.0; W];
+            for &(a, wa) in w02 {
+                for j in 0..W {
+                    p02[j] += wa * (chunk[a][j] + chunk[g + a][j]);
+                }
+            }
+            self.acc[P02][lanes.clone()].copy_from_slice(&p02);
+            // Median: the highest multiple of 5 whose suffix still holds
+            // half the population (the leading run of marks that do), then
+            // at most five groups upward.
+            let mut half = [0.0; W];
+            for j in 0..W {
+                half[j] = 0.5 * total[j];
+            }
+            let (mut holding, mut run) = ([true; W], [0usize; W]);
+            for &(_, k) in &bounds.five_list {
+                for j in 0..W {
+                    holding[j] &= fives[k][j] >= half[j];
+                    run[j] += usize::from(holding[j]);
+                }
+            }
+            for j in 0..W {
+                let (mut a, mut cum) = match run[j].checked_sub(1) {
+                    Some(i) => {
+                        let (group, k) = bounds.five_list[i];
+                        (group, total[j] - fives[k][j])
+                    }
+                    None => (0, 0.0),
+                };
+                let mut median = f64::NAN;
+                while a < g {
+                    let b = chunk[a][j] + chunk[g + a][j];
+                    if b > 0.0 && cum + b >= half[j] {
+                        median = f64::from(grid.lower(a)) + n_years * (half[j] - cum) / b;
+                        break;
+                    }
+                    cum += b;
+                    a += 1;
+                }
+                self.median[t0 + j] = median;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ensemble::indicators::Weights;
+    use crate::ensemble::step::step_inputs;
+    use crate::ensemble::ENSEMBLE_INDICATORS;
+
+    /// The fused pass where it is chosen and the general clamping step give
+    /// the same populations, flows and indicators, under migration noise
+    /// large enough that some chunks clamp and others do not.
+    #[test]
+    pub(super) fn fused_and_general_steps_agree() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let model = crate::io::model_file::load(&root.join("models/jiaxing.toml")).unwrap();
+        let plan = model.scenario("plan").unwrap();
+        let grid = model.base.grid();
+        let steps = step_inputs(&plan.assumptions, model.base_year, model.base_year + 6).unwrap();
+        let w = Weights::new(grid);
+        let bounds = Bounds::new(grid);
+        let w02 = w.nonzero_0_2();
+        let count = 64;
+        let mut mixed = Lanes::new(&model.base, count);
+        mixed.mort_factor = Some(vec![1.0; mixed.n]);
+        let chunks = mixed.n / LANE_CHUNK;
+        let k = ENSEMBLE_INDICATORS.len();
+        let (mut out_a, mut out_b) = (vec![0.0; k * count], vec![0.0; k * count]);
+        mixed.indicators(grid, &w, None, &mut out_a, &vec![false; chunks]);
+        let mut general = mixed.clone();
+        let mut clamped = 0;
+        for (y, input) in steps.iter().enumerate() {
+            for lanes in [&mut mixed, &mut general] {
+                for t in 0..lanes.n {
+                    // Chunks alternate between mild and extreme emigration.
+                    let scale = if (t / LANE_CHUNK) % 2 == 0 { 1e3 } else { 4e6 };
+                    lanes.mig_delta[t] = -scale * (1.0 + (t % 5) as f64) * (1 + y) as f64;
+                    lanes.tfr_factor[t] = 0.8 + 0.05 * (t % 7) as f64;
+                    if let Some(f) = lanes.mort_factor.as_mut() {
+                        f[t] = 0.7 + 0.1 * (t % 6) as f64;
+                    }
+                }
+                lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
+            }
+            let fast: Vec<bool> = (0..chunks)
+                .map(|c| mixed.chunk_never_negative(c, input, 1.0))
+                .collect();
+            clamped += fast.iter().filter(|f| !**f).count();
+            assert!(
+                fast.iter().any(|f| *f),
+                "step {y}: no chunk takes the fused pass"
+            );
+            mixed.step_fast(grid, input, 1.0, &bounds, &w02, &fast);
+            mixed.step_general(input, 1.0, &fast);
+            mixed.indicators(grid, &w, Some(&input.rates), &mut out_a, &fast);
+            let none = vec![false; chunks];
+            general.step_general(input, 1.0, &none);
+            general.indicators(grid, &w, Some(&input.rates), &mut out_b, &none);
+            for (i, (a, b)) in out_a.iter().zip(&out_b).enumerate() {
+                let tol = 1e-9 * b.abs().max(1e3);
+                assert!(
+                    (a - b).abs() <= tol || (a.is_nan() && b.is_nan()),
+                    "step {y}, {} trajectory {}: {a} vs {b}",
+                    ENSEMBLE_INDICATORS[i / count].name(),
+                    i % count
+                );
+            }
+            for (ra, rb) in mixed.pop.iter().zip(&general.pop) {
+                for j in 0..LANE_CHUNK {
+                    assert!(ra[j] >= 0.0);
+                    assert!((ra[j] - rb[j]).abs() <= 1e-9 * rb[j].abs().max(1.0));
+                }
+            }
+        }
+        assert!(clamped > 0, "no chunk needed clamping");
+    }
+}

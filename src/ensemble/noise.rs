@@ -1,0 +1,175 @@
+//! The stochastic processes of an ensemble (see the module [`crate::ensemble`]
+//! for the models and their defaults) and the per-step draws of a block.
+
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::error::{Error, Result};
+
+use super::lanes::Lanes;
+
+/// AR(1) deviations of log TFR around the scenario path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TfrNoise {
+    /// φ, in (−1, 1).
+    pub persistence: f64,
+    /// σ per year, >= 0.
+    pub volatility: f64,
+}
+
+impl Default for TfrNoise {
+    fn default() -> Self {
+        TfrNoise {
+            persistence: 0.8,
+            volatility: 0.05,
+        }
+    }
+}
+
+/// A random walk of the log of a common factor on probabilities of dying.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MortalityNoise {
+    /// σ of the yearly innovation, >= 0.
+    pub sd: f64,
+}
+
+impl Default for MortalityNoise {
+    fn default() -> Self {
+        MortalityNoise { sd: 0.015 }
+    }
+}
+
+/// Survival with the probability of dying `1 − s` scaled by `f` (capped).
+#[inline(always)]
+pub(super) fn scaled_survival(s: f64, f: f64) -> f64 {
+    (1.0 - f * (1.0 - s)).max(0.0)
+}
+
+/// Normal deviations of the annual net migration total.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MigrationNoise {
+    /// Standard deviation, persons per year, >= 0.
+    pub sd: f64,
+}
+
+/// Which assumptions are uncertain, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Stochastic {
+    /// TFR noise; `None`: the scenario's TFR path as it is.
+    pub tfr: Option<TfrNoise>,
+    /// Mortality noise; `None`: the scenario's mortality as it is.
+    pub mortality: Option<MortalityNoise>,
+    /// Migration noise; `None`: the scenario's migrants as they are.
+    pub migration: Option<MigrationNoise>,
+}
+
+impl Stochastic {
+    /// Checks parameters.
+    pub fn check(&self) -> Result<()> {
+        if let Some(t) = self.tfr {
+            if !(t.persistence > -1.0 && t.persistence < 1.0) {
+                return Err(Error::invalid(
+                    "TFR persistence",
+                    t.persistence,
+                    "a value in (-1, 1)",
+                ));
+            }
+            non_negative("TFR volatility", t.volatility)?;
+        }
+        if let Some(m) = self.mortality {
+            non_negative("mortality volatility (sd)", m.sd)?;
+        }
+        if let Some(m) = self.migration {
+            non_negative("migration volatility (sd)", m.sd)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that a spread is a finite number >= 0.
+fn non_negative(what: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(what, value, "a number >= 0"))
+    }
+}
+
+/// The state of a block's processes: each trajectory's TFR deviation and
+/// mortality index.
+pub(super) struct NoiseState {
+    stochastic: Stochastic,
+    /// Draws per step (the grid's width in years).
+    per_step: usize,
+    /// d(t) of log TFR, per trajectory.
+    tfr_deviation: Vec<f64>,
+    /// κ(t), per trajectory.
+    kappa: Vec<f64>,
+}
+
+impl NoiseState {
+    /// Every process at its start (`d = κ = 0`) for `count` trajectories;
+    /// gives `lanes` a mortality factor when mortality is random.
+    pub(super) fn new(
+        stochastic: Stochastic,
+        per_step: usize,
+        count: usize,
+        lanes: &mut Lanes,
+    ) -> NoiseState {
+        if stochastic.mortality.is_some() {
+            lanes.mort_factor = Some(vec![1.0; lanes.n]);
+        }
+        NoiseState {
+            stochastic,
+            per_step,
+            tfr_deviation: vec![0.0; count],
+            kappa: vec![0.0; count],
+        }
+    }
+
+    /// Draws one step of every process for the block's trajectories and
+    /// sets the lanes' factors: the mean of `exp(κ)` and of `exp(d)` over
+    /// the step's years, and the migration deviation (persons in the step).
+    /// Draws come in a fixed order: per trajectory, its mortality
+    /// innovations (one per year of the step), its TFR deviations (one per
+    /// year), then its migration deviation.
+    pub(super) fn draw_step(&mut self, lanes: &mut Lanes, rng: &mut Xoshiro256PlusPlus) {
+        let per_step = self.per_step;
+        let (phi, sigma) = self
+            .stochastic
+            .tfr
+            .map(|t| (t.persistence, t.volatility))
+            .unwrap_or((0.0, 0.0));
+        let mig_sd = self.stochastic.migration.map(|m| m.sd).unwrap_or(0.0);
+        let mort_sd = self.stochastic.mortality.map(|m| m.sd);
+        let n_years = per_step as f64;
+        for t in 0..self.kappa.len() {
+            if let (Some(sd), Some(f)) = (mort_sd, lanes.mort_factor.as_mut()) {
+                let mut sum = 0.0;
+                for _ in 0..per_step {
+                    let e: f64 = StandardNormal.sample(rng);
+                    self.kappa[t] += sd * e;
+                    sum += self.kappa[t].exp();
+                }
+                f[t] = sum / per_step as f64;
+            }
+            let mut factor = 1.0;
+            if self.stochastic.tfr.is_some() {
+                let mut sum = 0.0;
+                for _ in 0..per_step {
+                    let e: f64 = StandardNormal.sample(rng);
+                    self.tfr_deviation[t] = phi * self.tfr_deviation[t] + sigma * e;
+                    sum += self.tfr_deviation[t].exp();
+                }
+                factor = sum / per_step as f64;
+            }
+            lanes.tfr_factor[t] = factor;
+            lanes.mig_delta[t] = if self.stochastic.migration.is_some() {
+                let e: f64 = StandardNormal.sample(rng);
+                mig_sd * e * n_years
+            } else {
+                0.0
+            };
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! The reduction of an ensemble: each thread's [`Partial`] absorbs the
+//! blocks it runs (cells, block sums for the means, exact shortfall
+//! counts, kept trajectories); partials merge in any order to the same
+//! result, which becomes the [`EnsembleSummary`].
+
+use crate::gap::{DemandForm, SHORTFALL_THRESHOLD};
+
+use super::histogram::Cell;
+use super::summary::{DemandLabel, EnsembleSummary, FirstShortfall, GapRisk, Summary};
+use super::{BLOCK, ENSEMBLE_INDICATORS};
+
+/// A partial reduction: cells, block sums kept by block index, and exact
+/// shortfall counts. Blocks are absorbed a year at a time, as they are
+/// stepped, so a block's values never leave the cache.
+pub(super) struct Partial {
+    cells: Vec<Cell>,
+    /// Value columns per year (indicators, then demands).
+    columns: usize,
+    years: usize,
+    sums: Vec<(usize, Vec<f64>)>,
+    /// Per risk (a primary demand with supply) and year: trajectories short.
+    short: Vec<u64>,
+    /// Per risk and year (then "never"): trajectories first short then.
+    first: Vec<u64>,
+    kept: Vec<(usize, Vec<f64>)>,
+    /// The block being absorbed: its sum per cell, and per risk and
+    /// trajectory the first year short (`years`: not yet).
+    block_sums: Vec<f64>,
+    block_first: Vec<usize>,
+}
+
+/// Where a risk's demand sits among the value columns, and its supply.
+pub(super) struct RiskColumn<'a> {
+    column: usize,
+    supply: &'a [f64],
+}
+
+impl<'a> RiskColumn<'a> {
+    /// The risks of `demands`: every primary demand with a supply.
+    pub(super) fn of(demands: &'a [DemandForm]) -> Vec<RiskColumn<'a>> {
+        demands
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.primary)
+            .filter_map(|(i, d)| {
+                Some(RiskColumn {
+                    column: ENSEMBLE_INDICATORS.len() + i,
+                    supply: d.supply.as_deref()?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Partial {
+    pub(super) fn new(cells: &[Cell], columns: usize, risks: usize, years: usize) -> Partial {
+        Partial {
+            cells: cells.to_vec(),
+            columns,
+            years,
+            sums: Vec::new(),
+            short: vec![0; risks * years],
+            first: vec![0; risks * (years + 1)],
+            kept: Vec::new(),
+            block_sums: Vec::new(),
+            block_first: Vec::new(),
+        }
+    }
+
+    pub(super) fn begin_block(&mut self, count: usize, risks: &[RiskColumn]) {
+        self.block_sums.clear();
+        self.block_sums.resize(self.cells.len(), 0.0);
+        self.block_first.clear();
+        self.block_first.resize(risks.len() * count, self.years);
+    }
+
+    /// Absorbs year `y` of the block: `values[column·count + t]`.
+    pub(super) fn absorb_year(
+        &mut self,
+        y: usize,
+        values: &[f64],
+        count: usize,
+        risks: &[RiskColumn],
+    ) {
+        let cells = y * self.columns..(y + 1) * self.columns;
+        for (c, (cell, sum)) in self.cells[cells.clone()]
+            .iter_mut()
+            .zip(&mut self.block_sums[cells])
+            .enumerate()
+        {
+            cell.add_all(&values[c * count..(c + 1) * count], sum);
+        }
+        for (r, risk) in risks.iter().enumerate() {
+            let supply = risk.supply[y];
+            let demand = &values[risk.column * count..][..count];
+            let first = &mut self.block_first[r * count..(r + 1) * count];
+            for (f, &d) in first.iter_mut().zip(demand) {
+                if d - supply > SHORTFALL_THRESHOLD {
+                    self.short[r * self.years + y] += 1;
+                    *f = (*f).min(y);
+                }
+            }
+        }
+    }
+
+    pub(super) fn end_block(&mut self, block: usize, count: usize) {
+        self.sums
+            .push((block, std::mem::take(&mut self.block_sums)));
+        for (i, &f) in self.block_first.iter().enumerate() {
+            self.first[(i / count) * (self.years + 1) + f] += 1;
+        }
+    }
+
+    /// Absorbs a whole block: `values[(y·columns + column)·count + t]`.
+    pub(super) fn absorb(
+        &mut self,
+        block: usize,
+        values: &[f64],
+        count: usize,
+        risks: &[RiskColumn],
+    ) {
+        self.begin_block(count, risks);
+        let per_year = self.columns * count;
+        for (y, year) in values.chunks_exact(per_year).enumerate() {
+            self.absorb_year(y, year, count, risks);
+        }
+        self.end_block(block, count);
+    }
+
+    pub(super) fn merge(mut self, other: Partial) -> Partial {
+        for (a, b) in self.cells.iter_mut().zip(other.cells) {
+            a.merge(b);
+        }
+        self.sums.extend(other.sums);
+        for (a, b) in self.short.iter_mut().zip(&other.short) {
+            *a += b;
+        }
+        for (a, b) in self.first.iter_mut().zip(&other.first) {
+            *a += b;
+        }
+        self.kept.extend(other.kept);
+        self
+    }
+
+    /// Keeps the trajectories of block `block` numbered below `keep`.
+    pub(super) fn keep(&mut self, block: usize, values: &[f64], count: usize, keep: usize) {
+        let cells = values.len() / count.max(1);
+        for t in 0..count {
+            let trajectory = block * BLOCK + t;
+            if trajectory < keep {
+                self.kept.push((
+                    trajectory,
+                    (0..cells).map(|c| values[c * count + t]).collect(),
+                ));
+            }
+        }
+    }
+
+    /// The summary of every cell, and the gap risks and first-shortfall
+    /// distributions of `risks`, for `trajectories` trajectories.
+    pub(super) fn into_summary(
+        mut self,
+        trajectories: usize,
+        years: &[i32],
+        demands: &[DemandForm],
+        risks: &[RiskColumn],
+    ) -> EnsembleSummary {
+        self.sums.sort_by_key(|s| s.0);
+        self.kept.sort_by_key(|k| k.0);
+        let k = self.columns;
+        let summaries: Vec<Option<Summary>> = self
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if cell.is_empty() {
+                    return None;
+                }
+                let sum: f64 = self.sums.iter().map(|s| s.1[c]).sum();
+                Some(cell.summary(sum))
+            })
+            .collect();
+        let n = trajectories as f64;
+        let ny = years.len();
+        let mut gap_risks = Vec::new();
+        let mut first_shortfalls = Vec::new();
+        for (r, col) in risks.iter().enumerate() {
+            let service = &demands[col.column - ENSEMBLE_INDICATORS.len()].service;
+            for (y, &year) in years.iter().enumerate() {
+                let Some(demand) = summaries[y * k + col.column] else {
+                    continue;
+                };
+                let supply = col.supply[y];
+                gap_risks.push(GapRisk {
+                    service: service.clone(),
+                    year,
+                    supply,
+                    p_shortfall: self.short[r * ny + y] as f64 / n,
+                    shortfall_p50: demand.p50 - supply,
+                    shortfall_p90: demand.p90 - supply,
+                    capacity_needed_p90: demand.p90,
+                });
+            }
+            let first = &self.first[r * (ny + 1)..(r + 1) * (ny + 1)];
+            first_shortfalls.push(FirstShortfall {
+                service: service.clone(),
+                by_year: years
+                    .iter()
+                    .zip(first)
+                    .map(|(&year, &c)| (year, c as f64 / n))
+                    .collect(),
+                never: first[ny] as f64 / n,
+            });
+        }
+        EnsembleSummary {
+            years: years.to_vec(),
+            indicators: ENSEMBLE_INDICATORS.to_vec(),
+            demands: demands
+                .iter()
+                .map(|d| DemandLabel {
+                    service: d.service.clone(),
+                    method: d.method.clone(),
+                    primary: d.primary,
+                })
+                .collect(),
+            trajectories,
+            summaries,
+            risks: gap_risks,
+            first_shortfalls,
+            kept: self.kept,
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! An ensemble request: raw parameters ([`EnsembleSpec`]) become a checked
+//! [`EnsembleRequest`] before any computation sees them.
+//!
+//! Every caller (`carecast simulate`, `sweep`, `report`, the benches and
+//! the tests) builds its run the same way: [`EnsembleRequest::for_model`]
+//! from a model, a scenario's assumptions and the services to size, or
+//! [`EnsembleRequest::new`] from a base population and demand forms. Once
+//! built, the request is known to be runnable: at least one trajectory,
+//! noise parameters in range, a horizon of whole steps on the assumptions'
+//! grid, and demand forms for exactly its years and grid.
+
+use crate::error::{Error, Result};
+use crate::gap::{demand_forms, DemandForm};
+use crate::model::Model;
+use crate::population::Population;
+use crate::projection::Assumptions;
+use crate::standards::Service;
+
+use super::noise::Stochastic;
+use super::summary::EnsembleSummary;
+
+/// The raw parameters of an ensemble, as a command line or a sweep point
+/// gives them; [`EnsembleSpec::check`] (and every [`EnsembleRequest`]
+/// constructor) validates them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EnsembleSpec {
+    /// Trajectories to run, at least 1.
+    pub trajectories: usize,
+    /// Random seed: the same seed gives the same result on any number of
+    /// threads.
+    pub seed: u64,
+    /// Which assumptions are uncertain, and how.
+    pub stochastic: Stochastic,
+    /// Whole trajectories to keep (the first ones), for plots.
+    pub keep: usize,
+}
+
+impl EnsembleSpec {
+    /// Checks the parameters: at least one trajectory, noise parameters in
+    /// range.
+    pub fn check(&self) -> Result<()> {
+        if self.trajectories == 0 {
+            return Err(Error::invalid("trajectories", 0, "at least 1"));
+        }
+        self.stochastic.check()
+    }
+}
+
+/// A checked ensemble run: a base population and its year, the end year,
+/// a scenario's assumptions, the demands to size and the ensemble's
+/// parameters, all known to fit together. [`EnsembleRequest::run`] runs it.
+#[derive(Debug, Clone)]
+pub struct EnsembleRequest<'a> {
+    pub(super) base: &'a Population,
+    pub(super) base_year: i32,
+    pub(super) end_year: i32,
+    pub(super) assumptions: &'a Assumptions,
+    pub(super) spec: EnsembleSpec,
+    pub(super) demands: Vec<DemandForm>,
+    pub(super) years: Vec<i32>,
+}
+
+impl<'a> EnsembleRequest<'a> {
+    /// A request from `base` at `base_year` to `end_year` under
+    /// `assumptions`, summarising `demands` (forms for every year of the
+    /// horizon, see [`demand_forms`]).
+    pub fn new(
+        base: &'a Population,
+        base_year: i32,
+        end_year: i32,
+        assumptions: &'a Assumptions,
+        spec: EnsembleSpec,
+        demands: Vec<DemandForm>,
+    ) -> Result<EnsembleRequest<'a>> {
+        spec.check()?;
+        let grid = base.grid();
+        let n = grid.width() as i32;
+        if base.grid() != assumptions.grid()
+            || end_year < base_year
+            || (end_year - base_year) % n != 0
+        {
+            return Err(Error::invalid(
+                "ensemble horizon",
+                format!("{base_year} to {end_year} on {grid}"),
+                "a whole number of steps on the assumptions' grid",
+            ));
+        }
+        let years: Vec<i32> = (base_year..=end_year).step_by(n as usize).collect();
+        for d in &demands {
+            let shape_ok = d.basis.as_ref().is_none_or(|b| b.dim() == (2, grid.len()));
+            let years_ok = d.scale.len() == years.len()
+                && d.constant.len() == years.len()
+                && d.supply.as_ref().is_none_or(|s| s.len() == years.len());
+            if !shape_ok || !years_ok || d.parent.is_some_and(|p| p >= demands.len()) {
+                return Err(Error::invalid(
+                    format!("demand {} {}", d.service, d.method),
+                    "a form for other years or another grid",
+                    format!("a form for {base_year} to {end_year} on {grid}"),
+                ));
+            }
+            if let Some(u) = d.uncertainty {
+                u.check()?;
+            }
+        }
+        Ok(EnsembleRequest {
+            base,
+            base_year,
+            end_year,
+            assumptions,
+            spec,
+            demands,
+            years,
+        })
+    }
+
+    /// A request for `model`'s base and horizon under `assumptions` (a
+    /// scenario's, or a sweep point's), sizing `services` (the model's, or
+    /// a sweep point's variant of them).
+    pub fn for_model(
+        model: &'a Model,
+        assumptions: &'a Assumptions,
+        services: &[Service],
+        spec: EnsembleSpec,
+    ) -> Result<EnsembleRequest<'a>> {
+        spec.check()?;
+        let forms = demand_forms(services, model.base.grid(), &model.years())
+            .map_err(|e| e.context("service demands"))?;
+        EnsembleRequest::new(
+            &model.base,
+            model.base_year,
+            model.end_year,
+            assumptions,
+            spec,
+            forms,
+        )
+    }
+
+    /// The years summarised: the base year, then one per step.
+    pub fn years(&self) -> &[i32] {
+        &self.years
+    }
+
+    /// The demand forms summarised, in column order.
+    pub fn demands(&self) -> &[DemandForm] {
+        &self.demands
+    }
+
+    /// The ensemble's parameters.
+    pub fn spec(&self) -> &EnsembleSpec {
+        &self.spec
+    }
+
+    /// Runs the ensemble; `progress(done)` is called as blocks finish.
+    pub fn run(&self, progress: &(dyn Fn(usize) + Sync)) -> Result<EnsembleSummary> {
+        super::run::run(self, progress)
+    }
+}

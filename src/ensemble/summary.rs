@@ -1,0 +1,127 @@
+//! What an ensemble returns: quantiles and means per (year, column), gap
+//! risks, first-shortfall distributions and kept trajectories.
+
+use crate::indicators::Indicator;
+
+/// Quantiles and mean of one indicator in one year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// 2.5th percentile (lower bound of the 95% interval).
+    pub p025: f64,
+    /// 5th percentile.
+    pub p05: f64,
+    /// 10th percentile (lower bound of the 80% interval).
+    pub p10: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 97.5th percentile.
+    pub p975: f64,
+    /// Mean over the trajectories.
+    pub mean: f64,
+    /// Smallest value (exact).
+    pub min: f64,
+    /// Largest value (exact).
+    pub max: f64,
+}
+
+/// A demand the ensemble summarised: service and method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemandLabel {
+    /// Service id.
+    pub service: String,
+    /// Demand method label (e.g. `ratio`, `need`).
+    pub method: String,
+    /// Whether it is the service's primary demand (the one gaps are taken against).
+    pub primary: bool,
+}
+
+/// The risk of a shortfall of one service in one year. Shortfalls are
+/// signed (`demand − supply`, negative: a surplus).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapRisk {
+    /// Service id.
+    pub service: String,
+    /// Year.
+    pub year: i32,
+    /// Planned supply in that year.
+    pub supply: f64,
+    /// Share of trajectories whose gap exceeds [`crate::gap::SHORTFALL_THRESHOLD`].
+    pub p_shortfall: f64,
+    /// Median demand minus supply.
+    pub shortfall_p50: f64,
+    /// 90th percentile of demand minus supply.
+    pub shortfall_p90: f64,
+    /// Capacity that meets demand in 90% of trajectories (demand's p90).
+    pub capacity_needed_p90: f64,
+}
+
+/// When a service first falls short, over the trajectories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstShortfall {
+    /// Service id.
+    pub service: String,
+    /// `(year, share of trajectories first short in that year)`.
+    pub by_year: Vec<(i32, f64)>,
+    /// Share of trajectories never short within the horizon.
+    pub never: f64,
+}
+
+/// The ensemble's summaries: `get(year, indicator)`, `demand(year, i)`,
+/// gap risks and first-shortfall distributions.
+#[derive(Debug, Clone)]
+pub struct EnsembleSummary {
+    /// Years summarised: the base year, then one per step.
+    pub years: Vec<i32>,
+    /// Indicators summarised, in column order.
+    pub indicators: Vec<Indicator>,
+    /// Demands summarised, in column order (after the indicators).
+    pub demands: Vec<DemandLabel>,
+    /// Trajectories run.
+    pub trajectories: usize,
+    /// (year index, column) -> summary, columns the indicators then the
+    /// demands; `None` where there is no value (flows in the base year).
+    pub(super) summaries: Vec<Option<Summary>>,
+    /// Gap risks per primary demand with a supply, and year.
+    pub risks: Vec<GapRisk>,
+    /// First-shortfall distributions, per primary demand with a supply.
+    pub first_shortfalls: Vec<FirstShortfall>,
+    /// The kept trajectories: `(trajectory, values)` with values
+    /// `[year · columns + column]`, columns as in the summaries.
+    pub kept: Vec<(usize, Vec<f64>)>,
+}
+
+impl EnsembleSummary {
+    fn column(&self, year: i32, column: usize) -> Option<Summary> {
+        let y = self.years.iter().position(|&v| v == year)?;
+        self.summaries[y * (self.indicators.len() + self.demands.len()) + column]
+    }
+
+    /// The summary of `indicator` in `year`.
+    pub fn get(&self, year: i32, indicator: Indicator) -> Option<Summary> {
+        let k = self.indicators.iter().position(|&i| i == indicator)?;
+        self.column(year, k)
+    }
+
+    /// The summary of demand `index` (of [`EnsembleSummary::demands`]) in `year`.
+    pub fn demand(&self, year: i32, index: usize) -> Option<Summary> {
+        if index >= self.demands.len() {
+            return None;
+        }
+        self.column(year, self.indicators.len() + index)
+    }
+
+    /// The gap risk of `service` in `year`.
+    pub fn risk(&self, service: &str, year: i32) -> Option<&GapRisk> {
+        self.risks
+            .iter()
+            .find(|r| r.service == service && r.year == year)
+    }
+}
