@@ -18,6 +18,11 @@ pub struct Scenario {
     pub assumptions: Assumptions,
 }
 
+/// The key years of a five-year plan's horizon when a model names none
+/// (`[projection] key_years`): the 14th plan's target year and the next two
+/// plan ends.
+pub const DEFAULT_KEY_YEARS: [i32; 3] = [2025, 2030, 2035];
+
 /// A validated model.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -27,6 +32,9 @@ pub struct Model {
     pub flags: Vec<String>,
     pub base_year: i32,
     pub end_year: i32,
+    /// Years a plan is judged in (summaries, key figures), ascending, within
+    /// the horizon: the model's `key_years` or [`DEFAULT_KEY_YEARS`].
+    pub key_years: Vec<i32>,
     pub base: Population,
     pub scenarios: Vec<Scenario>,
     pub default_scenario: String,
@@ -117,6 +125,21 @@ impl Model {
     }
 
     /// The years of a projection: the base year, then every step to the end.
+    /// The key years asked for (`asked`, or the model's when empty) that lie
+    /// within the horizon, in the order asked.
+    pub fn key_years_within(&self, asked: &[i32]) -> Vec<i32> {
+        let wanted = if asked.is_empty() {
+            &self.key_years
+        } else {
+            asked
+        };
+        wanted
+            .iter()
+            .copied()
+            .filter(|y| (self.base_year..=self.end_year).contains(y))
+            .collect()
+    }
+
     pub fn years(&self) -> Vec<i32> {
         let step = self.base.grid().width() as usize;
         (self.base_year..=self.end_year).step_by(step).collect()

@@ -2,31 +2,20 @@
 //! row or key with what was found and what was expected, no panic, and no
 //! output written.
 
-mod common;
-
-use common::{carecast, Fixture};
+use crate::common::{carecast, Fixture};
 
 /// Runs `project` on the fixture's model; asserts failure with every
 /// `needles` in stderr and an empty output folder.
 fn fails(fx: &Fixture, needles: &[&str]) {
     let out = fx.path("out");
-    let o = carecast(&[
+    let args = [
         "project",
         "--model",
         &fx.model(),
         "--out",
         out.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success(), "should fail; stderr: {err}");
-    assert_eq!(o.status.code(), Some(1), "exit code; stderr: {err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-    for n in needles {
-        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
-    }
+    ];
+    crate::common::fails_with(&args, 1, needles);
     assert!(
         !out.exists() || std::fs::read_dir(&out).unwrap().next().is_none(),
         "output written"
@@ -303,4 +292,18 @@ fn stated_figure_with_unknown_indicator_or_share_above_one() {
     let fx = Fixture::new();
     fx.edit(MODEL, |t| t.replace("value = 0.2758", "value = 27.58"));
     fails(&fx, &["stated[1]", "27.58", "a fraction in [0, 1]"]);
+}
+
+#[test]
+fn key_years_outside_the_horizon_or_unordered() {
+    for (years, needle) in [("[2025, 2060]", "2060"), ("[2030, 2025]", "ascending")] {
+        let fx = Fixture::new();
+        fx.edit(MODEL, |t| {
+            t.replace(
+                "open_age = 100",
+                &format!("open_age = 100\nkey_years = {years}"),
+            )
+        });
+        fails(&fx, &["jiaxing.toml", "[projection]", "key_years", needle]);
+    }
 }

@@ -1,11 +1,9 @@
 //! The command line on the shipped default model: contract tables, the
 //! model's stated figures, scenarios, formats.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::{carecast, read_csv, root};
+use crate::common::{carecast, read_csv, root};
 
 /// indicators.csv as (scenario, year, indicator) -> value.
 fn indicators(dir: &std::path::Path) -> HashMap<(String, i32, String), f64> {
@@ -154,7 +152,7 @@ fn parquet_output_reads_back_the_same() {
 #[test]
 fn wpp_mode_writes_the_contract_tables() {
     let out = tempfile::tempdir().unwrap();
-    let wpp = common::wpp_dir();
+    let wpp = crate::common::wpp_dir();
     let o = carecast(&[
         "project",
         "--wpp-dir",

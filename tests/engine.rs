@@ -1,8 +1,6 @@
 //! Invariants of the projection engine: null projections, symmetry,
 //! conservation in every step, no negative counts.
 
-mod common;
-
 use carecast::io::model_file;
 use carecast::io::wpp::read_country;
 use carecast::{project, project_step, AgeGrid, Population, Projection, StepRates, SurvivalRatios};
@@ -46,7 +44,7 @@ fn null_projection_only_shifts_ages() {
 
 #[test]
 fn identical_sexes_stay_identical() {
-    let inputs = read_country(&common::wpp_dir(), common::JAPAN, 2020).unwrap();
+    let inputs = read_country(&crate::common::wpp_dir(), crate::common::JAPAN, 2020).unwrap();
     let grid = AgeGrid::five_year();
     let base = inputs.base(grid).unwrap();
     let female = base.of(carecast::Sex::Female).to_owned();
@@ -88,8 +86,8 @@ fn assert_conserved(p: &Projection, what: &str) {
 
 #[test]
 fn conservation_in_every_step() {
-    for country in [common::CHINA, common::JAPAN] {
-        let inputs = read_country(&common::wpp_dir(), country, 2020).unwrap();
+    for country in [crate::common::CHINA, crate::common::JAPAN] {
+        let inputs = read_country(&crate::common::wpp_dir(), country, 2020).unwrap();
         for grid in [AgeGrid::five_year(), AgeGrid::single_years()] {
             let p = project(
                 &inputs.base(grid).unwrap(),
@@ -113,7 +111,7 @@ fn conservation_in_every_step() {
             );
         }
     }
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     for s in &model.scenarios {
         assert_conserved(&model.project(s).unwrap(), &s.name);
     }
@@ -140,7 +138,7 @@ fn heavy_out_migration_is_clamped_and_reported() {
 
 #[test]
 fn brass_model_reaches_the_plan_life_expectancy() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     for (year, target) in [(2020, 82.82), (2025, 83.0)] {
         let m = plan

@@ -1,8 +1,6 @@
 //! The Monte Carlo ensemble: agreement with the deterministic engine,
 //! reproducibility whatever the thread count, statistical sanity.
 
-mod common;
-
 use carecast::indicators::{indicators, lookup};
 use carecast::io::model_file;
 use carecast::io::wpp::read_country;
@@ -33,11 +31,11 @@ fn zero_noise() -> Stochastic {
 
 #[test]
 fn zero_volatility_collapses_to_the_deterministic_projection() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let det = indicators(&model.project(plan).unwrap());
     // WPP China in 5-year steps, with migration.
-    let inputs = read_country(&common::wpp_dir(), common::CHINA, 2020).unwrap();
+    let inputs = read_country(&crate::common::wpp_dir(), crate::common::CHINA, 2020).unwrap();
     let grid = AgeGrid::five_year();
     let (base, assumptions) = (
         inputs.base(grid).unwrap(),
@@ -92,7 +90,7 @@ fn zero_volatility_collapses_to_the_deterministic_projection() {
 
 #[test]
 fn same_seed_same_result_on_one_and_two_threads() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let noisy = Stochastic {
         tfr: Some(TfrNoise::default()),
@@ -161,7 +159,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
 
 #[test]
 fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("tfr_1.30").unwrap();
     let det = indicators(&model.project(plan).unwrap());
     let tfr_only = Stochastic {
@@ -210,7 +208,7 @@ fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
 
 #[test]
 fn bad_ensemble_parameters() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let run = |spec: EnsembleSpec| {
         EnsembleRequest::new(
@@ -275,7 +273,7 @@ fn bad_ensemble_parameters() {
 fn simulate_command_writes_reproducible_quantiles() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for (dir, threads) in [(&a, "1"), (&b, "2")] {
-        let o = common::carecast(&[
+        let o = crate::common::carecast(&[
             "simulate",
             "--model",
             "models/jiaxing.toml",
@@ -308,12 +306,12 @@ fn simulate_command_writes_reproducible_quantiles() {
             "{file}: 1 vs 2 threads"
         );
     }
-    let (header, rows) = common::read_csv(&a.path().join("trajectories.csv"));
+    let (header, rows) = crate::common::read_csv(&a.path().join("trajectories.csv"));
     assert_eq!(header, ["trajectory", "year", "indicator", "value"]);
     let mut kept: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     kept.dedup();
     assert_eq!(kept, ["0", "1", "2", "3", "4"]);
-    let (header, rows) = common::read_csv(&a.path().join("gap_risk.csv"));
+    let (header, rows) = crate::common::read_csv(&a.path().join("gap_risk.csv"));
     assert_eq!(
         header,
         [
@@ -333,7 +331,7 @@ fn simulate_command_writes_reproducible_quantiles() {
         assert!(p50 <= p90, "{r:?}");
     }
     assert!(rows.iter().any(|r| r[0] == "2025" && r[1] == "caregivers"));
-    let (header, rows) = common::read_csv(&a.path().join("first_shortfall.csv"));
+    let (header, rows) = crate::common::read_csv(&a.path().join("first_shortfall.csv"));
     assert_eq!(header, ["service", "first_shortfall_year", "probability"]);
     let caregivers: f64 = rows
         .iter()
@@ -341,7 +339,7 @@ fn simulate_command_writes_reproducible_quantiles() {
         .map(|r| r[2].parse::<f64>().unwrap())
         .sum();
     assert!((caregivers - 1.0).abs() < 1e-9);
-    let (header, rows) = common::read_csv(&a.path().join("quantiles.csv"));
+    let (header, rows) = crate::common::read_csv(&a.path().join("quantiles.csv"));
     assert_eq!(
         header,
         [
@@ -380,7 +378,7 @@ fn simulate_rejects_bad_parameters() {
             dir.to_str().unwrap(),
         ];
         full.extend(args.iter().copied());
-        let o = common::carecast(&full);
+        let o = crate::common::carecast(&full);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
         assert!(
@@ -394,7 +392,7 @@ fn simulate_rejects_bad_parameters() {
 fn models() -> Vec<carecast::Model> {
     ["jiaxing", "shanghai", "huangpu", "lincang"]
         .iter()
-        .map(|m| model_file::load(&common::root().join(format!("models/{m}.toml"))).unwrap())
+        .map(|m| model_file::load(&crate::common::root().join(format!("models/{m}.toml"))).unwrap())
         .collect()
 }
 
@@ -436,7 +434,7 @@ fn linear_demand_forms_give_the_deterministic_demand() {
 
 #[test]
 fn without_noise_the_gap_risk_is_the_deterministic_gap() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let p = model.project(plan).unwrap();
     let det = carecast::gap::demand(&model.services, &p).unwrap();
@@ -480,7 +478,7 @@ fn without_noise_the_gap_risk_is_the_deterministic_gap() {
 /// σ = ln 1.25 / 1.645) against a supply falling from 1,400 to 900.
 #[test]
 fn p_shortfall_on_a_hand_made_case() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let years = years_of(&model);
     let supply_of = |y: i32| 1400.0 - 500.0 * f64::from(y - model.base_year) / 29.0;
@@ -516,7 +514,7 @@ fn p_shortfall_on_a_hand_made_case() {
     for (&year, &(y2, first)) in years.iter().zip(&ens.first_shortfalls[0].by_year) {
         assert_eq!(year, y2);
         let supply = supply_of(year);
-        let expected = 1.0 - common::normal_cdf(((supply + 0.5) / 1000.0).ln() / sigma);
+        let expected = 1.0 - crate::common::normal_cdf(((supply + 0.5) / 1000.0).ln() / sigma);
         let risk = ens.risk("places", year).unwrap();
         assert!(
             (risk.p_shortfall - expected).abs() < 4.0 * se,
@@ -529,7 +527,7 @@ fn p_shortfall_on_a_hand_made_case() {
         assert!((cumulative - risk.p_shortfall).abs() < 1e-12, "{year}");
         let p90 = 1000.0 * (1.281_551_565_5 * sigma).exp();
         assert!(
-            common::rel(risk.capacity_needed_p90, p90) < 0.01,
+            crate::common::rel(risk.capacity_needed_p90, p90) < 0.01,
             "{risk:?}"
         );
         assert!(
@@ -542,7 +540,7 @@ fn p_shortfall_on_a_hand_made_case() {
 
 #[test]
 fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let det = indicators(&model.project(plan).unwrap());
     let stochastic = Stochastic {
@@ -571,7 +569,7 @@ fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
         last = width;
         let old = ens.get(year, Indicator::Pop80Plus).unwrap();
         let d80 = lookup(&det, year, Indicator::Pop80Plus).unwrap();
-        assert!(old.p95 > old.p05 && common::rel(old.p50, d80) < 0.01);
+        assert!(old.p95 > old.p05 && crate::common::rel(old.p50, d80) < 0.01);
     }
     // 90% of e0 within about ±2 years by 2050 (see the default's rationale).
     assert!(last > 1.0 && last < 6.0, "{last}");
@@ -593,7 +591,7 @@ fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
 /// within the summary's min and max.
 #[test]
 fn kept_trajectories_match_the_streaming_quantiles() {
-    let model = model_file::load(&common::root().join("models/jiaxing.toml")).unwrap();
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let noisy = Stochastic {
         tfr: Some(TfrNoise::default()),

@@ -1,11 +1,9 @@
 //! Model-file inputs beyond the default model: mortality tables (constant,
 //! by period, closed at 85+ and extended with Kannisto rates) and migration.
 
-mod common;
-
+use crate::common::Fixture;
 use carecast::io::model_file;
 use carecast::{LifeTable, Sex};
-use common::Fixture;
 
 const MX: &str = "data/reference/china_mx_2015_2020.csv";
 
@@ -34,7 +32,7 @@ fn e0(fx: &Fixture, sex: Sex, year: f64) -> f64 {
 
 /// China's mx rows as (sex, age, mx).
 fn china_rows() -> Vec<(String, u32, f64)> {
-    let text = std::fs::read_to_string(common::root().join(MX)).unwrap();
+    let text = std::fs::read_to_string(crate::common::root().join(MX)).unwrap();
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("sex"))
         .map(|l| {

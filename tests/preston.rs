@@ -3,8 +3,6 @@
 //! and half at the end. Births by age of mother and the end population must
 //! match the book to the unit after rounding.
 
-mod common;
-
 use carecast::{project_step, AgeGrid, Population, StepRates, SurvivalRatios};
 use ndarray::{Array1, Array2};
 
@@ -19,7 +17,7 @@ struct Row {
 }
 
 fn read() -> Vec<Row> {
-    let path = common::shared().join("data/preston-sweden-1993/sweden_1993_5x5.csv");
+    let path = crate::common::shared().join("data/preston-sweden-1993/sweden_1993_5x5.csv");
     let text = std::fs::read_to_string(&path).expect("the Preston table in ../shared");
     text.lines()
         .skip(1)

@@ -1,21 +1,12 @@
 //! `carecast report`: open everything it writes (PNG, SVG, CSV, HTML), render
 //! the page in a real headless browser, and feed it bad input.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{carecast, read_csv, root};
+use crate::common::{fails, ok, read_csv, root};
 
 const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-
-fn ok(args: &[&str]) -> String {
-    let out = carecast(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "carecast {args:?} failed: {stderr}");
-    stderr
-}
 
 /// A decoded PNG: width, height and RGB(A) bytes.
 fn decode_png(path: &Path) -> (u32, u32, Vec<u8>, usize) {
@@ -323,18 +314,6 @@ fn sweep_heat_map_shows_the_sweeps_probabilities() {
             expected[col("p_shortfall")].parse::<f64>().unwrap()
         );
     }
-}
-
-/// Runs carecast expecting failure: exit code, message parts, nothing written.
-fn fails(args: &[&str], code: i32, needles: &[&str], out: &Path) {
-    let run = carecast(args);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(code), "{args:?}: {stderr}");
-    for n in needles {
-        assert!(stderr.contains(n), "{args:?}: {n:?} not in {stderr}");
-    }
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!out.exists(), "{args:?} wrote {}", out.display());
 }
 
 #[test]

@@ -1,15 +1,13 @@
 //! Service demand, plan supply and gaps: recomputed from the projected
 //! population, checked on hand-made cases, and bad inputs rejected.
 
-mod common;
-
+use crate::common::{carecast, root, Fixture};
 use carecast::gap::{demand, first_shortfall, gaps};
 use carecast::io::model_file;
 use carecast::{
     AgeGrid, AgeRange, Demand, DemandMethod, Interpolation, Population, Projection, Rate, Service,
     Supply, YearPath,
 };
-use common::{carecast, root, Fixture};
 use ndarray::Array2;
 
 fn jiaxing() -> carecast::Model {
@@ -95,13 +93,13 @@ fn nursery_need_responds_to_fertility() {
         line.contains("tfr_0.81 is -") && line.contains(&pct) && line.contains("against tfr_1.62"),
         "{line} lacks {pct}"
     );
-    let (header, rows) = common::read_csv(&out.path().join("gap.csv"));
+    let (header, rows) = crate::common::read_csv(&out.path().join("gap.csv"));
     assert_eq!(
         header,
         ["scenario", "year", "service", "demand", "supply", "gap"]
     );
     assert!(!rows.is_empty());
-    let (header, _) = common::read_csv(&out.path().join("demand.csv"));
+    let (header, _) = crate::common::read_csv(&out.path().join("demand.csv"));
     assert_eq!(header, ["scenario", "year", "service", "method", "demand"]);
 }
 
@@ -408,7 +406,7 @@ fn every_shipped_model_validates_and_sizes_gaps() {
             "{name}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
-        let (_, rows) = common::read_csv(&out.path().join("demand.csv"));
+        let (_, rows) = crate::common::read_csv(&out.path().join("demand.csv"));
         assert!(rows.len() >= 5 * 31, "{name}: {} demand rows", rows.len());
     }
 }
@@ -429,5 +427,39 @@ fn standards_interval_reversed() {
             "[1.25, 0.8]",
             "low <= high",
         ],
+    );
+}
+
+/// `[projection] key_years` replaces the default 2025, 2030, 2035 in the
+/// gap and simulate summaries (and `--years` replaces both).
+#[test]
+fn key_years_come_from_the_model() {
+    let fx = Fixture::new();
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replace("open_age = 100", "open_age = 100\nkey_years = [2027, 2040]")
+    });
+    let model = model_file::load(&fx.path("models/jiaxing.toml")).unwrap();
+    assert_eq!(model.key_years, vec![2027, 2040]);
+    assert_eq!(model.key_years_within(&[2030, 2099]), vec![2030]);
+    let out = fx.path("out");
+    let run = |args: &[&str]| {
+        let o = carecast(args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let m = fx.model();
+    let o = out.to_str().unwrap();
+    let gap = run(&["gap", "--model", &m, "--out", o]);
+    assert!(gap.contains("2027") && gap.contains("2040"), "{gap}");
+    assert!(!gap.contains("2035"), "{gap}");
+    let sim = run(&["simulate", "--model", &m, "-n", "300", "--out", o]);
+    assert!(sim.contains("  2027: 60+ share"), "{sim}");
+    assert!(sim.contains("shortfall in 2040)"), "{sim}");
+    assert!(!sim.contains("  2025: 60+ share"), "{sim}");
+    // The default model has none: the default years.
+    let default = model_file::load(&root().join("models/jiaxing.toml")).unwrap();
+    assert_eq!(
+        default.key_years,
+        carecast::model::DEFAULT_KEY_YEARS.to_vec()
     );
 }

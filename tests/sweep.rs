@@ -1,14 +1,12 @@
 //! Sweeps: what each parameter changes, shards merged bit for bit, and bad
 //! grids, shards and merges rejected with nothing written.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
+use crate::common::{ok, root};
 use carecast::io::model_file;
 use carecast::sweep::{apply, Axis, Grid, Parameter, Value};
 use carecast::{demand_forms, Stochastic};
-use common::{carecast, root};
 
 /// Writes a sweep file into `dir` whose model is the repository's Jiaxing.
 fn grid_file(dir: &Path, name: &str, sweep_extra: &str, grid: &str) -> PathBuf {
@@ -22,22 +20,10 @@ fn grid_file(dir: &Path, name: &str, sweep_extra: &str, grid: &str) -> PathBuf {
     path
 }
 
-fn ok(args: &[&str]) -> String {
-    let o = carecast(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{args:?}: {err}");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
+/// Runs carecast expecting exit status 1, `needles` in the message and
+/// nothing written to `out`.
 fn fails(args: &[&str], needles: &[&str], out: &Path) {
-    let o = carecast(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
-    }
-    assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    crate::common::fails(args, 1, needles, out);
 }
 
 #[test]
@@ -89,7 +75,7 @@ fn shards_merge_into_the_single_run_byte_for_byte() {
             "{f}"
         );
     }
-    let (header, rows) = common::read_csv(&single.join("sweep.csv"));
+    let (header, rows) = crate::common::read_csv(&single.join("sweep.csv"));
     assert_eq!(
         header[..5],
         ["point", "tfr", "e0_gain", "migration", "year"]
@@ -308,7 +294,7 @@ fn the_shipped_sweep_runs() {
     // A stricter caregiver standard (30 per 10,000) than the supply was
     // planned for (27) leaves caregivers short in 2025 at those points only.
     assert!(text.contains("caregivers 2025: 15 points"), "{text}");
-    let (_, rows) = common::read_csv(&out.join("sweep.csv"));
+    let (_, rows) = crate::common::read_csv(&out.join("sweep.csv"));
     assert_eq!(
         rows.iter()
             .filter(|r| r[6] == "caregivers" && r[4] == "2025")

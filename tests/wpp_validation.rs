@@ -1,13 +1,11 @@
 //! Validation against the UN World Population Prospects 2019 medium variant,
 //! read from ../shared/data/wpp2019 (never copied into the project).
 
-mod common;
-
 use carecast::indicators::{indicators, lookup};
 use carecast::io::wpp::{read_country, read_period_value, read_projected};
 use carecast::{project, AgeGrid, Indicator, LifeTable, Projection, Sex};
 
-use common::{rel, wpp_dir, CHINA, JAPAN};
+use crate::common::{rel, wpp_dir, CHINA, JAPAN};
 
 fn projection(country: u32, grid: AgeGrid) -> Projection {
     let inputs = read_country(&wpp_dir(), country, 2020).unwrap();

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 
-use super::{key_years, out, GapArgs, SelectedModel};
+use super::{out, GapArgs, SelectedModel};
 use crate::gap::{demand, first_shortfall, gaps, DemandValue, GapValue};
 use crate::io::export::{demand_table, gap_table};
 use crate::io::Format;
@@ -50,7 +50,7 @@ pub fn run(args: &GapArgs) -> Result<()> {
         vec![("demand", demand_bytes), ("gap", gap_bytes)],
     )?;
     if !args.output.quiet {
-        let years = key_years(&args.years, model);
+        let years = model.key_years_within(&args.years);
         let mut text = format!(
             "{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n",
             model.name

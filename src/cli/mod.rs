@@ -434,20 +434,6 @@ impl SelectedModel {
     }
 }
 
-/// Key years asked for (default 2025, 2030, 2035), those within the
-/// model's horizon.
-pub(crate) fn key_years(asked: &[i32], model: &crate::Model) -> Vec<i32> {
-    let wanted: Vec<i32> = if asked.is_empty() {
-        vec![2025, 2030, 2035]
-    } else {
-        asked.to_vec()
-    };
-    wanted
-        .into_iter()
-        .filter(|y| (model.base_year..=model.end_year).contains(y))
-        .collect()
-}
-
 /// A progress bar over an ensemble's trajectories (hidden with `--quiet`).
 pub(crate) fn trajectory_bar(trajectories: usize, prefix: &str, quiet: bool) -> ProgressBar {
     if quiet {

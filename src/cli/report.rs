@@ -229,7 +229,13 @@ fn sweep_heat(
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        None if years.contains(&2025) && spread(2025) > 0.0 => 2025,
+        None if model
+            .key_years
+            .first()
+            .is_some_and(|y| years.contains(y) && spread(*y) > 0.0) =>
+        {
+            model.key_years[0]
+        }
         None => {
             let mut best = (years.first().copied().unwrap_or(model.base_year), -1.0);
             for &y in &years {
@@ -359,7 +365,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let bar = super::trajectory_bar(args.trajectories, "ensemble", args.quiet);
     let ensemble = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
     bar.finish_and_clear();
-    let key_years = super::key_years(&args.years, model);
+    let key_years = model.key_years_within(&args.years);
     if key_years.is_empty() {
         bail!(
             "--years: none within the projection ({}-{}); expected years such as 2025,2030,2035",

@@ -12,8 +12,9 @@ use crate::io::export::{
     trajectories_table,
 };
 use crate::io::Format;
-use crate::standards::{DemandMethod, Service};
+use crate::standards::DemandMethod;
 use crate::Indicator;
+use crate::Model;
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
     let format: Format = args.output.format.into();
@@ -74,7 +75,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         );
         for (name, summary) in &results {
             text.push_str(&format!("scenario {name}\n"));
-            for year in [2025, 2030, 2035, model.end_year] {
+            for &year in model.key_years.iter().chain([&model.end_year]) {
                 if !summary.years.contains(&year) {
                     continue;
                 }
@@ -99,7 +100,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
                     band(Indicator::Pop0To2, false).unwrap_or_default(),
                 ));
             }
-            text.push_str(&risk_lines(&model.services, summary));
+            text.push_str(&risk_lines(model, summary));
         }
         text.push_str(&wrote);
         out(&text);
@@ -107,12 +108,15 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     Ok(())
 }
 
-/// One line per service with a supply in 2025 and 2030: P(shortfall) and
-/// the capacity that meets demand in 90% of trajectories, also as the
-/// standard's rate on the median projection when the standard is a ratio.
-fn risk_lines(services: &[Service], summary: &EnsembleSummary) -> String {
+/// One line per service with a supply in the first two key years (the
+/// plan's target year and the next, to keep the summary short):
+/// P(shortfall) and the capacity that meets demand in 90% of trajectories,
+/// also as the standard's rate on the median projection when the standard
+/// is a ratio.
+fn risk_lines(model: &Model, summary: &EnsembleSummary) -> String {
+    let services = &model.services;
     let mut text = String::new();
-    for year in [2025, 2030] {
+    for &year in model.key_years.iter().take(2) {
         for (i, label) in summary.demands.iter().enumerate() {
             let Some(risk) = summary.risk(&label.service, year) else {
                 continue;

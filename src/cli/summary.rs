@@ -4,8 +4,8 @@ use crate::indicators::{indicators, lookup};
 use crate::projection::Projection;
 use crate::Indicator;
 
-/// Key years: the base, every multiple of 5 up to 2050, then every 25 years, and the end.
-fn key_years(p: &Projection) -> Vec<i32> {
+/// Rows of the summary table: the base, every multiple of 5 up to 2050, then every 25 years, and the end.
+fn summary_years(p: &Projection) -> Vec<i32> {
     let (first, last) = (p.years[0], *p.years.last().unwrap_or(&p.years[0]));
     p.years
         .iter()
@@ -25,7 +25,7 @@ pub fn table(scenario: Option<&str>, p: &Projection) -> String {
         "{:>6} {:>14} {:>8} {:>8} {:>8} {:>12} {:>12} {:>7} {:>6}\n",
         "year", "total", "60+", "65+", "80+", "births/yr", "aged 0-2", "OADR", "TFR"
     ));
-    for y in key_years(p) {
+    for y in summary_years(p) {
         let v = |i: Indicator| lookup(&values, y, i);
         let pct = |i| {
             v(i).map(|x| format!("{:.2}%", 100.0 * x))

@@ -112,6 +112,9 @@ impl Cell {
     /// The bulk add of `Cell::add_all` (one build per CPU kind, see `dispatch`).
     #[inline(always)]
     pub(super) fn add_all_impl(&mut self, values: &[f64], sum: &mut f64) {
+        // Callers add a block's values at a time; more than the staged
+        // counters hold in one call could overflow a bin.
+        debug_assert!(values.len() <= usize::from(u16::MAX));
         // A branch-free pass for the range and the sum (four running
         // minima, maxima and sums, combined in a fixed order).
         const L: usize = 4;
@@ -302,5 +305,152 @@ impl Cell {
             min: self.min,
             max: self.max,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_distr::{Distribution, StandardNormal};
+    use rand_xoshiro::rand_core::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// `n` draws of `10 + 2·z`, z standard normal, from `seed`.
+    fn draws(n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        (0..n)
+            .map(|_| {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                10.0 + 2.0 * z
+            })
+            .collect()
+    }
+
+    /// numpy's default (linear) quantile of sorted values.
+    fn exact(sorted: &[f64], p: f64) -> f64 {
+        let r = p * (sorted.len() - 1) as f64;
+        let (lo, frac) = (r.floor() as usize, r - r.floor());
+        if lo + 1 < sorted.len() {
+            sorted[lo] + frac * (sorted[lo + 1] - sorted[lo])
+        } else {
+            sorted[lo]
+        }
+    }
+
+    /// A cell ranged on the first 256 values, fed `values` 256 at a time
+    /// (as blocks are); returns it and the sum.
+    fn fed(range_from: &[f64], values: &[f64]) -> (Cell, f64) {
+        let mut cell = Cell::new(&range_from[..256.min(range_from.len())]);
+        let mut sum = 0.0;
+        for block in values.chunks(256) {
+            cell.add_all_impl(block, &mut sum);
+        }
+        (cell, sum)
+    }
+
+    fn quantiles(s: &Summary) -> [(f64, f64); 9] {
+        [
+            (0.025, s.p025),
+            (0.05, s.p05),
+            (0.10, s.p10),
+            (0.25, s.p25),
+            (0.50, s.p50),
+            (0.75, s.p75),
+            (0.90, s.p90),
+            (0.95, s.p95),
+            (0.975, s.p975),
+        ]
+    }
+
+    /// Every quantile within one bin of numpy's on the sorted values; min,
+    /// max and mean exact.
+    fn assert_close(cell: &Cell, sum: f64, values: &[f64]) {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let s = cell.summary(sum);
+        for (p, q) in quantiles(&s) {
+            let e = exact(&sorted, p);
+            assert!(
+                (q - e).abs() <= cell.width * (1.0 + 1e-9),
+                "p{p}: {q} vs exact {e} (bin width {})",
+                cell.width
+            );
+        }
+        assert_eq!(s.min, sorted[0]);
+        assert_eq!(s.max, sorted[sorted.len() - 1]);
+        let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
+        assert!((s.mean - mean).abs() <= 1e-9 * mean.abs());
+    }
+
+    #[test]
+    fn quantiles_agree_with_a_sorted_reference() {
+        let values = draws(20_000, 1);
+        let (cell, sum) = fed(&values, &values);
+        assert_eq!(cell.n, 20_000);
+        assert_close(&cell, sum, &values);
+    }
+
+    #[test]
+    fn merged_cells_equal_one_cell_fed_everything() {
+        let values = draws(9_000, 2);
+        let (whole, sum) = fed(&values, &values);
+        let (mut a, _) = fed(&values, &values[..5_120]);
+        let (b, _) = fed(&values, &values[5_120..]);
+        a.merge(b);
+        assert_eq!(a.n, whole.n);
+        assert_eq!(a.summary(sum), whole.summary(sum));
+    }
+
+    #[test]
+    fn values_outside_the_range_are_kept_exactly() {
+        // The range comes from a narrow first block; a tenth of the later
+        // values lie far below it and a tenth far above.
+        let narrow = draws(256, 3)
+            .iter()
+            .map(|v| 10.0 + 0.001 * v)
+            .collect::<Vec<_>>();
+        let mut values = narrow.clone();
+        for (i, v) in draws(2_560, 4).into_iter().enumerate() {
+            values.push(match i % 10 {
+                0 => -1_000.0 - v,
+                1 => 1_000.0 + v,
+                _ => 10.0 + 0.001 * v,
+            });
+        }
+        let (cell, sum) = fed(&narrow, &values);
+        assert!(!cell.outside.is_empty());
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let s = cell.summary(sum);
+        // The 2.5% and 97.5% points fall among the outside values: exact.
+        assert_eq!(s.p025, exact(&sorted, 0.025));
+        assert_eq!(s.p975, exact(&sorted, 0.975));
+        assert_eq!((s.min, s.max), (sorted[0], sorted[sorted.len() - 1]));
+        // The median lies inside the range: within one bin.
+        assert!((s.p50 - exact(&sorted, 0.5)).abs() <= cell.width * (1.0 + 1e-9));
+    }
+
+    #[test]
+    fn more_than_65535_values_in_one_partial_are_all_counted() {
+        // 16-bit staged counts must move into the 32-bit totals before they
+        // overflow: 70,000 values (and 140,000 after a merge) in one cell,
+        // half of them in a single bin.
+        let mut values = draws(70_000, 5);
+        for v in values.iter_mut().skip(1).step_by(2) {
+            *v = 10.0;
+        }
+        let (mut cell, sum) = fed(&values, &values);
+        assert!(!cell.counts.is_empty(), "staged counts were never moved");
+        assert_eq!(cell.n, 70_000);
+        assert_close(&cell, sum, &values);
+        let (other, other_sum) = fed(&values, &values);
+        cell.merge(other);
+        let doubled: Vec<f64> = values.iter().chain(&values).copied().collect();
+        assert_eq!(cell.n, 140_000);
+        assert_close(&cell, sum + other_sum, &doubled);
+        let binned: u64 = cell.counts.iter().map(|&c| u64::from(c)).sum::<u64>()
+            + cell.staged.iter().map(|&c| u64::from(c)).sum::<u64>()
+            + cell.outside.len() as u64;
+        assert_eq!(binned, 140_000);
     }
 }

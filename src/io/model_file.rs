@@ -183,6 +183,9 @@ pub struct RawProjection {
     #[serde(default = "default_open_age")]
     pub open_age: u32,
     pub default_scenario: String,
+    /// Years the plan is judged in [default: 2025, 2030, 2035 within the horizon].
+    #[serde(default)]
+    pub key_years: Option<Vec<i32>>,
 }
 
 fn default_step() -> u32 {
@@ -362,6 +365,38 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             ),
         );
     }
+    let key_years: Vec<i32> = match &p.key_years {
+        Some(years) => {
+            let sorted = years.windows(2).all(|w| w[0] < w[1]);
+            if let Some(y) = years
+                .iter()
+                .find(|y| !(p.base_year..=p.end_year).contains(y))
+            {
+                note(
+                    "projection",
+                    Error::invalid(
+                        "key_years",
+                        y,
+                        format!("years from {} to {}", p.base_year, p.end_year),
+                    ),
+                );
+            } else if years.is_empty() || !sorted {
+                note(
+                    "projection",
+                    Error::invalid(
+                        "key_years",
+                        format!("{years:?}"),
+                        "at least one year, in ascending order",
+                    ),
+                );
+            }
+            years.clone()
+        }
+        None => crate::model::DEFAULT_KEY_YEARS
+            .into_iter()
+            .filter(|y| (p.base_year..=p.end_year).contains(y))
+            .collect(),
+    };
     if !raw.scenarios.iter().any(|s| s.name == p.default_scenario) {
         note(
             "projection",
@@ -515,6 +550,7 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             flags: raw.region.flags,
             base_year: raw.projection.base_year,
             end_year: raw.projection.end_year,
+            key_years,
             base,
             scenarios,
             default_scenario: raw.projection.default_scenario,

@@ -344,7 +344,10 @@ fn pyramid_figure(input: &ReportInput, t: &text::Words, source: &str) -> Figure 
     let width = model.base.grid().width().max(5);
     let mut years = Vec::new();
     let mut ages = Vec::new();
-    for year in [model.base_year, 2025, 2035] {
+    // The base and the first and last key years.
+    let first_key = input.key_years.first().copied().unwrap_or(model.base_year);
+    let last_key = input.key_years.last().copied().unwrap_or(model.base_year);
+    for year in [model.base_year, first_key, last_key] {
         if years.iter().any(|(y, _, _)| *y == year) {
             continue;
         }

@@ -42,6 +42,37 @@ pub fn carecast(args: &[&str]) -> Output {
         .expect("run carecast")
 }
 
+/// Runs carecast expecting success; returns its stdout.
+pub fn ok(args: &[&str]) -> String {
+    let o = carecast(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "carecast {args:?} failed: {err}");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Runs carecast expecting failure with exit status `code`, every one of
+/// `needles` in its message and no panic or backtrace; returns stderr.
+pub fn fails_with(args: &[&str], code: i32, needles: &[&str]) -> String {
+    let o = carecast(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{args:?}: {err}"
+    );
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: stderr lacks {n:?}: {err}");
+    }
+    err
+}
+
+/// [`fails_with`], and `out` was not written.
+pub fn fails(args: &[&str], code: i32, needles: &[&str], out: &Path) -> String {
+    let err = fails_with(args, code, needles);
+    assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    err
+}
+
 /// A copy of the default model and its data in a temporary folder, with
 /// the same layout (models/, data/), so tests can break one piece.
 pub struct Fixture {

@@ -1,0 +1,16 @@
+//! carecast's integration tests, one binary: a module per feature, the
+//! shared helpers in `common`. Tests that run the `carecast` binary go
+//! through `common::carecast`; data from `../shared/data` is read in place.
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod engine;
+mod ensemble;
+mod model_inputs;
+mod preston;
+mod report;
+mod services;
+mod sweep;
+mod wpp_validation;
