@@ -7,11 +7,12 @@
 //! * `ensemble/all_noise`: TFR, mortality and migration noise (the general
 //!   clamping step where migration can turn negative);
 //! * `sweep/4_points`: four points of a TFR x e0-gain grid, 512 trajectories
-//!   each, as `carecast sweep` runs them (setup, demand forms, ensemble).
+//!   each, through the library's `sweep::run_point` as `carecast sweep`
+//!   runs them (setup, demand forms, ensemble, table rows).
 
 use carecast::ensemble::{MigrationNoise, MortalityNoise, TfrNoise};
 use carecast::io::model_file;
-use carecast::sweep::{apply, point_seed, Axis, Grid, Parameter, Value};
+use carecast::sweep::{run_point, Axis, Grid, Parameter, PointSettings, Value};
 use carecast::{EnsembleRequest, EnsembleSpec, Stochastic};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
@@ -69,24 +70,19 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10);
     let per_point = 512;
+    let settings = PointSettings {
+        scenario: Some("plan".into()),
+        trajectories: per_point,
+        seed: 7,
+        years: None,
+        stochastic: all,
+    };
     group.throughput(Throughput::Elements(cells(per_point) * sweep.len() as u64));
     group.bench_function("4_points", |b| {
         b.iter(|| {
             (0..sweep.len())
                 .into_par_iter()
-                .map(|i| {
-                    let setup = apply(&model, plan, &sweep.point(i), all).unwrap();
-                    let spec = EnsembleSpec {
-                        trajectories: per_point,
-                        seed: point_seed(7, &sweep.label(i)),
-                        stochastic: setup.stochastic,
-                        keep: 0,
-                    };
-                    EnsembleRequest::for_model(&model, &setup.assumptions, &setup.services, spec)
-                        .unwrap()
-                        .run(&|_| {})
-                        .unwrap()
-                })
+                .map(|i| run_point(&sweep, &settings, &model, i).unwrap())
                 .collect::<Vec<_>>()
         })
     });

@@ -49,6 +49,8 @@ for k in 1 2 3; do
   run sweep --grid "$grid" --threads 1 --shard "$k/3" --out "$work/sweep/shard-$k"
 done
 run merge "$work/sweep/shard-1" "$work/sweep/shard-2" "$work/sweep/shard-3" --out "$work/sweep/merged"
+run report --model models/jiaxing.toml --lang zh -n 1000 --seed 4 --sweep "$work/sweep/all" --out "$work/sweep/report-zh"
+run report --model models/jiaxing.toml -n 1000 --seed 4 --sweep "$work/sweep/all" --sweep-service nursery --out "$work/sweep/report-en"
 cd "$work"
 find . -type f \( -name '*.csv' -o -name '*.parquet' -o -name '*.toml' -o -name '*.html' -o -name '*.txt' \) \
   | LC_ALL=C sort | xargs md5sum

@@ -184,6 +184,43 @@ pub struct Service {
     pub supply: Option<crate::plan::Supply>,
 }
 
+/// A capacity read as the rate of a ratio standard: "27.1 per 10,000
+/// elderly".
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityRate<'a> {
+    /// The rate, in `unit`.
+    pub rate: f64,
+    /// The rate's unit, e.g. `per 10,000`.
+    pub unit: &'static str,
+    /// What the rate is of, e.g. `elderly`.
+    pub base_name: &'a str,
+}
+
+impl Service {
+    /// `capacity` as the rate of the service's primary standard in `year`,
+    /// when that standard is a ratio: the standard scaled by `capacity`
+    /// over the demand it gives (`demand`, e.g. the median projection's).
+    /// `None` for other standards or a demand that is not positive.
+    pub fn capacity_as_rate(
+        &self,
+        year: i32,
+        capacity: f64,
+        demand: f64,
+    ) -> Option<CapacityRate<'_>> {
+        let DemandMethod::Ratio {
+            base_name, rate, ..
+        } = &self.demands.first()?.method
+        else {
+            return None;
+        };
+        (demand > 0.0).then(|| CapacityRate {
+            rate: rate.path().at(f64::from(year)) * capacity / demand,
+            unit: rate.unit(),
+            base_name,
+        })
+    }
+}
+
 /// Checks that a path holds values in `[lo, hi]`.
 pub fn check_path_range(what: &str, path: &YearPath, lo: f64, hi: f64) -> Result<()> {
     for &(y, v) in path.points() {

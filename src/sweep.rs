@@ -26,7 +26,10 @@
 //! * `tfr_volatility`, `mortality_sd`, `migration_sd`: the ensemble's noise
 //!   (see [`crate::ensemble`]).
 
-use crate::ensemble::{MigrationNoise, MortalityNoise, Stochastic};
+use crate::ensemble::{
+    EnsembleRequest, EnsembleSpec, MigrationNoise, MortalityNoise, Stochastic, Summary,
+    ENSEMBLE_INDICATORS,
+};
 use crate::error::{Error, Result};
 use crate::migration::Migration;
 use crate::model::{Model, Scenario};
@@ -439,4 +442,188 @@ mod tests {
         let e = Parameter::parse("fertility").unwrap_err().to_string();
         assert!(e.contains("\"fertility\"") && e.contains("e0_gain"), "{e}");
     }
+}
+
+/// The sweep-wide settings every point runs with (a sweep file's `[sweep]`
+/// section).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointSettings {
+    /// The scenario points start from, unless a point names one; default:
+    /// the model's default scenario.
+    pub scenario: Option<String>,
+    /// Trajectories per point.
+    pub trajectories: usize,
+    /// The sweep's seed; each point's seed is derived from it and the
+    /// point's label ([`point_seed`]).
+    pub seed: u64,
+    /// Years reported; default: every fifth year after the base.
+    pub years: Option<Vec<i32>>,
+    /// The ensemble's noise before the point's noise parameters apply.
+    pub stochastic: Stochastic,
+}
+
+/// Gap columns of a service row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GapColumns {
+    /// Share of trajectories short.
+    pub p_shortfall: f64,
+    /// Median demand minus supply.
+    pub shortfall_p50: f64,
+    /// 90th percentile of demand minus supply.
+    pub shortfall_p90: f64,
+    /// Capacity that meets demand in 90% of trajectories.
+    pub capacity_needed_p90: f64,
+    /// Planned supply.
+    pub supply: f64,
+}
+
+/// One row of the sweep table: a point, a year, an indicator or a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    /// Point number (order of the grid's product).
+    pub point: usize,
+    /// The point's parameter values, in the grid's order.
+    pub values: Vec<Value>,
+    /// Year.
+    pub year: i32,
+    /// `indicator` or `service`.
+    pub kind: String,
+    /// The indicator's name or the service's id.
+    pub quantity: String,
+    /// 5th percentile.
+    pub p05: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Gap columns (service rows with a supply).
+    pub gap: Option<GapColumns>,
+}
+
+/// The scenario point `index` runs: its `scenario` value, the sweep's, or
+/// the model's default.
+pub fn scenario_of(grid: &Grid, index: usize, settings: &PointSettings, model: &Model) -> String {
+    match grid.value_of(index, &Parameter::Scenario) {
+        Some(Value::Text(s)) => s,
+        _ => settings
+            .scenario
+            .clone()
+            .unwrap_or_else(|| model.default_scenario.clone()),
+    }
+}
+
+/// The years reported for `model`: the sweep's (each a year of the
+/// model's), or every fifth year after the base.
+pub fn report_years(settings: &PointSettings, model: &Model) -> Result<Vec<i32>> {
+    let step = model.base.grid().width();
+    let years = model.years();
+    match &settings.years {
+        Some(wanted) => {
+            if let Some(y) = wanted.iter().find(|y| !years.contains(y)) {
+                return Err(Error::invalid(
+                    "sweep years",
+                    y,
+                    format!(
+                        "years of model {} ({} to {} in steps of {step})",
+                        model.name, model.base_year, model.end_year
+                    ),
+                ));
+            }
+            Ok(wanted.clone())
+        }
+        None => Ok(years
+            .into_iter()
+            .filter(|&y| y > model.base_year && y % 5 == 0)
+            .collect()),
+    }
+}
+
+/// Point `index` set up and checked: its scenario chosen, its parameters
+/// applied, its report years valid for `model`.
+pub fn prepare_point(
+    grid: &Grid,
+    settings: &PointSettings,
+    model: &Model,
+    index: usize,
+) -> Result<PointSetup> {
+    let at = |e: Error| e.context(format!("sweep point {}", grid.label(index)));
+    let scenario = model
+        .scenario(&scenario_of(grid, index, settings, model))
+        .map_err(at)?;
+    let setup = apply(model, scenario, &grid.point(index), settings.stochastic).map_err(at)?;
+    report_years(settings, model)?;
+    Ok(setup)
+}
+
+/// Runs point `index` of `grid` on `model` as an ensemble: its rows of the
+/// sweep table (every indicator, and every primary demand with a supply,
+/// in the report years).
+pub fn run_point(
+    grid: &Grid,
+    settings: &PointSettings,
+    model: &Model,
+    index: usize,
+) -> Result<Vec<SweepRow>> {
+    let setup = prepare_point(grid, settings, model, index)?;
+    let ensemble = EnsembleRequest::for_model(
+        model,
+        &setup.assumptions,
+        &setup.services,
+        EnsembleSpec {
+            trajectories: settings.trajectories,
+            seed: point_seed(settings.seed, &grid.label(index)),
+            stochastic: setup.stochastic,
+            keep: 0,
+        },
+    )?
+    .run(&|_| {})?;
+    let values: Vec<Value> = grid
+        .point(index)
+        .iter()
+        .map(|(_, v)| (*v).clone())
+        .collect();
+    let mut rows = Vec::new();
+    for year in report_years(settings, model)? {
+        let row = |kind: &str, quantity: &str, s: Summary, gap| SweepRow {
+            point: index,
+            values: values.clone(),
+            year,
+            kind: kind.into(),
+            quantity: quantity.into(),
+            p05: s.p05,
+            p50: s.p50,
+            p95: s.p95,
+            mean: s.mean,
+            gap,
+        };
+        for ind in ENSEMBLE_INDICATORS {
+            if let Some(s) = ensemble.get(year, ind) {
+                rows.push(row("indicator", ind.name(), s, None));
+            }
+        }
+        for (i, d) in ensemble.demands.iter().enumerate() {
+            let (Some(risk), Some(s), true) = (
+                ensemble.risk(&d.service, year),
+                ensemble.demand(year, i),
+                d.primary,
+            ) else {
+                continue;
+            };
+            rows.push(row(
+                "service",
+                &d.service,
+                s,
+                Some(GapColumns {
+                    p_shortfall: risk.p_shortfall,
+                    shortfall_p50: risk.shortfall_p50,
+                    shortfall_p90: risk.shortfall_p90,
+                    capacity_needed_p90: risk.capacity_needed_p90,
+                    supply: risk.supply,
+                }),
+            ));
+        }
+    }
+    Ok(rows)
 }

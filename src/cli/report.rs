@@ -15,7 +15,6 @@ use crate::indicators::indicators;
 use crate::io::sweep_file::read_sweep_table;
 use crate::io::OutputSet;
 use crate::report::{self, charts, Lang, ReportInput, ScenarioRun, SweepHeat};
-use crate::sweep::Value;
 
 /// Fonts with Chinese characters, in order of preference (Debian paths
 /// first: `apt-get install fonts-noto-cjk` or `fonts-wqy-microhei`).
@@ -122,8 +121,7 @@ fn choose_font(
     )
 }
 
-/// The heat-map of a sweep's P(shortfall): the first two numeric
-/// parameters that vary, other parameters held at their first value.
+/// The heat-map of a sweep's output folder (`sweep.csv`).
 fn sweep_heat(
     dir: &Path,
     service: Option<&str>,
@@ -132,163 +130,8 @@ fn sweep_heat(
 ) -> Result<SweepHeat> {
     let file = dir.join("sweep.csv");
     let (params, rows) = read_sweep_table(&file)?;
-    let numeric = |k: usize| {
-        let mut values: Vec<f64> = rows
-            .iter()
-            .filter_map(|r| match r.values.get(k) {
-                Some(Value::Number(v)) => Some(*v),
-                _ => None,
-            })
-            .collect();
-        values.sort_by(f64::total_cmp);
-        values.dedup();
-        values
-    };
-    let varying: Vec<usize> = (0..params.len())
-        .filter(|&k| numeric(k).len() > 1)
-        .collect();
-    let (kx, ky) = match varying.as_slice() {
-        [x, y, ..] => (*x, Some(*y)),
-        [x] => (*x, None),
-        [] => bail!(
-            "{}: no numeric parameter varies (found {}); expected a sweep over at least one numeric parameter, e.g. tfr",
-            file.display(),
-            params.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
-        ),
-    };
-    let services: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.gap.is_some())
-        .map(|r| r.quantity.as_str())
-        .collect();
-    let service = match service {
-        Some(s) if services.contains(&s) => s.to_string(),
-        Some(s) => bail!(
-            "--sweep-service: found {s:?}, expected a service with a gap in {}: one of {}",
-            file.display(),
-            dedup(&services).join(", ")
-        ),
-        None => ["caregivers", "nursery_places", "beds"]
-            .iter()
-            .find(|s| services.contains(s))
-            .map(|s| s.to_string())
-            .or_else(|| services.first().map(|s| s.to_string()))
-            .ok_or_else(|| {
-                anyhow!(
-                    "{}: no service rows with a gap; expected a sweep of a model with planned supply",
-                    file.display()
-                )
-            })?,
-    };
-    let mut years: Vec<i32> = rows
-        .iter()
-        .filter(|r| r.quantity == service)
-        .map(|r| r.year)
-        .collect();
-    years.sort_unstable();
-    years.dedup();
-    let held: Vec<(usize, Value)> = (0..params.len())
-        .filter(|&k| k != kx && Some(k) != ky)
-        .filter_map(|k| {
-            rows.first()
-                .and_then(|r| r.values.get(k))
-                .map(|v| (k, v.clone()))
-        })
-        .collect();
-    let (service_ref, held_ref) = (&service, &held);
-    let cells = |year: i32| {
-        rows.iter().filter(move |r| {
-            r.quantity == *service_ref
-                && r.year == year
-                && r.gap.is_some()
-                && held_ref.iter().all(|(k, v)| r.values.get(*k) == Some(v))
-        })
-    };
-    // The asked year; else 2025 where the points differ there; else the
-    // year in which P(shortfall) differs most between points.
-    let spread = |year: i32| {
-        let ps: Vec<f64> = cells(year)
-            .filter_map(|r| r.gap.map(|g| g.p_shortfall))
-            .collect();
-        let hi = ps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let lo = ps.iter().copied().fold(f64::INFINITY, f64::min);
-        if ps.is_empty() {
-            0.0
-        } else {
-            hi - lo
-        }
-    };
-    let year = match year {
-        Some(y) if years.contains(&y) => y,
-        Some(y) => bail!(
-            "--sweep-year: found {y}, expected a year of {}: one of {}",
-            file.display(),
-            years
-                .iter()
-                .map(|y| y.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        None if model
-            .key_years
-            .first()
-            .is_some_and(|y| years.contains(y) && spread(*y) > 0.0) =>
-        {
-            model.key_years[0]
-        }
-        None => {
-            let mut best = (years.first().copied().unwrap_or(model.base_year), -1.0);
-            for &y in &years {
-                let s = spread(y);
-                if s > best.1 {
-                    best = (y, s);
-                }
-            }
-            best.0
-        }
-    };
-    let xs = numeric(kx);
-    let ys = ky.map_or(vec![0.0], numeric);
-    let mut grid = vec![vec![None; xs.len()]; ys.len()];
-    for r in cells(year) {
-        let (Some(Value::Number(x)), Some(gap)) = (r.values.get(kx), r.gap) else {
-            continue;
-        };
-        let y = match ky.and_then(|k| r.values.get(k)) {
-            Some(Value::Number(y)) => *y,
-            _ => 0.0,
-        };
-        let i = xs.iter().position(|v| v == x);
-        let j = ys.iter().position(|v| *v == y);
-        if let (Some(i), Some(j)) = (i, j) {
-            grid[j][i] = Some(gap.p_shortfall);
-        }
-    }
-    Ok(SweepHeat {
-        service,
-        year,
-        x_name: params[kx].name(),
-        y_name: ky.map_or_else(String::new, |k| params[k].name()),
-        x_label: String::new(),
-        y_label: String::new(),
-        xs,
-        ys,
-        p_shortfall: grid,
-        fixed: held
-            .iter()
-            .map(|(k, v)| format!("{} = {v}", params[*k].name()))
-            .collect(),
-    })
-}
-
-fn dedup<'a>(items: &[&'a str]) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for i in items {
-        if !out.contains(i) {
-            out.push(i);
-        }
-    }
-    out
+    Ok(report::sweep_heat(&params, &rows, service, year, model)
+        .map_err(|e| e.context(file.display().to_string()))?)
 }
 
 pub fn run(args: &ReportArgs) -> Result<()> {

@@ -12,7 +12,6 @@ use crate::io::export::{
     trajectories_table,
 };
 use crate::io::Format;
-use crate::standards::DemandMethod;
 use crate::Indicator;
 use crate::Model;
 
@@ -126,25 +125,12 @@ fn risk_lines(model: &Model, summary: &EnsembleSummary) -> String {
             }
             let service = services.iter().find(|s| s.id == label.service);
             let unit = service.map_or("", |s| s.unit.as_str());
-            let rate = service
-                .and_then(|s| s.demands.first())
-                .and_then(|d| match &d.method {
-                    DemandMethod::Ratio {
-                        base_name, rate, ..
-                    } => Some((base_name, rate)),
-                    _ => None,
+            let as_rate = service
+                .zip(summary.demand(year, i))
+                .and_then(|(s, d)| s.capacity_as_rate(year, risk.capacity_needed_p90, d.p50))
+                .map_or(String::new(), |r| {
+                    format!(" = {:.1} {} {}", r.rate, r.unit, r.base_name)
                 });
-            let as_rate = match (rate, summary.demand(year, i)) {
-                (Some((base, rate)), Some(d)) if d.p50 > 0.0 => {
-                    let standard = rate.path().at(f64::from(year));
-                    format!(
-                        " = {:.1} {} {base}",
-                        standard * risk.capacity_needed_p90 / d.p50,
-                        rate.unit()
-                    )
-                }
-                _ => String::new(),
-            };
             text.push_str(&format!(
                 "  P({} shortfall in {year}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0})\n",
                 label.service, risk.p_shortfall, risk.capacity_needed_p90, risk.supply

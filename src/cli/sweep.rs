@@ -8,13 +8,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::{out, wrote, MergeArgs, SweepArgs};
-use crate::ensemble::{EnsembleRequest, EnsembleSpec, ENSEMBLE_INDICATORS};
 use crate::io::sweep_file::{
-    read_sweep, read_sweep_table, sweep_table, GapColumns, Manifest, SweepRow, SweepSpec, MANIFEST,
+    read_sweep, read_sweep_table, sweep_table, Manifest, SweepRow, SweepSpec, MANIFEST,
 };
 use crate::io::{Format, OutputSet};
 use crate::model::Model;
-use crate::sweep::{apply, point_seed, Parameter, Shard, Value};
+use crate::sweep::{prepare_point, run_point, Parameter, Shard};
 
 /// The models of a sweep, loaded once each.
 struct Models {
@@ -44,108 +43,6 @@ impl Models {
             .get(&path)
             .with_context(|| format!("model {} not loaded", path.display()))
     }
-}
-
-/// The scenario a point runs: its `scenario` value, the sweep's, or the model's default.
-fn scenario_of(spec: &SweepSpec, index: usize, model: &Model) -> String {
-    match spec.grid.value_of(index, &Parameter::Scenario) {
-        Some(Value::Text(s)) => s,
-        _ => spec
-            .scenario
-            .clone()
-            .unwrap_or_else(|| model.default_scenario.clone()),
-    }
-}
-
-/// Report years of a model: the sweep's, or every fifth year after the base.
-fn report_years(spec: &SweepSpec, model: &Model) -> Result<Vec<i32>> {
-    let step = model.base.grid().width();
-    let years = model.years();
-    match &spec.years {
-        Some(wanted) => {
-            if let Some(y) = wanted.iter().find(|y| !years.contains(y)) {
-                bail!(
-                    "{}: sweep years: found {y}, expected years of model {} ({} to {} in steps of {step})",
-                    spec.file.display(),
-                    model.name,
-                    model.base_year,
-                    model.end_year
-                );
-            }
-            Ok(wanted.clone())
-        }
-        None => Ok(years
-            .into_iter()
-            .filter(|&y| y > model.base_year && y % 5 == 0)
-            .collect()),
-    }
-}
-
-/// Runs point `index`: its rows of the sweep table.
-fn run_point(spec: &SweepSpec, models: &Models, index: usize) -> Result<Vec<SweepRow>> {
-    let model = models.of(spec, index)?;
-    let scenario_name = scenario_of(spec, index, model);
-    let scenario = model
-        .scenario(&scenario_name)
-        .map_err(|e| e.context(format!("sweep point {}", spec.grid.label(index))))?;
-    let point = spec.grid.point(index);
-    let setup = apply(model, scenario, &point, spec.stochastic)
-        .map_err(|e| e.context(format!("sweep point {}", spec.grid.label(index))))?;
-    let ensemble = EnsembleRequest::for_model(
-        model,
-        &setup.assumptions,
-        &setup.services,
-        EnsembleSpec {
-            trajectories: spec.trajectories,
-            seed: point_seed(spec.seed, &spec.grid.label(index)),
-            stochastic: setup.stochastic,
-            keep: 0,
-        },
-    )?
-    .run(&|_| {})?;
-    let values: Vec<Value> = point.iter().map(|(_, v)| (*v).clone()).collect();
-    let mut rows = Vec::new();
-    for year in report_years(spec, model)? {
-        let row = |kind: &str, quantity: &str, s: crate::ensemble::Summary, gap| SweepRow {
-            point: index,
-            values: values.clone(),
-            year,
-            kind: kind.into(),
-            quantity: quantity.into(),
-            p05: s.p05,
-            p50: s.p50,
-            p95: s.p95,
-            mean: s.mean,
-            gap,
-        };
-        for ind in ENSEMBLE_INDICATORS {
-            if let Some(s) = ensemble.get(year, ind) {
-                rows.push(row("indicator", ind.name(), s, None));
-            }
-        }
-        for (i, d) in ensemble.demands.iter().enumerate() {
-            let (Some(risk), Some(s), true) = (
-                ensemble.risk(&d.service, year),
-                ensemble.demand(year, i),
-                d.primary,
-            ) else {
-                continue;
-            };
-            rows.push(row(
-                "service",
-                &d.service,
-                s,
-                Some(GapColumns {
-                    p_shortfall: risk.p_shortfall,
-                    shortfall_p50: risk.shortfall_p50,
-                    shortfall_p90: risk.shortfall_p90,
-                    capacity_needed_p90: risk.capacity_needed_p90,
-                    supply: risk.supply,
-                }),
-            ));
-        }
-    }
-    Ok(rows)
 }
 
 /// The staged outputs of a sweep (or a merge): both table formats and the manifest.
@@ -215,19 +112,11 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     let models = Models::load(&spec)?;
     // Check every point of the whole sweep before any work, so that a bad
     // parameter fails fast (and the same way on every shard).
+    let settings = spec.point_settings();
     for i in 0..spec.grid.len() {
         let model = models.of(&spec, i)?;
-        let scenario = model
-            .scenario(&scenario_of(&spec, i, model))
-            .map_err(|e| e.context(format!("sweep point {}", spec.grid.label(i))))?;
-        apply(model, scenario, &spec.grid.point(i), spec.stochastic).map_err(|e| {
-            e.context(format!(
-                "{}: point {}",
-                spec.file.display(),
-                spec.grid.label(i)
-            ))
-        })?;
-        report_years(&spec, model)?;
+        prepare_point(&spec.grid, &settings, model, i)
+            .map_err(|e| e.context(spec.file.display().to_string()))?;
     }
     let id = spec.id()?;
     let points = shard.points(spec.grid.len());
@@ -253,7 +142,9 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         points
             .par_iter()
             .map(|&i| {
-                let rows = run_point(&spec, &models, i);
+                let rows = models
+                    .of(&spec, i)
+                    .and_then(|model| Ok(run_point(&spec.grid, &settings, model, i)?));
                 bar.inc(1);
                 rows
             })

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::ensemble::{MigrationNoise, MortalityNoise, Stochastic, TfrNoise};
 use crate::error::{Error, Result};
 use crate::io::tables::{encode_table, read_text_table, ColumnData, Format};
-use crate::sweep::{fnv1a, Axis, Grid, Parameter, Shard, Value};
+use crate::sweep::{fnv1a, Axis, Grid, Parameter, PointSettings, Shard, Value};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +85,17 @@ pub struct SweepSpec {
 }
 
 impl SweepSpec {
+    /// The settings every point of the sweep runs with.
+    pub fn point_settings(&self) -> PointSettings {
+        PointSettings {
+            scenario: self.scenario.clone(),
+            trajectories: self.trajectories,
+            seed: self.seed,
+            years: self.years.clone(),
+            stochastic: self.stochastic,
+        }
+    }
+
     /// Resolves a model path written in the sweep file.
     pub fn resolve(&self, written: &str) -> PathBuf {
         let dir = self.file.parent().unwrap_or(Path::new("."));
@@ -210,32 +221,7 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
     Ok(spec)
 }
 
-/// Gap columns of a service row.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GapColumns {
-    pub p_shortfall: f64,
-    pub shortfall_p50: f64,
-    pub shortfall_p90: f64,
-    pub capacity_needed_p90: f64,
-    pub supply: f64,
-}
-
-/// One row of the sweep table: a point, a year, an indicator or a service.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SweepRow {
-    pub point: usize,
-    pub values: Vec<Value>,
-    pub year: i32,
-    /// `indicator` or `service`.
-    pub kind: String,
-    /// The indicator's name or the service's id.
-    pub quantity: String,
-    pub p05: f64,
-    pub p50: f64,
-    pub p95: f64,
-    pub mean: f64,
-    pub gap: Option<GapColumns>,
-}
+pub use crate::sweep::{GapColumns, SweepRow};
 
 const FIXED: [&str; 12] = [
     "year",

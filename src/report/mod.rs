@@ -10,7 +10,10 @@
 
 pub mod charts;
 pub mod html;
+mod sweep_heat;
 mod text;
+
+pub use sweep_heat::sweep_heat;
 
 use crate::ensemble::{EnsembleSummary, Summary};
 use crate::error::{Error, Result};
