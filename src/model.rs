@@ -3,7 +3,8 @@
 //! [`crate::io::model_file`]; the core never reads files.
 
 use crate::error::{Error, Result};
-use crate::indicators::Indicator;
+use crate::gap::{demand, gaps, DemandValue, GapValue};
+use crate::indicators::{indicators, Indicator, IndicatorValue};
 use crate::population::Population;
 use crate::projection::{project, Assumptions, Projection};
 use crate::standards::Service;
@@ -16,6 +17,23 @@ pub struct Scenario {
     /// The label in Chinese, when the model gives one.
     pub label_zh: Option<String>,
     pub assumptions: Assumptions,
+}
+
+/// One scenario of a model, projected, with its indicators, the demand for
+/// every service and the gaps against the plan's supply: what `carecast
+/// gap`, `validate` and `report` start from ([`Model::run`]).
+#[derive(Debug, Clone)]
+pub struct ScenarioRun {
+    /// The scenario's name.
+    pub name: String,
+    /// The deterministic projection.
+    pub projection: Projection,
+    /// Every indicator of the projection.
+    pub indicators: Vec<IndicatorValue>,
+    /// Every demand method of every service, by year.
+    pub demand: Vec<DemandValue>,
+    /// Primary demand against planned supply, by service and year.
+    pub gaps: Vec<GapValue>,
 }
 
 /// The key years of a five-year plan's horizon when a model names none
@@ -143,6 +161,21 @@ impl Model {
     pub fn years(&self) -> Vec<i32> {
         let step = self.base.grid().width() as usize;
         (self.base_year..=self.end_year).step_by(step).collect()
+    }
+
+    /// Projects `scenario` and sizes every service against the plan.
+    pub fn run(&self, scenario: &Scenario) -> Result<ScenarioRun> {
+        let projection = self.project(scenario)?;
+        let demand = demand(&self.services, &projection)
+            .map_err(|e| e.context(format!("scenario {}", scenario.name)))?;
+        let gaps = gaps(&self.services, &demand);
+        Ok(ScenarioRun {
+            name: scenario.name.clone(),
+            indicators: indicators(&projection),
+            projection,
+            demand,
+            gaps,
+        })
     }
 
     /// Projects one scenario over the model's horizon.

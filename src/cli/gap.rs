@@ -1,20 +1,14 @@
 //! `carecast gap`: demand against planned supply per service.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{out, GapArgs, SelectedModel};
-use crate::gap::{demand, first_shortfall, gaps, DemandValue, GapValue};
+use crate::gap::{first_shortfall, DemandValue};
 use crate::io::export::{demand_table, gap_table};
 use crate::io::Format;
+use crate::model::ScenarioRun;
 use crate::report::format_count;
 use crate::{Model, Service};
-
-/// Demand and gaps of one scenario.
-struct Run {
-    scenario: String,
-    demand: Vec<DemandValue>,
-    gaps: Vec<GapValue>,
-}
 
 pub fn run(args: &GapArgs) -> Result<()> {
     let format: Format = args.output.format.into();
@@ -22,18 +16,10 @@ pub fn run(args: &GapArgs) -> Result<()> {
     let (model, several) = (&sel.model, sel.several);
     let mut runs = Vec::new();
     for s in sel.selected() {
-        let projection = model.project(s)?;
-        let d =
-            demand(&model.services, &projection).with_context(|| format!("scenario {}", s.name))?;
-        let g = gaps(&model.services, &d);
-        runs.push(Run {
-            scenario: s.name.clone(),
-            demand: d,
-            gaps: g,
-        });
+        runs.push(model.run(s)?);
     }
-    fn label(r: &Run, several: bool) -> Option<&str> {
-        several.then_some(r.scenario.as_str())
+    fn label(r: &ScenarioRun, several: bool) -> Option<&str> {
+        several.then_some(r.name.as_str())
     }
     let demand_rows: Vec<_> = runs
         .iter()
@@ -67,15 +53,15 @@ pub fn run(args: &GapArgs) -> Result<()> {
     Ok(())
 }
 
-fn primary<'a>(r: &'a Run, service: &Service, year: i32) -> Option<&'a DemandValue> {
+fn primary<'a>(r: &'a ScenarioRun, service: &Service, year: i32) -> Option<&'a DemandValue> {
     let name = &service.demands.first()?.name;
     r.demand
         .iter()
         .find(|d| d.year == year && d.service == service.id && &d.method == name)
 }
 
-fn scenario_block(model: &Model, r: &Run, years: &[i32]) -> String {
-    let mut s = format!("\nscenario {}\n", r.scenario);
+fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32]) -> String {
+    let mut s = format!("\nscenario {}\n", r.name);
     s.push_str(&format!(
         "{:<20} {:>6} {:>12} {:>12} {:>12}  {}\n",
         "service", "year", "demand", "supply", "gap", "first shortfall"
@@ -133,7 +119,7 @@ fn scenario_block(model: &Model, r: &Run, years: &[i32]) -> String {
 
 /// For each service and demand method: the value in the middle key year by
 /// scenario, and how far the scenarios lie apart.
-fn comparison(model: &Model, runs: &[Run], years: &[i32]) -> String {
+fn comparison(model: &Model, runs: &[ScenarioRun], years: &[i32]) -> String {
     let Some(&year) = years.get(years.len() / 2) else {
         return String::new();
     };
@@ -147,7 +133,7 @@ fn comparison(model: &Model, runs: &[Run], years: &[i32]) -> String {
                     r.demand
                         .iter()
                         .find(|v| v.year == year && v.service == service.id && v.method == d.name)
-                        .map(|v| (r.scenario.as_str(), v.demand))
+                        .map(|v| (r.name.as_str(), v.demand))
                 })
                 .collect();
             let (Some(lo), Some(hi)) = (

@@ -10,11 +10,9 @@ use rayon::prelude::*;
 
 use super::{out, LangArg, ReportArgs, SelectedModel};
 use crate::ensemble::{EnsembleRequest, EnsembleSpec, MortalityNoise, Stochastic, TfrNoise};
-use crate::gap::{demand, gaps};
-use crate::indicators::indicators;
 use crate::io::sweep_file::read_sweep_table;
 use crate::io::OutputSet;
-use crate::report::{self, charts, Lang, ReportInput, ScenarioRun, SweepHeat};
+use crate::report::{self, charts, Lang, ReportInput, SweepHeat};
 
 /// Fonts with Chinese characters, in order of preference (Debian paths
 /// first: `apt-get install fonts-noto-cjk` or `fonts-wqy-microhei`).
@@ -183,17 +181,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let central_name = sel.scenarios.first().cloned().unwrap_or_default();
     let mut runs = Vec::new();
     for s in &model.scenarios {
-        let projection = model.project(s)?;
-        let d =
-            demand(&model.services, &projection).with_context(|| format!("scenario {}", s.name))?;
-        let g = gaps(&model.services, &d);
-        runs.push(ScenarioRun {
-            name: s.name.clone(),
-            indicators: indicators(&projection),
-            projection,
-            demand: d,
-            gaps: g,
-        });
+        runs.push(model.run(s)?);
     }
     let central = runs
         .iter()

@@ -20,9 +20,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         model.default_scenario,
     );
     for s in &model.scenarios {
-        let projection = model.project(s)?;
-        crate::gap::demand(&model.services, &projection)
-            .map_err(|e| e.context(format!("scenario {}", s.name)))?;
+        model.run(s)?;
     }
     text.push_str(&format!(
         "every scenario projects without error; {} service(s) with demand computed: {}\n",

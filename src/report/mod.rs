@@ -13,30 +13,19 @@ pub mod html;
 mod sweep_heat;
 mod text;
 
+pub use crate::model::ScenarioRun;
 pub use sweep_heat::sweep_heat;
 
 use crate::ensemble::{EnsembleSummary, Summary};
 use crate::error::{Error, Result};
-use crate::gap::{DemandValue, GapValue};
-use crate::indicators::{lookup, Indicator, IndicatorValue};
+use crate::indicators::{lookup, Indicator};
 use crate::io::tables::{encode_table, ColumnData};
 use crate::io::Format;
 use crate::model::Model;
 use crate::plan::Supply;
 use crate::population::{Population, Sex};
-use crate::projection::Projection;
 
 pub use text::{format_count, format_percent, Lang};
-
-/// One deterministic scenario run: its projection and what follows from it.
-#[derive(Debug, Clone)]
-pub struct ScenarioRun {
-    pub name: String,
-    pub projection: Projection,
-    pub indicators: Vec<IndicatorValue>,
-    pub demand: Vec<DemandValue>,
-    pub gaps: Vec<GapValue>,
-}
 
 /// A sweep's probability of shortfall over two parameters, for the heat-map.
 #[derive(Debug, Clone, PartialEq)]
