@@ -6,8 +6,69 @@
 //! (0.2758, not 27.58). Where an age bound falls inside a group (children
 //! 0-2 on a 5-year grid), persons are spread evenly within the group.
 
+use crate::age_grid::AgeGrid;
 use crate::population::Population;
 use crate::projection::{Projection, StepFlows};
+
+/// Persons aged `from` up to (not including) `to`; `to = None`: and over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AgeBand {
+    /// First age in the band.
+    pub from: u32,
+    /// First age after the band; `None` for an open band (`60+`).
+    pub to: Option<u32>,
+}
+
+impl AgeBand {
+    /// The open band `from+`.
+    pub const fn plus(from: u32) -> AgeBand {
+        AgeBand { from, to: None }
+    }
+
+    /// The band `from` to `to − 1`.
+    pub const fn between(from: u32, to: u32) -> AgeBand {
+        AgeBand { from, to: Some(to) }
+    }
+
+    /// Persons of `pop` in the band (groups split by the bound count in
+    /// proportion, see [`crate::AgeGrid::fraction_in`]).
+    pub fn count(self, pop: &Population) -> f64 {
+        pop.aged(self.from, self.to)
+    }
+}
+
+/// A flow over the step ending at the year, per year of the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Births.
+    Births,
+    /// Deaths.
+    Deaths,
+    /// Net migrants.
+    NetMigration,
+}
+
+/// What an indicator is: the one definition both the deterministic
+/// indicators ([`Indicator::value`]) and the ensemble's derive from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Definition {
+    /// The whole population.
+    Total,
+    /// Persons in an age band.
+    Count(AgeBand),
+    /// Persons in an age band over the total (0 for an empty population).
+    Share(AgeBand),
+    /// Persons in one band over persons in another (NaN when that is empty).
+    Ratio(AgeBand, AgeBand),
+    /// The age that halves the population, linear within its group.
+    MedianAge,
+    /// A flow of the step, per year.
+    Flow(Flow),
+    /// Life expectancy at birth of the step's mortality (0: male, 1: female).
+    E0(usize),
+    /// The step's total fertility rate.
+    Tfr,
+}
 
 /// The indicators carecast reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -53,6 +114,49 @@ impl Indicator {
         Indicator::Tfr,
     ];
 
+    /// What the indicator is.
+    pub fn definition(self) -> Definition {
+        use Definition as D;
+        match self {
+            Indicator::Total => D::Total,
+            Indicator::Births => D::Flow(Flow::Births),
+            Indicator::Deaths => D::Flow(Flow::Deaths),
+            Indicator::NetMigration => D::Flow(Flow::NetMigration),
+            Indicator::Pop60Plus => D::Count(AgeBand::plus(60)),
+            Indicator::Share60Plus => D::Share(AgeBand::plus(60)),
+            Indicator::Pop65Plus => D::Count(AgeBand::plus(65)),
+            Indicator::Share65Plus => D::Share(AgeBand::plus(65)),
+            Indicator::Pop80Plus => D::Count(AgeBand::plus(80)),
+            Indicator::Share80Plus => D::Share(AgeBand::plus(80)),
+            Indicator::Pop85Plus => D::Count(AgeBand::plus(85)),
+            Indicator::Pop0To2 => D::Count(AgeBand::between(0, 3)),
+            Indicator::OldAgeDependency => D::Ratio(AgeBand::plus(65), AgeBand::between(15, 65)),
+            Indicator::MedianAge => D::MedianAge,
+            Indicator::E0Male => D::E0(0),
+            Indicator::E0Female => D::E0(1),
+            Indicator::Tfr => D::Tfr,
+        }
+    }
+
+    /// The age bands the indicators count, each once, in the order the
+    /// indicators first use them.
+    pub fn age_bands() -> Vec<AgeBand> {
+        let mut bands = Vec::new();
+        for indicator in Indicator::ALL {
+            let used = match indicator.definition() {
+                Definition::Count(b) | Definition::Share(b) => vec![b],
+                Definition::Ratio(a, b) => vec![a, b],
+                _ => Vec::new(),
+            };
+            for b in used {
+                if !bands.contains(&b) {
+                    bands.push(b);
+                }
+            }
+        }
+        bands
+    }
+
     /// Whether the indicator is a share of the total (a fraction).
     pub fn is_share(self) -> bool {
         matches!(
@@ -89,31 +193,24 @@ impl Indicator {
         let n = f64::from(pop.grid().width());
         let total = pop.total();
         let share = |v: f64| if total > 0.0 { v / total } else { 0.0 };
-        Some(match self {
-            Indicator::Total => total,
-            Indicator::Births => flows?.births.iter().sum::<f64>() / n,
-            Indicator::Deaths => flows?.deaths.iter().sum::<f64>() / n,
-            Indicator::NetMigration => flows?.net_migration.iter().sum::<f64>() / n,
-            Indicator::Pop60Plus => pop.aged(60, None),
-            Indicator::Share60Plus => share(pop.aged(60, None)),
-            Indicator::Pop65Plus => pop.aged(65, None),
-            Indicator::Share65Plus => share(pop.aged(65, None)),
-            Indicator::Pop80Plus => pop.aged(80, None),
-            Indicator::Share80Plus => share(pop.aged(80, None)),
-            Indicator::Pop85Plus => pop.aged(85, None),
-            Indicator::Pop0To2 => pop.aged(0, Some(3)),
-            Indicator::OldAgeDependency => {
-                let working = pop.aged(15, Some(65));
-                if working > 0.0 {
-                    pop.aged(65, None) / working
+        Some(match self.definition() {
+            Definition::Total => total,
+            Definition::Flow(Flow::Births) => flows?.births.iter().sum::<f64>() / n,
+            Definition::Flow(Flow::Deaths) => flows?.deaths.iter().sum::<f64>() / n,
+            Definition::Flow(Flow::NetMigration) => flows?.net_migration.iter().sum::<f64>() / n,
+            Definition::Count(band) => band.count(pop),
+            Definition::Share(band) => share(band.count(pop)),
+            Definition::Ratio(of, to) => {
+                let denominator = to.count(pop);
+                if denominator > 0.0 {
+                    of.count(pop) / denominator
                 } else {
                     f64::NAN
                 }
             }
-            Indicator::MedianAge => median_age(pop),
-            Indicator::E0Male => flows?.e0[0],
-            Indicator::E0Female => flows?.e0[1],
-            Indicator::Tfr => flows?.tfr,
+            Definition::MedianAge => median_age(pop),
+            Definition::E0(s) => flows?.e0[s],
+            Definition::Tfr => flows?.tfr,
         })
     }
 }
@@ -121,12 +218,29 @@ impl Indicator {
 /// Median age, interpolating linearly within the group that holds it.
 pub fn median_age(pop: &Population) -> f64 {
     let both = pop.both_sexes();
-    let half = 0.5 * both.sum();
-    let grid = pop.grid();
-    let mut cum = 0.0;
-    for (i, &v) in both.iter().enumerate() {
-        if cum + v >= half && v > 0.0 {
-            return f64::from(grid.lower(i)) + f64::from(grid.width()) * (half - cum) / v;
+    median_in_groups(pop.grid(), 0.5 * both.sum(), 0, 0.0, |i| both[i])
+}
+
+/// The median age rule, written once (the deterministic indicator and both
+/// of the ensemble's kernels use it): from group `from`, with `before`
+/// persons in the groups below it, the first group (with anyone in it)
+/// where the cumulative count reaches `half`, and the age within it by
+/// linear interpolation; NaN where no group does. `count(i)`: persons in
+/// group `i`, both sexes.
+#[inline(always)]
+pub fn median_in_groups(
+    grid: AgeGrid,
+    half: f64,
+    from: usize,
+    before: f64,
+    count: impl Fn(usize) -> f64,
+) -> f64 {
+    let width = f64::from(grid.width());
+    let mut cum = before;
+    for i in from..grid.len() {
+        let v = count(i);
+        if v > 0.0 && cum + v >= half {
+            return f64::from(grid.lower(i)) + width * (half - cum) / v;
         }
         cum += v;
     }

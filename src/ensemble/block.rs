@@ -58,7 +58,6 @@ pub(super) fn run_block_impl(
             ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
     );
     let bounds = &Bounds::new(grid);
-    let w02 = w.nonzero_0_2();
     let factors = demands.factors(count, &mut rng);
     let Scratch {
         lanes,
@@ -85,7 +84,7 @@ pub(super) fn run_block_impl(
     }
     {
         let (slot, demand_slot) = values.split_at_mut(k * count);
-        lanes.emit(grid, None, slot);
+        lanes.emit(grid, w, None, slot);
         demands.emit(lanes, 0, &factors, demand_scratch, demand_slot);
     }
     sink(0, values);
@@ -103,9 +102,9 @@ pub(super) fn run_block_impl(
                 .map(|c| lanes.chunk_never_negative(c, input, n_years))
                 .collect()
         };
-        lanes.step_fast(grid, input, n_years, bounds, &w02, &fast);
+        lanes.step_fast(grid, input, n_years, bounds, w, &fast);
         if fast.iter().all(|&f| f) {
-            lanes.emit(grid, Some(&input.rates), slot);
+            lanes.emit(grid, w, Some(&input.rates), slot);
         } else {
             lanes.step_general(input, n_years, &fast);
             lanes.indicators(grid, w, Some(&input.rates), slot, &fast);

@@ -5,7 +5,7 @@
 use ndarray::Array1;
 
 use crate::age_grid::AgeGrid;
-use crate::indicators::Indicator;
+use crate::indicators::{median_in_groups, AgeBand, Definition, Flow, Indicator};
 use crate::life_table::SurvivalRatios;
 use crate::projection::StepRates;
 
@@ -13,49 +13,89 @@ use super::lanes::Lanes;
 use super::noise::scaled_survival;
 use super::{ENSEMBLE_INDICATORS, LANE_CHUNK};
 
-/// Indicator weights by grid group (both sexes): fraction of each group in
-/// the indicator's ages.
+/// Accumulator slot of the total population; the age bands of the
+/// indicator definitions ([`Indicator::age_bands`]) follow, in order.
+pub(super) const TOTAL: usize = 0;
+/// Accumulator slots per lane: the total and every age band.
+pub(super) const SLOTS: usize = 7;
+
+/// The accumulator slots of the bands the fused kernel computes from its
+/// running sums (suffix sums at 60, 65, 80, 85 and 15, and a weighted sum
+/// for ages 0-2), found among the indicator definitions' bands.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KernelSlots {
+    pub(super) p60: usize,
+    pub(super) p65: usize,
+    pub(super) p80: usize,
+    pub(super) p85: usize,
+    pub(super) p0_2: usize,
+    pub(super) p15_64: usize,
+}
+
+/// Indicator weights by grid group (both sexes), derived from the indicator
+/// definitions: for every age band, the fraction of each group in it.
 pub(super) struct Weights {
-    pub(super) w60: Array1<f64>,
-    pub(super) w65: Array1<f64>,
-    pub(super) w80: Array1<f64>,
-    pub(super) w85: Array1<f64>,
-    pub(super) w0_2: Array1<f64>,
-    pub(super) w15_64: Array1<f64>,
+    bands: Vec<AgeBand>,
+    by_band: Vec<Array1<f64>>,
+    pub(super) kernel: KernelSlots,
+    /// The groups with a share in ages 0-2, and that share.
+    pub(super) groups_0_2: Vec<(usize, f64)>,
 }
 
 impl Weights {
-    /// The groups with a share in ages 0-2, and that share.
-    pub(super) fn nonzero_0_2(&self) -> Vec<(usize, f64)> {
-        self.w0_2
+    pub(super) fn new(grid: AgeGrid) -> Self {
+        let bands = Indicator::age_bands();
+        assert_eq!(
+            1 + bands.len(),
+            SLOTS,
+            "the lanes hold the total and every age band of the indicator definitions"
+        );
+        let by_band: Vec<Array1<f64>> = bands
             .iter()
-            .copied()
-            .enumerate()
-            .filter(|x| x.1 != 0.0)
-            .collect()
+            .map(|b| Array1::from_iter((0..grid.len()).map(|i| grid.fraction_in(i, b.from, b.to))))
+            .collect();
+        let slot = |b: AgeBand| {
+            1 + bands
+                .iter()
+                .position(|&x| x == b)
+                .expect("the fused kernel computes every age band of the indicator definitions")
+        };
+        let kernel = KernelSlots {
+            p60: slot(AgeBand::plus(60)),
+            p65: slot(AgeBand::plus(65)),
+            p80: slot(AgeBand::plus(80)),
+            p85: slot(AgeBand::plus(85)),
+            p0_2: slot(AgeBand::between(0, 3)),
+            p15_64: slot(AgeBand::between(15, 65)),
+        };
+        let groups_0_2 = nonzero_groups(&by_band[kernel.p0_2 - 1]);
+        Weights {
+            bands,
+            by_band,
+            kernel,
+            groups_0_2,
+        }
     }
 
-    pub(super) fn new(grid: AgeGrid) -> Self {
-        let w =
-            |from, to| Array1::from_iter((0..grid.len()).map(|i| grid.fraction_in(i, from, to)));
-        Weights {
-            w60: w(60, None),
-            w65: w(65, None),
-            w80: w(80, None),
-            w85: w(85, None),
-            w0_2: w(0, Some(3)),
-            w15_64: w(15, Some(65)),
-        }
+    /// The accumulator slot of `band`.
+    fn slot(&self, band: AgeBand) -> usize {
+        1 + self
+            .bands
+            .iter()
+            .position(|&b| b == band)
+            .expect("every band of a definition is among the age bands")
     }
 }
 
-pub(super) const TOTAL: usize = 0;
-pub(super) const P60: usize = 1;
-pub(super) const P65: usize = 2;
-pub(super) const P80: usize = 3;
-pub(super) const P85: usize = 4;
-pub(super) const P02: usize = 5;
-pub(super) const P1564: usize = 6;
+/// The groups with a non-zero weight, and that weight.
+fn nonzero_groups(weights: &Array1<f64>) -> Vec<(usize, f64)> {
+    weights
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|x| x.1 != 0.0)
+        .collect()
+}
 
 impl Lanes {
     /// Accumulates every indicator (general weights) and writes them all
@@ -70,18 +110,18 @@ impl Lanes {
     ) {
         self.accumulate(w, fast);
         self.median_pass(grid, fast);
-        self.emit(grid, step, out);
+        self.emit(grid, w, step, out);
     }
 
     /// Weighted sums of the population for every stock indicator.
     pub(super) fn accumulate(&mut self, w: &Weights, fast: &[bool]) {
         let g = self.g;
-        let weights: [&Array1<f64>; 6] = [&w.w60, &w.w65, &w.w80, &w.w85, &w.w0_2, &w.w15_64];
+        let weights = &w.by_band;
         for t in 0..self.n {
             if fast[t / LANE_CHUNK] {
                 continue;
             }
-            let mut sums = [0.0; 7];
+            let mut sums = [0.0; SLOTS];
             for s in 0..2 {
                 for a in 0..g {
                     let (row, j) = self.at(s, a, t);
@@ -100,32 +140,28 @@ impl Lanes {
 
     /// Median age: the first group where the cumulative count passes half.
     pub(super) fn median_pass(&mut self, grid: AgeGrid, fast: &[bool]) {
-        let g = self.g;
-        let width = f64::from(grid.width());
         for t in 0..self.n {
             if fast[t / LANE_CHUNK] {
                 continue;
             }
             let half = 0.5 * self.acc[TOTAL][t];
-            let mut cum = 0.0;
-            let mut median = f64::NAN;
-            for a in 0..g {
+            self.median[t] = median_in_groups(grid, half, 0, 0.0, |a| {
                 let (m, j) = self.at(0, a, t);
                 let (f, _) = self.at(1, a, t);
-                let b = self.pop[m][j] + self.pop[f][j];
-                if b > 0.0 && cum + b >= half {
-                    median = f64::from(grid.lower(a)) + width * (half - cum) / b;
-                    break;
-                }
-                cum += b;
-            }
-            self.median[t] = median;
+                self.pop[m][j] + self.pop[f][j]
+            });
         }
     }
 
     /// Writes every indicator of every real trajectory into
     /// `out[k·real + t]`.
-    pub(super) fn emit(&self, grid: AgeGrid, step: Option<&StepRates>, out: &mut [f64]) {
+    pub(super) fn emit(
+        &self,
+        grid: AgeGrid,
+        w: &Weights,
+        step: Option<&StepRates>,
+        out: &mut [f64],
+    ) {
         let m = self.real;
         let width = f64::from(grid.width());
         let acc = &self.acc;
@@ -142,38 +178,32 @@ impl Lanes {
                     *o = if t > 0.0 { v / t } else { 0.0 };
                 }
             };
-            match (ind, step) {
-                (Indicator::Total, _) => copy(slot, total, 1.0),
-                (Indicator::Pop60Plus, _) => copy(slot, &acc[P60], 1.0),
-                (Indicator::Share60Plus, _) => share(slot, &acc[P60]),
-                (Indicator::Pop65Plus, _) => copy(slot, &acc[P65], 1.0),
-                (Indicator::Share65Plus, _) => share(slot, &acc[P65]),
-                (Indicator::Pop80Plus, _) => copy(slot, &acc[P80], 1.0),
-                (Indicator::Share80Plus, _) => share(slot, &acc[P80]),
-                (Indicator::Pop85Plus, _) => copy(slot, &acc[P85], 1.0),
-                (Indicator::Pop0To2, _) => copy(slot, &acc[P02], 1.0),
-                (Indicator::OldAgeDependency, _) => {
-                    for ((o, &a), &b) in slot.iter_mut().zip(&acc[P65]).zip(&acc[P1564]) {
+            match (ind.definition(), step) {
+                (Definition::Total, _) => copy(slot, total, 1.0),
+                (Definition::Count(band), _) => copy(slot, &acc[w.slot(band)], 1.0),
+                (Definition::Share(band), _) => share(slot, &acc[w.slot(band)]),
+                (Definition::Ratio(of, to), _) => {
+                    let (of, to) = (&acc[w.slot(of)], &acc[w.slot(to)]);
+                    for ((o, &a), &b) in slot.iter_mut().zip(of).zip(to) {
                         *o = if b > 0.0 { a / b } else { f64::NAN };
                     }
                 }
-                (Indicator::MedianAge, _) => copy(slot, &self.median, 1.0),
+                (Definition::MedianAge, _) => copy(slot, &self.median, 1.0),
                 (_, None) => slot.fill(f64::NAN),
-                (Indicator::Births, Some(_)) => copy(slot, &self.births, 1.0 / width),
-                (Indicator::Deaths, Some(_)) => copy(slot, &self.deaths, 1.0 / width),
-                (Indicator::NetMigration, Some(_)) => copy(slot, &self.migration, 1.0 / width),
-                (Indicator::E0Male | Indicator::E0Female, Some(r)) => {
-                    let s = usize::from(ind == Indicator::E0Female);
-                    match &self.mort_factor {
-                        None => slot.fill(r.e0[s]),
-                        Some(f) => {
-                            for (o, &f) in slot.iter_mut().zip(f) {
-                                *o = e0_of_survival(&r.survival[s], width, f);
-                            }
+                (Definition::Flow(Flow::Births), Some(_)) => copy(slot, &self.births, 1.0 / width),
+                (Definition::Flow(Flow::Deaths), Some(_)) => copy(slot, &self.deaths, 1.0 / width),
+                (Definition::Flow(Flow::NetMigration), Some(_)) => {
+                    copy(slot, &self.migration, 1.0 / width)
+                }
+                (Definition::E0(s), Some(r)) => match &self.mort_factor {
+                    None => slot.fill(r.e0[s]),
+                    Some(f) => {
+                        for (o, &f) in slot.iter_mut().zip(f) {
+                            *o = e0_of_survival(&r.survival[s], width, f);
                         }
                     }
-                }
-                (Indicator::Tfr, Some(r)) => copy(slot, &self.tfr_factor, r.tfr),
+                },
+                (Definition::Tfr, Some(r)) => copy(slot, &self.tfr_factor, r.tfr),
             }
         }
     }
@@ -208,4 +238,34 @@ fn e0_of_survival(sr: &SurvivalRatios, n: f64, f: f64) -> f64 {
         total += l * pooled / (1.0 - pooled);
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lanes' slots and the fused kernel's marks cover exactly the age
+    /// bands of the indicator definitions, on both grids.
+    #[test]
+    fn weights_derive_from_the_indicator_definitions() {
+        for grid in [AgeGrid::single_years(), AgeGrid::five_year()] {
+            let w = Weights::new(grid);
+            let k = w.kernel;
+            let mut slots = vec![k.p60, k.p65, k.p80, k.p85, k.p0_2, k.p15_64];
+            slots.sort_unstable();
+            assert_eq!(slots, (1..SLOTS).collect::<Vec<_>>());
+            for (band, weights) in w.bands.iter().zip(&w.by_band) {
+                for (i, &f) in weights.iter().enumerate() {
+                    assert_eq!(f, grid.fraction_in(i, band.from, band.to));
+                }
+            }
+            // Ages 0-2: the first three single years, or 3/5 of group 0-4.
+            let expected: Vec<(usize, f64)> = if grid.width() == 1 {
+                vec![(0, 1.0), (1, 1.0), (2, 1.0)]
+            } else {
+                vec![(0, 0.6)]
+            };
+            assert_eq!(w.groups_0_2, expected);
+        }
+    }
 }

@@ -5,8 +5,9 @@
 //! mortality) does the same from precomputed constants.
 
 use crate::age_grid::AgeGrid;
+use crate::indicators::median_in_groups;
 
-use super::indicators::{P02, P1564, P60, P65, P80, P85, TOTAL};
+use super::indicators::{Weights, TOTAL};
 use super::lanes::Lanes;
 use super::noise::scaled_survival;
 use super::step::{Bounds, PlainSex, StepInputs};
@@ -165,7 +166,7 @@ impl Lanes {
         input: &StepInputs,
         n_years: f64,
         bounds: &Bounds,
-        w02: &[(usize, f64)],
+        weights: &Weights,
         fast: &[bool],
     ) {
         const W: usize = LANE_CHUNK;
@@ -294,20 +295,21 @@ impl Lanes {
             self.births[lanes.clone()].copy_from_slice(&births);
             self.migration[lanes.clone()].copy_from_slice(&migration);
             self.acc[TOTAL][lanes.clone()].copy_from_slice(&total);
-            self.acc[P85][lanes.clone()].copy_from_slice(&snaps[0]);
-            self.acc[P80][lanes.clone()].copy_from_slice(&snaps[1]);
-            self.acc[P65][lanes.clone()].copy_from_slice(&snaps[2]);
-            self.acc[P60][lanes.clone()].copy_from_slice(&snaps[3]);
-            for (j, v) in self.acc[P1564][lanes.clone()].iter_mut().enumerate() {
+            let slots = weights.kernel;
+            self.acc[slots.p85][lanes.clone()].copy_from_slice(&snaps[0]);
+            self.acc[slots.p80][lanes.clone()].copy_from_slice(&snaps[1]);
+            self.acc[slots.p65][lanes.clone()].copy_from_slice(&snaps[2]);
+            self.acc[slots.p60][lanes.clone()].copy_from_slice(&snaps[3]);
+            for (j, v) in self.acc[slots.p15_64][lanes.clone()].iter_mut().enumerate() {
                 *v = snaps[4][j] - snaps[2][j];
             }
             let mut p02 = [0.0; W];
-            for &(a, wa) in w02 {
+            for &(a, wa) in &weights.groups_0_2 {
                 for j in 0..W {
                     p02[j] += wa * (chunk[a][j] + chunk[g + a][j]);
                 }
             }
-            self.acc[P02][lanes.clone()].copy_from_slice(&p02);
+            self.acc[slots.p0_2][lanes.clone()].copy_from_slice(&p02);
             // Median: the highest multiple of 5 whose suffix still holds
             // half the population (the leading run of marks that do), then
             // at most five groups upward.
@@ -323,23 +325,15 @@ impl Lanes {
                 }
             }
             for j in 0..W {
-                let (mut a, mut cum) = match run[j].checked_sub(1) {
+                let (a, cum) = match run[j].checked_sub(1) {
                     Some(i) => {
                         let (group, k) = bounds.five_list[i];
                         (group, total[j] - fives[k][j])
                     }
                     None => (0, 0.0),
                 };
-                let mut median = f64::NAN;
-                while a < g {
-                    let b = chunk[a][j] + chunk[g + a][j];
-                    if b > 0.0 && cum + b >= half[j] {
-                        median = f64::from(grid.lower(a)) + n_years * (half[j] - cum) / b;
-                        break;
-                    }
-                    cum += b;
-                    a += 1;
-                }
+                let median =
+                    median_in_groups(grid, half[j], a, cum, |a| chunk[a][j] + chunk[g + a][j]);
                 self.median[t0 + j] = median;
             }
         }
@@ -365,7 +359,6 @@ mod tests {
         let steps = step_inputs(&plan.assumptions, model.base_year, model.base_year + 6).unwrap();
         let w = Weights::new(grid);
         let bounds = Bounds::new(grid);
-        let w02 = w.nonzero_0_2();
         let count = 64;
         let mut mixed = Lanes::new(&model.base, count);
         mixed.mort_factor = Some(vec![1.0; mixed.n]);
@@ -396,7 +389,7 @@ mod tests {
                 fast.iter().any(|f| *f),
                 "step {y}: no chunk takes the fused pass"
             );
-            mixed.step_fast(grid, input, 1.0, &bounds, &w02, &fast);
+            mixed.step_fast(grid, input, 1.0, &bounds, &w, &fast);
             mixed.step_general(input, 1.0, &fast);
             mixed.indicators(grid, &w, Some(&input.rates), &mut out_a, &fast);
             let none = vec![false; chunks];

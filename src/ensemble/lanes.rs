@@ -4,6 +4,7 @@
 
 use crate::population::{Population, Sex};
 
+use super::indicators::SLOTS;
 use super::noise::scaled_survival;
 use super::step::StepInputs;
 use super::LANE_CHUNK;
@@ -23,7 +24,7 @@ pub(super) struct Lanes {
     pub(super) births: Vec<f64>,
     pub(super) deaths: Vec<f64>,
     pub(super) migration: Vec<f64>,
-    pub(super) acc: [Vec<f64>; 7],
+    pub(super) acc: [Vec<f64>; SLOTS],
     pub(super) median: Vec<f64>,
     pub(super) tfr_factor: Vec<f64>,
     /// Factor on probabilities of dying this step; `None` when mortality is
