@@ -184,6 +184,17 @@ pub struct Service {
     pub supply: Option<crate::plan::Supply>,
 }
 
+/// Population bases every model knows unless it redefines them: the
+/// elderly are those aged 60+ (China's statutory definition of 老年人, Law
+/// on the Protection of the Rights and Interests of the Elderly, art. 2),
+/// residents everyone, and children under three the ages 0-2 that nursery
+/// standards count.
+pub const DEFAULT_BASES: [(&str, &str); 3] = [
+    ("elderly", "60+"),
+    ("residents", "0+"),
+    ("under_three", "0-2"),
+];
+
 /// A capacity read as the rate of a ratio standard: "27.1 per 10,000
 /// elderly".
 #[derive(Debug, Clone, PartialEq)]

@@ -307,3 +307,42 @@ fn key_years_outside_the_horizon_or_unordered() {
         fails(&fx, &["jiaxing.toml", "[projection]", "key_years", needle]);
     }
 }
+
+/// Every TOML reader names the line and column of a syntax or schema
+/// error: model files, sweep grids and synthesis specs.
+#[test]
+fn toml_errors_name_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    let sweep = dir.path().join("grid.toml");
+    std::fs::write(
+        &sweep,
+        "[sweep]\ntrajectories = \"many\"\n[grid]\ntfr = [1.0]\n",
+    )
+    .unwrap();
+    crate::common::fails(
+        &["sweep", "--grid", sweep.to_str().unwrap(), "--out", o],
+        1,
+        &["grid.toml", "TOML line 2, column 16", "invalid type"],
+        &out,
+    );
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(&spec, "reference = \"x.csv\"\n\nopen_age = = 100\n").unwrap();
+    let csv = dir.path().join("base.csv");
+    crate::common::fails(
+        &[
+            "synthesize",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+        1,
+        &["spec.toml", "TOML line 3, column"],
+        &csv,
+    );
+    let fx = Fixture::new();
+    fx.edit(MODEL, |t| t.replace("end_year = 2050", "end_year = [2050"));
+    fails(&fx, &["jiaxing.toml", "TOML line", "column"]);
+}

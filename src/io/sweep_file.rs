@@ -147,13 +147,9 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::io(&file, format!("cannot read the sweep file: {e}")))?;
-    let raw: RawSweepFile = toml::from_str(&text).map_err(|e| {
-        Error::invalid(
-            format!("{file}: TOML"),
-            e.message(),
-            "a sweep file with [sweep] and [grid] (see README)",
-        )
-    })?;
+    let raw: RawSweepFile =
+        crate::io::parse_toml(&text, "a sweep file with [sweep] and [grid] (see README)")
+            .map_err(|e| e.context(&file))?;
     let at = |e: Error| e.context(&file);
     let mut axes = Vec::new();
     for (key, value) in raw.grid.iter().flatten() {
@@ -409,12 +405,7 @@ impl Manifest {
                 format!("cannot read it ({e}); expected the output folder of a sweep"),
             )
         })?;
-        toml::from_str(&text).map_err(|e| {
-            Error::invalid(
-                format!("{file}: TOML"),
-                e.message(),
-                "a manifest written by carecast sweep",
-            )
-        })
+        crate::io::parse_toml(&text, "a manifest written by carecast sweep")
+            .map_err(|e| e.context(&file))
     }
 }

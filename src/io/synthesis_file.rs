@@ -74,13 +74,8 @@ pub struct SpecTilt {
 pub fn synthesize(spec_path: &Path) -> Result<(SynthesisSpec, Population)> {
     let file = spec_path.display().to_string();
     let text = std::fs::read_to_string(spec_path).map_err(|e| Error::io(&file, e))?;
-    let spec: SynthesisSpec = toml::from_str(&text).map_err(|e| {
-        Error::invalid(
-            format!("{file}: TOML"),
-            e.message(),
-            "a synthesis spec (see README)",
-        )
-    })?;
+    let spec: SynthesisSpec = crate::io::parse_toml(&text, "a synthesis spec (see README)")
+        .map_err(|e| e.context(&file))?;
     let dir = spec_path.parent().unwrap_or(Path::new("."));
     let reference = read_population(
         &dir.join(&spec.reference),

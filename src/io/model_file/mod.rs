@@ -1,0 +1,293 @@
+//! Model files (TOML): the raw form serde reads, and the checks that turn it
+//! into a [`Model`]. Unknown keys are rejected; every problem found is
+//! reported, each with the file and the key.
+//!
+//! Paths inside a model file are relative to the model file's folder.
+//!
+//! One file per part of the model file: [`schema`] (the raw form serde
+//! reads), `mortality`, `scenarios` and `services` (reading and checking
+//! those sections); this module assembles the [`Model`] and collects every
+//! problem found.
+
+mod mortality;
+mod scenarios;
+pub mod schema;
+mod services;
+
+use std::path::{Path, PathBuf};
+
+use crate::age_grid::AgeGrid;
+use crate::error::{Error, Result};
+use crate::fertility::{self, Fertility};
+use crate::io::tables::{self};
+use crate::model::{Model, Scenario};
+use crate::path::Schedule;
+use crate::projection::Assumptions;
+
+use mortality::*;
+use scenarios::*;
+pub use schema::*;
+use services::*;
+
+/// Problems found in a model: every one, not just the first.
+#[derive(Debug)]
+pub struct ModelProblems {
+    pub file: String,
+    pub problems: Vec<Error>,
+}
+
+impl std::fmt::Display for ModelProblems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{}: {} problem(s) in the model:",
+            self.file,
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ModelProblems {}
+
+/// Parses a model file without reading the tables it names.
+pub fn parse(path: &Path) -> std::result::Result<RawModel, ModelProblems> {
+    let file = path.display().to_string();
+    let fail = |e: Error| ModelProblems {
+        file: file.clone(),
+        problems: vec![e],
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(Error::io(&file, format!("cannot read the model file: {e}"))))?;
+    crate::io::parse_toml::<RawModel>(&text, "a model file as documented in the README")
+        .map_err(fail)
+}
+
+/// Reads, checks and builds a model; all problems are collected.
+pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
+    let raw = parse(path)?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let file = path.display().to_string();
+    let mut problems = Vec::new();
+    let mut note = |key: &str, e: Error| problems.push(e.context(format!("[{key}]")));
+
+    let rel = |p: &str| -> PathBuf { dir.join(p) };
+    let p = &raw.projection;
+    let grid = match AgeGrid::new(p.step, p.open_age) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            note("projection", e);
+            None
+        }
+    };
+    if p.end_year <= p.base_year || (p.end_year - p.base_year) % p.step.max(1) as i32 != 0 {
+        note(
+            "projection",
+            Error::invalid(
+                "end_year",
+                p.end_year,
+                format!(
+                    "a year after base_year {} by a whole number of steps",
+                    p.base_year
+                ),
+            ),
+        );
+    }
+    let key_years: Vec<i32> = match &p.key_years {
+        Some(years) => {
+            let sorted = years.windows(2).all(|w| w[0] < w[1]);
+            if let Some(y) = years
+                .iter()
+                .find(|y| !(p.base_year..=p.end_year).contains(y))
+            {
+                note(
+                    "projection",
+                    Error::invalid(
+                        "key_years",
+                        y,
+                        format!("years from {} to {}", p.base_year, p.end_year),
+                    ),
+                );
+            } else if years.is_empty() || !sorted {
+                note(
+                    "projection",
+                    Error::invalid(
+                        "key_years",
+                        format!("{years:?}"),
+                        "at least one year, in ascending order",
+                    ),
+                );
+            }
+            years.clone()
+        }
+        None => crate::model::DEFAULT_KEY_YEARS
+            .into_iter()
+            .filter(|y| (p.base_year..=p.end_year).contains(y))
+            .collect(),
+    };
+    if !raw.scenarios.iter().any(|s| s.name == p.default_scenario) {
+        note(
+            "projection",
+            Error::invalid(
+                "default_scenario",
+                format!("{:?}", p.default_scenario),
+                "the name of a [[scenario]]",
+            ),
+        );
+    }
+    for (i, s) in raw.scenarios.iter().enumerate() {
+        if raw.scenarios[..i].iter().any(|o| o.name == s.name)
+            || s.name == "all"
+            || s.name.is_empty()
+        {
+            note(
+                "scenario",
+                Error::invalid(
+                    "name",
+                    format!("{:?}", s.name),
+                    "unique, non-empty names other than \"all\"",
+                ),
+            );
+        }
+    }
+    if raw.scenarios.is_empty() {
+        note(
+            "scenario",
+            Error::invalid("scenarios", "none", "at least one [[scenario]]"),
+        );
+    }
+
+    let base = grid.and_then(|g| {
+        tables::read_population(
+            &rel(&raw.base.population),
+            &raw.base.value_column,
+            g.open_age(),
+            raw.base.year,
+        )
+        .and_then(|pop| {
+            if pop.grid() != g {
+                Err(Error::invalid(
+                    "population",
+                    format!("a table on {}", pop.grid()),
+                    format!("ages matching step = {} ({g})", g.width()),
+                ))
+            } else {
+                Ok(pop)
+            }
+        })
+        .map_err(|e| note("base", e))
+        .ok()
+    });
+
+    let srb = raw.fertility.srb.to_path("srb").and_then(|path| {
+        let (lo, hi) = path.range();
+        fertility::check_srb("srb", lo)?;
+        fertility::check_srb("srb", hi)?;
+        Ok(path)
+    });
+    let srb = srb.map_err(|e| note("fertility", e)).ok();
+    let pattern = grid.and_then(|g| {
+        read_pattern(&rel(&raw.fertility.pattern), g)
+            .map_err(|e| note("fertility", e))
+            .ok()
+    });
+
+    let mortality_base = grid.and_then(|g| {
+        read_mortality(
+            &raw.mortality,
+            &rel,
+            g,
+            srb.as_ref()
+                .map(|p| p.at(f64::from(raw.projection.base_year)))
+                .unwrap_or(1.05),
+        )
+        .map_err(|e| note("mortality", e))
+        .ok()
+    });
+
+    let migration = grid.and_then(|g| {
+        read_migration(raw.migration.as_ref(), &rel, g, None)
+            .map_err(|e| note("migration", e))
+            .ok()
+    });
+
+    let mut scenarios = Vec::new();
+    if let (Some(g), Some(pattern), Some(srb), Some(mortality), Some(migration)) =
+        (grid, &pattern, &srb, &mortality_base, &migration)
+    {
+        for s in &raw.scenarios {
+            let key = format!("scenario {}", s.name);
+            let built = (|| -> Result<Scenario> {
+                let tfr = s.tfr.to_path("tfr")?;
+                let fertility = Fertility::new(
+                    Schedule::Path(tfr),
+                    pattern.clone(),
+                    Schedule::Path(srb.clone()),
+                )?;
+                let mortality = match (&s.e0, mortality) {
+                    (
+                        Some(e0),
+                        MortalityPlan::Brass {
+                            standard,
+                            gap,
+                            srb0,
+                            ..
+                        },
+                    ) => brass_mortality(standard.clone(), &e0.to_path("e0")?, *gap, *srb0)?,
+                    (Some(_), MortalityPlan::Fixed(_)) => {
+                        return Err(Error::invalid(
+                            "e0",
+                            "an e0 path",
+                            "mortality method = \"brass\" to move e0",
+                        ))
+                    }
+                    (None, plan) => plan.mortality(),
+                };
+                let migration = match &s.net_migration_per_year {
+                    Some(spec) => read_migration(raw.migration.as_ref(), &rel, g, Some(spec))?,
+                    None => migration.clone(),
+                };
+                Ok(Scenario {
+                    name: s.name.clone(),
+                    label: s.label.clone().unwrap_or_else(|| s.name.clone()),
+                    label_zh: s.label_zh.clone(),
+                    assumptions: Assumptions::new(g, mortality, fertility, migration)?,
+                })
+            })();
+            match built {
+                Ok(sc) => scenarios.push(sc),
+                Err(e) => note(&key, e),
+            }
+        }
+    }
+    let services = grid
+        .map(|g| read_services(&raw, &rel, g, &mut |key, e| note(key, e)))
+        .unwrap_or_default();
+    let mut stated = Vec::new();
+    for (i, st) in raw.stated.iter().enumerate() {
+        let key = format!("stated[{}]", i + 1);
+        match crate::model::StatedFigure::new(&st.indicator, st.year, st.value, &st.source) {
+            Ok(f) => stated.push(f),
+            Err(e) => note(&key, e),
+        }
+    }
+    match base {
+        Some(base) if problems.is_empty() => Ok(Model {
+            name: raw.region.name,
+            name_zh: raw.region.name_zh,
+            flags: raw.region.flags,
+            base_year: raw.projection.base_year,
+            end_year: raw.projection.end_year,
+            key_years,
+            base,
+            scenarios,
+            default_scenario: raw.projection.default_scenario,
+            services,
+            stated,
+        }),
+        _ => Err(ModelProblems { file, problems }),
+    }
+}

@@ -1,0 +1,262 @@
+//! The raw form of a model file, as serde reads it: one struct per section,
+//! unknown keys rejected. Nothing here is checked yet (see the parent module).
+
+use serde::Deserialize;
+
+use crate::age_grid::AgeGrid;
+use crate::error::Result;
+use crate::migration::RogersCastro;
+use crate::path::YearPath;
+
+/// A value that is constant or given by `[year, value]` points.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum PathSpec {
+    Constant(f64),
+    Points(Vec<(f64, f64)>),
+}
+
+impl PathSpec {
+    pub(crate) fn to_path(&self, key: &str) -> Result<YearPath> {
+        match self {
+            PathSpec::Constant(v) => YearPath::new(key, vec![(0.0, *v)]),
+            PathSpec::Points(p) => YearPath::new(key, p.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    pub region: RawRegion,
+    pub projection: RawProjection,
+    pub base: RawBase,
+    pub mortality: RawMortality,
+    pub fertility: RawFertility,
+    #[serde(default)]
+    pub migration: Option<RawMigration>,
+    #[serde(rename = "scenario", default)]
+    pub scenarios: Vec<RawScenario>,
+    /// Named population bases, e.g. `elderly = "60+"`; see [`crate::standards::DEFAULT_BASES`].
+    #[serde(default)]
+    pub populations: std::collections::BTreeMap<String, String>,
+    #[serde(rename = "service", default)]
+    pub services: Vec<RawService>,
+    /// Figures the plan itself states (marked on the report's charts).
+    #[serde(rename = "stated", default)]
+    pub stated: Vec<RawStated>,
+}
+
+/// `[[stated]]`: a figure the plan or a census states, e.g. the share aged
+/// 60+ in the base year.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStated {
+    pub indicator: String,
+    pub year: i32,
+    pub value: f64,
+    #[serde(default)]
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub label_zh: Option<String>,
+    /// "beds", "persons", "places", "m2".
+    pub unit: String,
+    #[serde(rename = "demand", default)]
+    pub demands: Vec<RawDemand>,
+    #[serde(default)]
+    pub supply: Option<RawSupply>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum DemandKind {
+    Ratio,
+    Share,
+    Need,
+    Absolute,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDemand {
+    pub name: String,
+    pub method: DemandKind,
+    #[serde(default)]
+    pub base: Option<String>,
+    #[serde(default)]
+    pub per_1000: Option<PathSpec>,
+    #[serde(default)]
+    pub per_10000: Option<PathSpec>,
+    #[serde(default)]
+    pub fraction: Option<PathSpec>,
+    #[serde(default)]
+    pub of: Option<String>,
+    #[serde(default)]
+    pub prevalence: Option<String>,
+    #[serde(default)]
+    pub use_rate: Option<PathSpec>,
+    #[serde(default)]
+    pub per_user: Option<f64>,
+    #[serde(default)]
+    pub value: Option<PathSpec>,
+    /// 90% interval of a factor on this demand (standards uncertainty).
+    #[serde(default)]
+    pub uncertainty_90: Option<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawInterpolation {
+    Linear,
+    Step,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSupply {
+    #[serde(default)]
+    pub points: Option<Vec<(f64, f64)>>,
+    #[serde(default)]
+    pub interpolation: Option<RawInterpolation>,
+    #[serde(default)]
+    pub build_rate: Option<RawBuildRate>,
+    /// The plan states no supply for this service.
+    #[serde(default)]
+    pub unknown: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuildRate {
+    pub year: f64,
+    pub stock: f64,
+    pub per_year: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegion {
+    pub name: String,
+    #[serde(default)]
+    pub name_zh: Option<String>,
+    #[serde(default)]
+    pub flags: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProjection {
+    pub base_year: i32,
+    pub end_year: i32,
+    #[serde(default = "default_step")]
+    pub step: u32,
+    #[serde(default = "default_open_age")]
+    pub open_age: u32,
+    pub default_scenario: String,
+    /// Years the plan is judged in [default: 2025, 2030, 2035 within the horizon].
+    #[serde(default)]
+    pub key_years: Option<Vec<i32>>,
+}
+
+fn default_step() -> u32 {
+    1
+}
+fn default_open_age() -> u32 {
+    AgeGrid::DEFAULT_OPEN_AGE
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBase {
+    /// Table `sex,age,<value_column>` (optional `year`).
+    pub population: String,
+    #[serde(default = "default_population_column")]
+    pub value_column: String,
+    #[serde(default)]
+    pub year: Option<i32>,
+}
+
+fn default_population_column() -> String {
+    "population".into()
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum MortalityMethod {
+    /// A standard schedule moved to e0 targets (Brass relational logit).
+    Brass,
+    /// mx by period from a table.
+    Table,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMortality {
+    pub method: MortalityMethod,
+    /// `sex,age,mx` (abridged 0,1,5,... or single years); with `table`, an
+    /// optional `year` column gives each period's first year.
+    #[serde(default)]
+    pub standard: Option<String>,
+    #[serde(default)]
+    pub table: Option<String>,
+    /// Both-sexes e0 path; split by `sex_gap` (female minus male, years).
+    #[serde(default)]
+    pub e0: Option<PathSpec>,
+    #[serde(default)]
+    pub sex_gap: Option<f64>,
+    #[serde(default)]
+    pub e0_male: Option<PathSpec>,
+    #[serde(default)]
+    pub e0_female: Option<PathSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFertility {
+    /// `age,percent_asfr` by 5-year group of mother.
+    pub pattern: String,
+    /// Sex ratio at birth, males per female.
+    pub srb: PathSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMigration {
+    /// Net migrants per year (persons), spread by the Rogers-Castro schedule.
+    #[serde(default)]
+    pub net_per_year: Option<PathSpec>,
+    #[serde(default = "half")]
+    pub male_share: f64,
+    #[serde(default)]
+    pub schedule: Option<RogersCastro>,
+    /// Or a table `sex,age,net_per_year`.
+    #[serde(default)]
+    pub counts: Option<String>,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The label in Chinese, for reports.
+    #[serde(default)]
+    pub label_zh: Option<String>,
+    pub tfr: PathSpec,
+    #[serde(default)]
+    pub e0: Option<PathSpec>,
+    #[serde(default)]
+    pub net_migration_per_year: Option<PathSpec>,
+}

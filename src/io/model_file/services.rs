@@ -1,0 +1,328 @@
+//! Service sections: population bases, demand methods (ratio, need with a
+//! prevalence table, share, absolute), uncertainty and planned supply.
+
+use std::path::{Path, PathBuf};
+
+use crate::age_grid::{AgeGrid, AgeRange};
+use crate::error::{Error, Result};
+use crate::io::tables::read_text_table;
+use crate::path::YearPath;
+use crate::plan::{Interpolation, Supply};
+use crate::population::Sex;
+use crate::standards::{Demand, DemandMethod, FactorInterval, Rate, Service, DEFAULT_BASES};
+
+use super::schema::*;
+
+/// The population bases of a model: defaults, then the model's own.
+pub(super) fn population_bases(raw: &RawModel) -> Result<Vec<(String, AgeRange)>> {
+    let mut bases: Vec<(String, AgeRange)> = DEFAULT_BASES
+        .iter()
+        .map(|(n, r)| Ok((n.to_string(), AgeRange::parse(r)?)))
+        .collect::<Result<_>>()?;
+    for (name, text) in &raw.populations {
+        let range = AgeRange::parse(text).map_err(|e| e.context(name.to_string()))?;
+        bases.retain(|b| &b.0 != name);
+        bases.push((name.clone(), range));
+    }
+    Ok(bases)
+}
+
+/// Builds and checks every `[[service]]`; problems go to `note`.
+pub(super) fn read_services(
+    raw: &RawModel,
+    rel: &dyn Fn(&str) -> PathBuf,
+    grid: AgeGrid,
+    note: &mut dyn FnMut(&str, Error),
+) -> Vec<Service> {
+    let bases = match population_bases(raw) {
+        Ok(b) => b,
+        Err(e) => {
+            note("populations", e);
+            return Vec::new();
+        }
+    };
+    let mut services: Vec<Service> = Vec::new();
+    for (i, rs) in raw.services.iter().enumerate() {
+        let key = format!(
+            "service {}",
+            if rs.id.is_empty() {
+                format!("#{}", i + 1)
+            } else {
+                rs.id.clone()
+            }
+        );
+        if raw.services[..i].iter().any(|o| o.id == rs.id) {
+            note(
+                &key,
+                Error::invalid(
+                    "id",
+                    format!("{:?} defined twice", rs.id),
+                    "one [[service]] per id",
+                ),
+            );
+            continue;
+        }
+        if rs.demands.is_empty() {
+            note(
+                &key,
+                Error::invalid("demand", "none", "at least one [[service.demand]]"),
+            );
+        }
+        let mut demands = Vec::new();
+        for (k, rd) in rs.demands.iter().enumerate() {
+            if rs.demands[..k].iter().any(|o| o.name == rd.name) {
+                note(
+                    &key,
+                    Error::invalid(
+                        "demand name",
+                        format!("{:?} defined twice", rd.name),
+                        "one demand per name",
+                    ),
+                );
+                continue;
+            }
+            let dkey = format!("{key} demand {}", rd.name);
+            match read_demand(rd, &bases, rel, grid, &raw.services[..i], &rs.id) {
+                Ok(d) => demands.push(d),
+                Err(e) => note(&dkey, e),
+            }
+        }
+        let supply = match &rs.supply {
+            None => {
+                note(
+                    &key,
+                    Error::invalid(
+                        "supply",
+                        "no [service.supply]",
+                        "planned supply: points = [[year, value], ...], build_rate = {...}, or unknown = true",
+                    ),
+                );
+                None
+            }
+            Some(raw_supply) => match read_supply(raw_supply) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    note(&format!("{key} supply"), e);
+                    None
+                }
+            },
+        };
+        services.push(Service {
+            id: rs.id.clone(),
+            label: rs.label.clone(),
+            label_zh: rs.label_zh.clone(),
+            unit: rs.unit.clone(),
+            demands,
+            supply,
+        });
+    }
+    services
+}
+
+pub(super) fn read_demand(
+    rd: &RawDemand,
+    bases: &[(String, AgeRange)],
+    rel: &dyn Fn(&str) -> PathBuf,
+    grid: AgeGrid,
+    earlier: &[RawService],
+    own_id: &str,
+) -> Result<Demand> {
+    // Keys that do not belong to the method are errors, not silently ignored.
+    let given: Vec<(&str, bool)> = vec![
+        ("base", rd.base.is_some()),
+        ("per_1000", rd.per_1000.is_some()),
+        ("per_10000", rd.per_10000.is_some()),
+        ("fraction", rd.fraction.is_some()),
+        ("of", rd.of.is_some()),
+        ("prevalence", rd.prevalence.is_some()),
+        ("use_rate", rd.use_rate.is_some()),
+        ("per_user", rd.per_user.is_some()),
+        ("value", rd.value.is_some()),
+    ];
+    let allowed: &[&str] = match rd.method {
+        DemandKind::Ratio => &["base", "per_1000", "per_10000", "fraction"],
+        DemandKind::Share => &["of", "fraction"],
+        DemandKind::Need => &["prevalence", "use_rate", "per_user"],
+        DemandKind::Absolute => &["value"],
+    };
+    if let Some((k, _)) = given.iter().find(|(k, set)| *set && !allowed.contains(k)) {
+        return Err(Error::invalid(
+            format!("key {k}"),
+            format!("{k} with method = {:?}", rd.method),
+            format!("only {} for this method", allowed.join(", ")),
+        ));
+    }
+    let need = |what: &str, v: Option<&PathSpec>| -> Result<YearPath> {
+        v.ok_or_else(|| {
+            Error::invalid(
+                what,
+                "missing",
+                format!("{what} for method = {:?}", rd.method),
+            )
+        })?
+        .to_path(what)
+    };
+    let method = match rd.method {
+        DemandKind::Ratio => {
+            let base_name = rd.base.clone().ok_or_else(|| {
+                Error::invalid(
+                    "base",
+                    "missing",
+                    "a population base such as \"elderly\" or \"60+\"",
+                )
+            })?;
+            let base = match bases.iter().find(|b| b.0 == base_name) {
+                Some(b) => b.1,
+                None => AgeRange::parse(&base_name).map_err(|_| {
+                    Error::invalid(
+                        "base",
+                        format!("{base_name:?}"),
+                        format!(
+                            "a known population base ({}) or an age range such as \"60+\"",
+                            bases
+                                .iter()
+                                .map(|b| b.0.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?,
+            };
+            let rate = match (&rd.per_1000, &rd.per_10000, &rd.fraction) {
+                (Some(p), None, None) => Rate::PerThousand(p.to_path("per_1000")?),
+                (None, Some(p), None) => Rate::PerTenThousand(p.to_path("per_10000")?),
+                (None, None, Some(p)) => Rate::Fraction(p.to_path("fraction")?),
+                _ => {
+                    return Err(Error::invalid(
+                        "rate",
+                        "none or several of per_1000, per_10000, fraction",
+                        "exactly one of per_1000, per_10000, fraction",
+                    ))
+                }
+            };
+            DemandMethod::Ratio {
+                base_name,
+                base,
+                rate,
+            }
+        }
+        DemandKind::Share => {
+            let of = rd.of.clone().ok_or_else(|| {
+                Error::invalid("of", "missing", "the id of the service this is a share of")
+            })?;
+            if of == own_id || !earlier.iter().any(|s| s.id == of) {
+                return Err(Error::invalid(
+                    "of",
+                    format!("{of:?}"),
+                    "the id of a service defined earlier in the file (not itself)",
+                ));
+            }
+            DemandMethod::Share {
+                of,
+                fraction: need("fraction", rd.fraction.as_ref())?,
+            }
+        }
+        DemandKind::Need => {
+            let file = rd.prevalence.as_ref().ok_or_else(|| {
+                Error::invalid("prevalence", "missing", "a table of sex,age,prevalence")
+            })?;
+            DemandMethod::Need {
+                prevalence: read_prevalence(&rel(file), grid)?,
+                use_rate: need("use_rate", rd.use_rate.as_ref())?,
+                per_user: rd.per_user.unwrap_or(1.0),
+            }
+        }
+        DemandKind::Absolute => DemandMethod::Absolute(need("value", rd.value.as_ref())?),
+    };
+    method.check()?;
+    let uncertainty = rd
+        .uncertainty_90
+        .map(|[low, high]| FactorInterval { low, high });
+    if let Some(u) = uncertainty {
+        u.check()?;
+    }
+    Ok(Demand {
+        name: rd.name.clone(),
+        method,
+        uncertainty,
+    })
+}
+
+pub(super) fn read_supply(raw: &RawSupply) -> Result<Supply> {
+    let supply =
+        match (&raw.points, &raw.build_rate, raw.unknown.unwrap_or(false)) {
+            (Some(points), None, false) => Supply::Points {
+                points: points.clone(),
+                interpolation: match raw.interpolation {
+                    Some(RawInterpolation::Step) => Interpolation::Step,
+                    _ => Interpolation::Linear,
+                },
+            },
+            (None, Some(b), false) if raw.interpolation.is_none() => Supply::BuildRate {
+                year: b.year,
+                stock: b.stock,
+                per_year: b.per_year,
+            },
+            (None, None, true) if raw.interpolation.is_none() => Supply::Unknown,
+            _ => return Err(Error::invalid(
+                "supply",
+                "none or several of points, build_rate, unknown",
+                "exactly one of points (with optional interpolation), build_rate, unknown = true",
+            )),
+        };
+    supply.check()?;
+    Ok(supply)
+}
+
+/// Prevalence by sex and grid group from `sex,age,prevalence` rows whose
+/// ages are the lower bounds of groups (any widths): each grid group takes
+/// the value of the table group containing its lower bound; ages below the
+/// first table age have none.
+pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<ndarray::Array2<f64>> {
+    let table = read_text_table(path)?;
+    let (sc, ac, vc) = (
+        table.require("sex")?,
+        table.require("age")?,
+        table.require("prevalence")?,
+    );
+    let mut rows: [Vec<(u32, f64)>; 2] = [Vec::new(), Vec::new()];
+    for r in 0..table.height() {
+        let sex = table.sex(r, sc)?;
+        let age = table.age(r, ac)?;
+        let v = table.non_negative(r, vc)?;
+        if v > 1.0 {
+            return Err(Error::invalid(
+                format!("{}: row {}, column prevalence", table.file(), r + 1),
+                v,
+                "a fraction between 0 and 1",
+            ));
+        }
+        if rows[sex.index()].iter().any(|x| x.0 == age) {
+            return Err(Error::invalid(
+                format!("{}: row {}", table.file(), r + 1),
+                format!("a second row for {} age {age}", sex.label()),
+                "one row per sex and age",
+            ));
+        }
+        rows[sex.index()].push((age, v));
+    }
+    let mut out = ndarray::Array2::zeros((2, grid.len()));
+    for sex in Sex::BOTH {
+        let r = &mut rows[sex.index()];
+        if r.is_empty() {
+            return Err(Error::invalid(
+                format!("{}: sex", table.file()),
+                format!("no rows for {}", sex.label()),
+                "rows for both sexes",
+            ));
+        }
+        r.sort_by_key(|x| x.0);
+        for i in 0..grid.len() {
+            let lo = grid.lower(i);
+            if let Some(&(_, v)) = r.iter().rev().find(|x| x.0 <= lo) {
+                out[[sex.index(), i]] = v;
+            }
+        }
+    }
+    Ok(out)
+}
