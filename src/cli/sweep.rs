@@ -9,7 +9,8 @@ use rayon::prelude::*;
 
 use super::{out, wrote, MergeArgs, SweepArgs};
 use crate::io::sweep_file::{
-    read_sweep, read_sweep_table, sweep_table, Manifest, SweepRow, SweepSpec, MANIFEST,
+    check_shard_set, read_sweep, read_sweep_table, sweep_table, Manifest, SweepRow, SweepSpec,
+    MANIFEST,
 };
 use crate::io::{Format, OutputSet};
 use crate::model::Model;
@@ -193,57 +194,13 @@ pub fn run(args: &SweepArgs) -> Result<()> {
 }
 
 pub fn merge(args: &MergeArgs) -> Result<()> {
-    let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
-    for dir in &args.dirs {
-        let m = Manifest::read(dir)?;
-        if let Some((first_dir, first)) = shards.first() {
-            if m.sweep_id != first.sweep_id || m.points != first.points {
-                bail!(
-                    "{}: sweep {} ({} points), but {} holds sweep {} ({} points): expected shards of one sweep (same sweep file, seed and models)",
-                    dir.display(),
-                    m.sweep_id,
-                    m.points,
-                    first_dir.display(),
-                    first.sweep_id,
-                    first.points
-                );
-            }
-            if m.shards != first.shards {
-                bail!(
-                    "{}: shard {}/{}, but {} is shard {}/{}: expected shards of one split",
-                    dir.display(),
-                    m.shard,
-                    m.shards,
-                    first_dir.display(),
-                    first.shard,
-                    first.shards
-                );
-            }
-        }
-        if let Some((other, _)) = shards.iter().find(|(_, o)| o.shard == m.shard) {
-            bail!(
-                "{}: shard {}/{} is also in {}: expected each shard once",
-                dir.display(),
-                m.shard,
-                m.shards,
-                other.display()
-            );
-        }
-        shards.push((dir.clone(), m));
-    }
+    let shards: Vec<(PathBuf, Manifest)> = args
+        .dirs
+        .iter()
+        .map(|dir| Ok((dir.clone(), Manifest::read(dir)?)))
+        .collect::<Result<_>>()?;
+    check_shard_set(&shards)?;
     let first = shards[0].1.clone();
-    let missing: Vec<String> = (1..=first.shards)
-        .filter(|k| !shards.iter().any(|(_, m)| m.shard == *k))
-        .map(|k| format!("{k}/{}", first.shards))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "merge: missing shards {} of sweep {}: expected all {} output folders",
-            missing.join(", "),
-            first.sweep_id,
-            first.shards
-        );
-    }
     let mut parameters: Option<Vec<Parameter>> = None;
     let mut rows = Vec::new();
     for (dir, m) in &shards {
@@ -254,7 +211,7 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
                 dir.display()
             );
         }
-        if let Some(r) = part.iter().find(|r| r.point % m.shards != m.shard - 1) {
+        if let Some(r) = part.iter().find(|r| !m.holds(r.point)) {
             bail!(
                 "{}: sweep.csv: point {} does not belong to shard {}/{}",
                 dir.display(),

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::ensemble::{MigrationNoise, MortalityNoise, Stochastic, TfrNoise};
+use crate::ensemble::{EnsembleSpec, MigrationNoise, MortalityNoise, Stochastic, TfrNoise};
 use crate::error::{Error, Result};
 use crate::io::tables::{encode_table, read_text_table, ColumnData, Format};
 use crate::sweep::{fnv1a, Axis, Grid, Parameter, PointSettings, Shard, Value};
@@ -175,9 +175,6 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
     }
     let grid = Grid::new(axes).map_err(at)?;
     let s = raw.sweep;
-    if s.trajectories == 0 {
-        return Err(at(Error::invalid("sweep trajectories", 0, "at least 1")));
-    }
     if !(s.threshold >= 0.0 && s.threshold <= 1.0) {
         return Err(at(Error::invalid(
             "sweep threshold",
@@ -201,7 +198,15 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
         mortality: Some(MortalityNoise { sd: s.mortality_sd }),
         migration: (s.migration_sd != 0.0).then_some(MigrationNoise { sd: s.migration_sd }),
     };
-    stochastic.check().map_err(at)?;
+    // The ensemble's own check: at least one trajectory, noise in range.
+    EnsembleSpec {
+        trajectories: s.trajectories,
+        seed: s.seed,
+        stochastic,
+        keep: 0,
+    }
+    .check()
+    .map_err(|e| at(e.context("[sweep]")))?;
     let mut spec = SweepSpec {
         file: path.to_path_buf(),
         model: None,
@@ -391,6 +396,11 @@ impl Manifest {
         }
     }
 
+    /// Whether point `point` belongs to this manifest's shard.
+    pub fn holds(&self, point: usize) -> bool {
+        point % self.shards.max(1) == self.shard.saturating_sub(1)
+    }
+
     pub fn to_text(&self) -> Result<String> {
         toml::to_string(self).map_err(|e| Error::io(MANIFEST, e))
     }
@@ -407,5 +417,96 @@ impl Manifest {
         })?;
         crate::io::parse_toml(&text, "a manifest written by carecast sweep")
             .map_err(|e| e.context(&file))
+    }
+}
+
+/// Checks that `shards` (output folder, manifest) are every shard of one
+/// sweep and one split, each once.
+pub fn check_shard_set(shards: &[(PathBuf, Manifest)]) -> Result<()> {
+    let Some((first_dir, first)) = shards.first() else {
+        return Err(Error::invalid(
+            "merge",
+            "no output folders",
+            "the output folders of every shard",
+        ));
+    };
+    for (i, (dir, m)) in shards.iter().enumerate() {
+        let at = |e: Error| e.context(dir.display().to_string());
+        if m.sweep_id != first.sweep_id || m.points != first.points {
+            return Err(at(Error::invalid(
+                "sweep",
+                format!(
+                    "{} ({} points), but {} holds sweep {} ({} points)",
+                    m.sweep_id,
+                    m.points,
+                    first_dir.display(),
+                    first.sweep_id,
+                    first.points
+                ),
+                "shards of one sweep (same sweep file, seed and models)",
+            )));
+        }
+        if m.shards != first.shards {
+            return Err(at(Error::invalid(
+                "shard",
+                format!(
+                    "{}/{}, but {} is shard {}/{}",
+                    m.shard,
+                    m.shards,
+                    first_dir.display(),
+                    first.shard,
+                    first.shards
+                ),
+                "shards of one split",
+            )));
+        }
+        if let Some((other, _)) = shards[..i].iter().find(|(_, o)| o.shard == m.shard) {
+            return Err(at(Error::invalid(
+                "shard",
+                format!("{}/{}, also in {}", m.shard, m.shards, other.display()),
+                "each shard once",
+            )));
+        }
+    }
+    let missing: Vec<String> = (1..=first.shards)
+        .filter(|k| !shards.iter().any(|(_, m)| m.shard == *k))
+        .map(|k| format!("{k}/{}", first.shards))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::invalid(
+            format!("merge of sweep {}", first.sweep_id),
+            format!("missing shards {}", missing.join(", ")),
+            format!("all {} output folders", first.shards),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(id: &str, k: usize, n: usize) -> (PathBuf, Manifest) {
+        let m = Manifest::new(id.into(), Path::new("g.toml"), 10, Shard { k, n });
+        (PathBuf::from(format!("out-{id}-{k}-{n}")), m)
+    }
+
+    #[test]
+    fn a_shard_set_is_every_shard_of_one_sweep_once() {
+        assert!(check_shard_set(&[shard("a", 2, 2), shard("a", 1, 2)]).is_ok());
+        let err = |set: &[(PathBuf, Manifest)]| check_shard_set(set).unwrap_err().to_string();
+        let e = err(&[shard("a", 1, 2), shard("b", 2, 2)]);
+        assert!(
+            e.contains("out-b-2-2") && e.contains("shards of one sweep"),
+            "{e}"
+        );
+        let e = err(&[shard("a", 1, 2), shard("a", 2, 3)]);
+        assert!(e.contains("shards of one split"), "{e}");
+        let e = err(&[shard("a", 1, 2), shard("a", 1, 2)]);
+        assert!(e.contains("each shard once"), "{e}");
+        let e = err(&[shard("a", 1, 3), shard("a", 3, 3)]);
+        assert!(e.contains("missing shards 2/3"), "{e}");
+        let (_, m) = shard("a", 2, 3);
+        assert!(m.holds(1) && m.holds(4) && !m.holds(0) && !m.holds(2));
     }
 }
