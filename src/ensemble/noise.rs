@@ -133,6 +133,7 @@ impl NoiseState {
     /// Draws come in a fixed order: per trajectory, its mortality
     /// innovations (one per year of the step), its TFR deviations (one per
     /// year), then its migration deviation.
+    #[inline(always)]
     pub(super) fn draw_step(&mut self, lanes: &mut Lanes, rng: &mut Xoshiro256PlusPlus) {
         let per_step = self.per_step;
         let (phi, sigma) = self
