@@ -1,0 +1,141 @@
+//! The key-figures table of a report: for each key year, the 60+
+//! population and share, the 65+ share, births, children 0-2, and every
+//! service's demand (each method), planned supply, gap, P(shortfall) and
+//! capacity for 90% confidence, with the text the page shows.
+
+use super::*;
+
+pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure> {
+    let central = &input.runs[input.central];
+    let years = &input.key_years;
+    let row = |id: String, label: String, unit: String, value: &dyn Fn(i32) -> Option<f64>| {
+        let percent = unit == "%";
+        KeyFigure {
+            id,
+            label,
+            unit,
+            values: years
+                .iter()
+                .map(|&y| {
+                    let v = value(y).filter(|v| v.is_finite());
+                    let shown = match v {
+                        Some(v) if percent => format_percent(v),
+                        Some(v) => format_count(v),
+                        None => "–".to_string(),
+                    };
+                    (y, v, shown)
+                })
+                .collect(),
+        }
+    };
+    let ind = |indicator: Indicator| move |y: i32| lookup(&central.indicators, y, indicator);
+    let persons = t.persons_unit();
+    let mut rows = vec![
+        row(
+            "pop_60plus".into(),
+            t.indicator(Indicator::Pop60Plus),
+            persons.clone(),
+            &ind(Indicator::Pop60Plus),
+        ),
+        row(
+            "share_60plus".into(),
+            t.indicator(Indicator::Share60Plus),
+            "%".into(),
+            &ind(Indicator::Share60Plus),
+        ),
+        row(
+            "share_65plus".into(),
+            t.indicator(Indicator::Share65Plus),
+            "%".into(),
+            &ind(Indicator::Share65Plus),
+        ),
+        row(
+            "births".into(),
+            t.indicator(Indicator::Births),
+            persons.clone(),
+            &ind(Indicator::Births),
+        ),
+        row(
+            "pop_0_2".into(),
+            t.indicator(Indicator::Pop0To2),
+            persons.clone(),
+            &ind(Indicator::Pop0To2),
+        ),
+    ];
+    for s in &input.model.services {
+        let label = text::service_label(s, t.lang);
+        let unit = t.unit(&s.unit);
+        for (m, d) in s.demands.iter().enumerate() {
+            let value = |y: i32| {
+                central
+                    .demand
+                    .iter()
+                    .find(|v| v.year == y && v.service == s.id && v.method == d.name)
+                    .map(|v| v.demand)
+            };
+            rows.push(row(
+                format!("{}:demand:{}", s.id, d.name),
+                t.required(&label, &d.name, m == 0),
+                unit.clone(),
+                &value,
+            ));
+        }
+        let gap = |y: i32| {
+            central
+                .gaps
+                .iter()
+                .find(|g| g.year == y && g.service == s.id)
+        };
+        if central.gaps.iter().all(|g| g.service != s.id) {
+            continue;
+        }
+        rows.push(row(
+            format!("{}:supply", s.id),
+            t.planned(&label),
+            unit.clone(),
+            &|y| gap(y).map(|g| g.supply),
+        ));
+        rows.push(row(
+            format!("{}:gap", s.id),
+            t.gap_row(&label),
+            unit.clone(),
+            &|y| gap(y).map(|g| g.gap),
+        ));
+        rows.push(row(
+            format!("{}:p_shortfall", s.id),
+            t.p_shortfall_row(&label),
+            "%".into(),
+            &|y| input.ensemble.risk(&s.id, y).map(|r| r.p_shortfall),
+        ));
+        rows.push(row(
+            format!("{}:capacity_needed_p90", s.id),
+            t.capacity_row(&label),
+            unit,
+            &|y| input.ensemble.risk(&s.id, y).map(|r| r.capacity_needed_p90),
+        ));
+    }
+    rows
+}
+
+/// `key_figures.csv`: `id,quantity,unit,year,value,shown` (shares and
+/// probabilities as fractions; `shown` is the text in the report).
+pub fn key_figures_table(rows: &[KeyFigure]) -> Result<Vec<u8>> {
+    let flat: Vec<(&KeyFigure, &KeyValue)> = rows
+        .iter()
+        .flat_map(|r| r.values.iter().map(move |v| (r, v)))
+        .collect();
+    encode_table(
+        vec![
+            ("id", ColumnData::texts(&flat, |(r, _)| r.id.clone())),
+            (
+                "quantity",
+                ColumnData::texts(&flat, |(r, _)| r.label.clone()),
+            ),
+            ("unit", ColumnData::texts(&flat, |(r, _)| r.unit.clone())),
+            ("year", ColumnData::ints(&flat, |(_, v)| v.0)),
+            ("value", ColumnData::opt_floats(&flat, |(_, v)| v.1)),
+            ("shown", ColumnData::texts(&flat, |(_, v)| v.2.clone())),
+        ],
+        Format::Csv,
+    )
+}
