@@ -73,22 +73,39 @@ pub enum Definition {
 /// The indicators carecast reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Indicator {
+    /// Total population.
     Total,
+    /// Births per year over the step.
     Births,
+    /// Deaths per year over the step.
     Deaths,
+    /// Net migrants per year over the step.
     NetMigration,
+    /// Persons aged 60+.
     Pop60Plus,
+    /// Share aged 60+ (a fraction).
     Share60Plus,
+    /// Persons aged 65+.
     Pop65Plus,
+    /// Share aged 65+ (a fraction).
     Share65Plus,
+    /// Persons aged 80+.
     Pop80Plus,
+    /// Share aged 80+ (a fraction).
     Share80Plus,
+    /// Persons aged 85+.
     Pop85Plus,
+    /// Children aged 0-2.
     Pop0To2,
+    /// Persons 65+ per person aged 15-64.
     OldAgeDependency,
+    /// Median age, years.
     MedianAge,
+    /// Male life expectancy at birth of the step, years.
     E0Male,
+    /// Female life expectancy at birth of the step, years.
     E0Female,
+    /// Total fertility rate of the step.
     Tfr,
 }
 
@@ -250,8 +267,11 @@ pub fn median_in_groups(
 /// One row of `indicators.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndicatorValue {
+    /// Year.
     pub year: i32,
+    /// Which indicator.
     pub indicator: Indicator,
+    /// Its value (shares as fractions).
     pub value: f64,
 }
 

@@ -12,10 +12,13 @@ use crate::standards::Service;
 /// One named set of assumptions.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// Name, as `--scenario` takes it.
     pub name: String,
+    /// Label for tables and charts.
     pub label: String,
     /// The label in Chinese, when the model gives one.
     pub label_zh: Option<String>,
+    /// Fertility, mortality and migration.
     pub assumptions: Assumptions,
 }
 
@@ -44,17 +47,24 @@ pub const DEFAULT_KEY_YEARS: [i32; 3] = [2025, 2030, 2035];
 /// A validated model.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// The region's name.
     pub name: String,
+    /// The name in Chinese, when the model gives one.
     pub name_zh: Option<String>,
     /// Statements the model file flags as assumptions (not from a source).
     pub flags: Vec<String>,
+    /// Year of the base population.
     pub base_year: i32,
+    /// Last year projected.
     pub end_year: i32,
     /// Years a plan is judged in (summaries, key figures), ascending, within
     /// the horizon: the model's `key_years` or [`DEFAULT_KEY_YEARS`].
     pub key_years: Vec<i32>,
+    /// Base population by sex and age.
     pub base: Population,
+    /// Every scenario, in the model file's order.
     pub scenarios: Vec<Scenario>,
+    /// The scenario run when none is asked for.
     pub default_scenario: String,
     /// Services with their standards and planned supply.
     pub services: Vec<Service>,
@@ -66,8 +76,11 @@ pub struct Model {
 /// 27.58% aged 60+ in 2021 (a share as a fraction: 0.2758).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatedFigure {
+    /// The indicator stated.
     pub indicator: Indicator,
+    /// Year.
     pub year: i32,
+    /// Value (shares as fractions).
     pub value: f64,
     /// Where the figure comes from, as the model file says.
     pub source: String,
@@ -158,6 +171,7 @@ impl Model {
             .collect()
     }
 
+    /// The projection's years: the base year, then one per step.
     pub fn years(&self) -> Vec<i32> {
         let step = self.base.grid().width() as usize;
         (self.base_year..=self.end_year).step_by(step).collect()
