@@ -3,7 +3,12 @@
 //! service's demand (each method), planned supply, gap, P(shortfall) and
 //! capacity for 90% confidence, with the text the page shows.
 
-use super::*;
+use super::text::{self, format_count, format_percent};
+use super::{KeyFigure, KeyValue, ReportInput};
+use crate::error::Result;
+use crate::indicators::{lookup, Indicator};
+use crate::io::tables::{encode_table, ColumnData};
+use crate::io::Format;
 
 pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure> {
     let central = &input.runs[input.central];

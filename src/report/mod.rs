@@ -21,7 +21,7 @@ pub use sweep_heat::sweep_heat;
 
 use crate::ensemble::{EnsembleSummary, Summary};
 use crate::error::{Error, Result};
-use crate::indicators::{lookup, Indicator};
+use crate::indicators::Indicator;
 use crate::io::tables::{encode_table, ColumnData};
 use crate::io::Format;
 use crate::model::Model;
