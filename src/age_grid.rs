@@ -154,7 +154,9 @@ mod tests {
 /// or "37" in model files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AgeRange {
+    /// First age in the range.
     pub from: u32,
+    /// First age after it; `None`: open-ended.
     pub to: Option<u32>,
 }
 

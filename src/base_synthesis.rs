@@ -18,9 +18,13 @@ use crate::population::{Population, Sex};
 /// one sex or both.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RakeTarget {
+    /// First age of the target.
     pub from: u32,
+    /// First age after it; `None`: and over.
     pub to: Option<u32>,
+    /// Sex of the target; `None`: both sexes.
     pub sex: Option<Sex>,
+    /// Persons in the range.
     pub total: f64,
 }
 
@@ -28,8 +32,11 @@ pub struct RakeTarget {
 /// `from` to `1 + slope` at `to` (and stays there up to `to`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tilt {
+    /// First age tilted.
     pub from: u32,
+    /// Last age tilted.
     pub to: u32,
+    /// Factor minus one at `to`.
     pub slope: f64,
 }
 

@@ -12,21 +12,39 @@ pub enum Error {
     /// known, the age, sex or year), `found` the offending value.
     #[error("{what}: found {found}, expected {expected}")]
     Invalid {
+        /// The quantity, with its age, sex or year where known.
         what: String,
+        /// The value found, as written.
         found: String,
+        /// What was expected instead.
         expected: String,
     },
     /// An iterative method did not converge (e.g. raking to inconsistent totals).
     #[error("{what} did not converge: {detail}")]
-    NoConvergence { what: String, detail: String },
+    NoConvergence {
+        /// The method or quantity.
+        what: String,
+        /// How far it got.
+        detail: String,
+    },
     /// An error with its location (file, row, key) added at the edge. The
     /// inner error is part of the message, not a separate `source`, so that
     /// a printed cause chain does not repeat it.
     #[error("{location}: {inner}")]
-    At { location: String, inner: Box<Error> },
+    At {
+        /// File, row, key (or sheet and cell).
+        location: String,
+        /// The error found there.
+        inner: Box<Error>,
+    },
     /// Reading or writing failed.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file or folder.
+        path: String,
+        /// What the system said.
+        message: String,
+    },
 }
 
 /// Result with the library's [`Error`].

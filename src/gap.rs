@@ -18,19 +18,28 @@ pub const SHORTFALL_THRESHOLD: f64 = 0.5;
 /// One row of `demand.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemandValue {
+    /// Year.
     pub year: i32,
+    /// Service id.
     pub service: String,
+    /// Demand method name.
     pub method: String,
+    /// Demand in the service's unit.
     pub demand: f64,
 }
 
 /// One row of `gap.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GapValue {
+    /// Year.
     pub year: i32,
+    /// Service id.
     pub service: String,
+    /// Primary demand in the service's unit.
     pub demand: f64,
+    /// Planned supply.
     pub supply: f64,
+    /// Demand minus supply (positive: a shortfall).
     pub gap: f64,
 }
 
@@ -109,7 +118,9 @@ pub fn first_shortfall(gaps: &[GapValue], service: &str) -> Option<i32> {
 /// ensemble needs to draw its uncertainty and measure its gap.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemandForm {
+    /// Service id.
     pub service: String,
+    /// Demand method name (`standard`, `need`, ...).
     pub method: String,
     /// Whether this is the service's primary demand (gaps are measured on it).
     pub primary: bool,
@@ -117,6 +128,7 @@ pub struct DemandForm {
     pub basis: Option<Array2<f64>>,
     /// Per year: `scale · Σ basis ⊙ counts + constant`.
     pub scale: Vec<f64>,
+    /// Per year: the constant term.
     pub constant: Vec<f64>,
     /// The standard's own uncertainty.
     pub uncertainty: Option<FactorInterval>,

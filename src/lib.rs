@@ -13,7 +13,7 @@
 //!   scenario, combined in [`Assumptions`];
 //! * [`project`]: the cohort-component projection, one [`project_step`] at a
 //!   time, giving a [`Projection`];
-//! * [`indicators`]: named indicators ([`Indicator`]) of a projection;
+//! * [`indicators()`]: named indicators ([`Indicator`]) of a projection;
 //! * [`graduation`] and [`base_synthesis`]: from the data a bureau has to
 //!   the single-year base a projection needs;
 //! * [`Service`]s with typed standards ([`Rate`]) and [`DemandMethod`]s,
@@ -42,6 +42,8 @@
 //! assert_eq!(next.counts()[[0, 0]], 0.0);
 //! assert_eq!(flows.births, [0.0, 0.0]);
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod age_grid;
 pub mod base_synthesis;

@@ -49,7 +49,10 @@ pub enum OpenAgeClosure {
     #[default]
     ConstantHazard,
     /// A Kannisto extension fitted from `fit_from` to single ages up to 130.
-    Kannisto { fit_from: u32 },
+    Kannisto {
+        /// First age of the fit (e.g. 80).
+        fit_from: u32,
+    },
 }
 
 /// The highest age of a Kannisto extension.
@@ -228,24 +231,31 @@ impl LifeTable {
         )
     }
 
+    /// Sex of the table.
     pub fn sex(&self) -> Sex {
         self.sex
     }
+    /// Lower bounds of the age intervals.
     pub fn ages(&self) -> &[u32] {
         &self.ages
     }
+    /// Death rates `nmx`.
     pub fn mx(&self) -> &Array1<f64> {
         &self.mx
     }
+    /// Average person-years lived in the interval by those dying in it, `nax`.
     pub fn ax(&self) -> &Array1<f64> {
         &self.ax
     }
+    /// Probabilities of dying in the interval, `nqx`.
     pub fn qx(&self) -> &Array1<f64> {
         &self.qx
     }
+    /// Survivors at the start of the interval, `lx` (radix 1).
     pub fn lx(&self) -> &Array1<f64> {
         &self.lx
     }
+    /// Deaths in the interval, `ndx`.
     pub fn dx(&self) -> &Array1<f64> {
         &self.dx
     }
@@ -253,9 +263,11 @@ impl LifeTable {
     pub fn person_years(&self) -> &Array1<f64> {
         &self.big_lx
     }
+    /// Person-years lived from the interval's start on, `Tx`.
     pub fn tx(&self) -> &Array1<f64> {
         &self.tx
     }
+    /// Life expectancy at the interval's start, `ex`.
     pub fn ex(&self) -> &Array1<f64> {
         &self.ex
     }

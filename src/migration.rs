@@ -29,12 +29,19 @@ pub const MIGRATION_MAX_AGE: u32 = 85;
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RogersCastro {
+    /// Level of the childhood component.
     pub a1: f64,
+    /// Rate of descent of the childhood component.
     pub alpha1: f64,
+    /// Level of the labour-force component.
     pub a2: f64,
+    /// Rate of descent of the labour-force component.
     pub alpha2: f64,
+    /// Mean age of the labour-force peak.
     pub mu2: f64,
+    /// Rate of ascent of the labour-force component.
     pub lambda2: f64,
+    /// Constant level.
     pub c: f64,
 }
 
@@ -105,7 +112,9 @@ pub enum Migration {
     Counts(Array2<f64>),
     /// A net total per year spread by `shares` (sex x group, summing to 1).
     Total {
+        /// Net migrants a year, total of both sexes.
         per_year: Schedule,
+        /// Shares by sex and group, summing to 1.
         shares: Array2<f64>,
     },
 }

@@ -23,12 +23,16 @@ use crate::population::Sex;
 pub enum Mortality {
     /// mx by period on `ages`, one series per sex (male, female).
     Periods {
+        /// Lower bounds of the age groups of `mx`.
         ages: Vec<u32>,
+        /// mx by period, male and female.
         mx: [PeriodSeries; 2],
     },
     /// A standard schedule moved to e0 targets by sex.
     Brass {
+        /// The standard life tables, male and female.
         standard: Box<[LifeTable; 2]>,
+        /// e0 target paths, male and female.
         e0: [YearPath; 2],
     },
 }

@@ -10,8 +10,10 @@ use crate::error::{Error, Result};
 /// Interpolation of supply targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Interpolation {
+    /// Straight lines between targets.
     #[default]
     Linear,
+    /// Each target held until the next.
     Step,
 }
 
@@ -20,13 +22,18 @@ pub enum Interpolation {
 pub enum Supply {
     /// Stock and targets `(year, value)`, strictly increasing years.
     Points {
+        /// `(year, stock)` pairs.
         points: Vec<(f64, f64)>,
+        /// How stock runs between the points.
         interpolation: Interpolation,
     },
     /// A stock in `year`, growing by `per_year` (possibly negative) after it.
     BuildRate {
+        /// Year of the stock.
         year: f64,
+        /// Stock in that year.
         stock: f64,
+        /// Net additions a year after it.
         per_year: f64,
     },
     /// The plan states no supply: demand is reported, no gap.

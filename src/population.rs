@@ -8,7 +8,9 @@ use crate::error::{Error, Result};
 /// Sex, in the order of the rows of every (sex x age) array: male, female.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Sex {
+    /// Males (row 0).
     Male,
+    /// Females (row 1).
     Female,
 }
 

@@ -59,6 +59,7 @@ pub struct StepFlows {
     pub migration_clamped: f64,
     /// e0 by sex and TFR used in the step.
     pub e0: [f64; 2],
+    /// Total fertility rate of the step (for indicators).
     pub tfr: f64,
 }
 
@@ -192,6 +193,7 @@ impl Assumptions {
         })
     }
 
+    /// The age grid of the projection.
     pub fn grid(&self) -> AgeGrid {
         self.grid
     }
@@ -222,12 +224,15 @@ impl Assumptions {
             migration,
         )
     }
+    /// The mortality assumption.
     pub fn mortality(&self) -> &Mortality {
         &self.mortality
     }
+    /// The fertility assumption.
     pub fn fertility(&self) -> &Fertility {
         &self.fertility
     }
+    /// The migration assumption.
     pub fn migration(&self) -> &Migration {
         &self.migration
     }
@@ -260,12 +265,14 @@ impl Assumptions {
 pub struct Projection {
     /// Years of `populations` (base year first).
     pub years: Vec<i32>,
+    /// The population in each year of `years`.
     pub populations: Vec<Population>,
     /// `flows[k]`: the step ending at `years[k + 1]`.
     pub flows: Vec<StepFlows>,
 }
 
 impl Projection {
+    /// The age grid of every population.
     pub fn grid(&self) -> AgeGrid {
         self.populations[0].grid()
     }

@@ -69,17 +69,23 @@ impl Rate {
 /// How a demand is computed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DemandMethod {
+    /// A rate times a population base.
     Ratio {
         /// Name of the base as the model writes it ("elderly").
         base_name: String,
+        /// The ages of the base.
         base: AgeRange,
+        /// The standard.
         rate: Rate,
     },
+    /// A fraction of another service's primary demand.
     Share {
         /// Id of the service whose primary demand this is a share of.
         of: String,
+        /// The fraction, by year.
         fraction: YearPath,
     },
+    /// Persons x prevalence x use x units per user, summed over age and sex.
     Need {
         /// Prevalence by sex (rows male, female) and group of the projection grid.
         prevalence: Array2<f64>,
@@ -88,13 +94,16 @@ pub enum DemandMethod {
         /// Units per user (1 bed; 0.33 caregivers for a 1:3 staff ratio).
         per_user: f64,
     },
+    /// A target count, by year.
     Absolute(YearPath),
 }
 
 /// One named demand method of a service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Demand {
+    /// Label in tables (`standard`, `need`, ...).
     pub name: String,
+    /// How it is computed.
     pub method: DemandMethod,
     /// Uncertainty in the standard itself (ensembles only).
     pub uncertainty: Option<FactorInterval>,
@@ -109,7 +118,9 @@ const Z95: f64 = 1.644_853_626_951_472_2;
 /// with these 5th and 95th percentiles.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FactorInterval {
+    /// 5th percentile of the factor.
     pub low: f64,
+    /// 95th percentile of the factor.
     pub high: f64,
 }
 
@@ -157,7 +168,9 @@ pub struct LinearDemand {
     /// Weights by sex (rows male, female) and group; `None`: no
     /// population term.
     pub basis: Option<Array2<f64>>,
+    /// Factor on the weighted sum.
     pub scale: f64,
+    /// Term that does not depend on the population.
     pub constant: f64,
 }
 
@@ -175,12 +188,17 @@ impl LinearDemand {
 /// A service a plan provides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Service {
+    /// Id used in tables and in `of` references.
     pub id: String,
+    /// Label in English.
     pub label: String,
+    /// Label in Chinese, if the model gives one.
     pub label_zh: Option<String>,
     /// Unit of counts: "beds", "persons", "places", "m2".
     pub unit: String,
+    /// Demand methods; the first is the primary one.
     pub demands: Vec<Demand>,
+    /// Planned supply, if the plan states one.
     pub supply: Option<crate::plan::Supply>,
 }
 

@@ -40,14 +40,23 @@ use crate::standards::Service;
 /// A sweep parameter.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Parameter {
+    /// `model`: the model file.
     Model,
+    /// `scenario`: the model's scenario.
     Scenario,
+    /// `tfr`: TFR held at the value over the horizon.
     Tfr,
+    /// `e0_gain`: years of e0 added by the end year, phased in linearly.
     E0Gain,
+    /// `migration`: net migrants a year.
     Migration,
+    /// `standard.<service id>`: the target of the service's primary standard, in its unit.
     Standard(String),
+    /// `tfr_volatility`: σ of the TFR noise.
     TfrVolatility,
+    /// `mortality_sd`: σ of the mortality noise.
     MortalitySd,
+    /// `migration_sd`: σ of the migration noise.
     MigrationSd,
 }
 
@@ -103,7 +112,9 @@ impl Parameter {
 /// A parameter value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A number.
     Number(f64),
+    /// A text (a model file or a scenario name).
     Text(String),
 }
 
@@ -128,7 +139,9 @@ impl Value {
 /// One parameter and its values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Axis {
+    /// The parameter varied.
     pub parameter: Parameter,
+    /// Its values, in the grid's order.
     pub values: Vec<Value>,
 }
 
@@ -186,6 +199,7 @@ impl Grid {
         Ok(Grid { axes })
     }
 
+    /// The axes, in the order of the grid file.
     pub fn axes(&self) -> &[Axis] {
         &self.axes
     }
@@ -195,6 +209,7 @@ impl Grid {
         self.axes.iter().map(|a| a.values.len()).product()
     }
 
+    /// Whether the grid has no points.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -237,7 +252,9 @@ impl Grid {
 /// A shard: the `k`-th (1-based) of `n` disjoint slices of a sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// Which shard, 1-based.
     pub k: usize,
+    /// Number of shards.
     pub n: usize,
 }
 
@@ -297,8 +314,11 @@ pub fn point_seed(seed: u64, label: &str) -> u64 {
 /// the point's changes applied, and its noise.
 #[derive(Debug, Clone)]
 pub struct PointSetup {
+    /// The scenario's assumptions with the point's changes.
     pub assumptions: Assumptions,
+    /// The services with the point's changes to their standards.
     pub services: Vec<Service>,
+    /// The noise of the point's ensemble.
     pub stochastic: Stochastic,
 }
 

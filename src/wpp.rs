@@ -26,17 +26,21 @@ use crate::projection::Assumptions;
 /// The WPP inputs of one country (see [`crate::io::wpp::read_country`]).
 #[derive(Debug, Clone)]
 pub struct WppInputs {
+    /// First year of the projection (the base population's year).
     pub base_year: i32,
     /// Population by 5-year group 0-4 ... 95-99, 100+ (thousands).
     pub pop_male: Vec<f64>,
+    /// Population by 5-year group 0-4 ... 95-99, 100+ (thousands).
     pub pop_female: Vec<f64>,
     /// (start, end, mx at ages 0, 1, 5, ..., 100+) by period.
     pub mx_male: Vec<(f64, f64, Vec<f64>)>,
+    /// (start, end, mx at ages 0, 1, 5, ..., 100+) by period.
     pub mx_female: Vec<(f64, f64, Vec<f64>)>,
     /// (start, end, percent by 15-19 ... 45-49) by period.
     pub percent_asfr: Vec<(f64, f64, Vec<f64>)>,
     /// (start, end, value) by period.
     pub tfr: Vec<(f64, f64, f64)>,
+    /// (start, end, males per female at birth) by period.
     pub srb: Vec<(f64, f64, f64)>,
     /// Net migrants over the period, both sexes, thousands.
     pub migration: Vec<(f64, f64, f64)>,

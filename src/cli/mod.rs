@@ -1,6 +1,14 @@
 //! The `carecast` command line: argument definitions in one place, then one
 //! module per subcommand. Errors become a one-paragraph message on stderr and
 //! a non-zero exit status; nothing here panics on user input.
+//!
+//! The argument docs are clap's `--help` text, written for a terminal
+//! (`[[service]]`, `<model>`), not rustdoc markup.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::private_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 
 mod gap;
 mod project;
@@ -42,10 +50,12 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "carecast", version, about, after_help = EXAMPLES)]
 pub struct Cli {
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The commands of `carecast`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Project a model's scenarios (or a UN WPP 2019 country) with the
@@ -108,7 +118,9 @@ Without one the report is written in English.";
 /// Output table format.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum FormatArg {
+    /// Comma-separated text.
     Csv,
+    /// Apache Parquet.
     Parquet,
 }
 
@@ -121,6 +133,7 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// Arguments of `carecast project`.
 #[derive(Debug, Args)]
 pub struct ProjectArgs {
     /// Model file (TOML), e.g. models/jiaxing.toml.
@@ -142,10 +155,12 @@ pub struct ProjectArgs {
     /// Last year of a --wpp-dir projection (a whole number of steps after 2020).
     #[arg(long, default_value_t = 2100)]
     pub end_year: i32,
+    /// Output folder and format.
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// Arguments of `carecast gap`.
 #[derive(Debug, Args)]
 pub struct GapArgs {
     /// Model file (TOML) with [[service]] sections.
@@ -158,10 +173,12 @@ pub struct GapArgs {
     /// Key years of the printed table [default: 2025,2030,2035].
     #[arg(long, value_delimiter = ',')]
     pub years: Vec<i32>,
+    /// Output folder and format.
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// Arguments of `carecast simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// Model file (TOML).
@@ -197,6 +214,7 @@ pub struct SimulateArgs {
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Output folder and format.
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -235,6 +253,7 @@ impl OutputArgs {
     }
 }
 
+/// Arguments of `carecast sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// Sweep file (TOML): [sweep] settings and a [grid] of parameter lists.
@@ -257,6 +276,7 @@ pub struct SweepArgs {
     pub quiet: bool,
 }
 
+/// Arguments of `carecast merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// Output folders of the shards (each with sweep_manifest.toml and sweep.csv).
@@ -279,6 +299,7 @@ pub enum LangArg {
     Zh,
 }
 
+/// Arguments of `carecast report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Model file (TOML), e.g. models/jiaxing.toml.
@@ -325,6 +346,7 @@ pub struct ReportArgs {
     pub quiet: bool,
 }
 
+/// Arguments of `carecast validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Model file (TOML).
@@ -332,6 +354,7 @@ pub struct ValidateArgs {
     pub model: PathBuf,
 }
 
+/// Arguments of `carecast synthesize`.
 #[derive(Debug, Args)]
 pub struct SynthesizeArgs {
     /// Synthesis specification (TOML).

@@ -12,7 +12,9 @@ use crate::projection::Projection;
 
 /// One scenario's projection, named when several are written together.
 pub struct Labelled<'a> {
+    /// Scenario name; `None` when the projection is written alone.
     pub scenario: Option<&'a str>,
+    /// The projection.
     pub projection: &'a Projection,
 }
 

@@ -72,15 +72,23 @@ fn mortality_sd() -> f64 {
 /// A parsed sweep file.
 #[derive(Debug, Clone)]
 pub struct SweepSpec {
+    /// The sweep file.
     pub file: PathBuf,
     /// The model file when the grid has no `model` axis (resolved).
     pub model: Option<PathBuf>,
+    /// The scenario run at every point (default: the model's).
     pub scenario: Option<String>,
+    /// Trajectories per point.
     pub trajectories: usize,
+    /// Seed of every point's ensemble.
     pub seed: u64,
+    /// Years reported (default: every fifth year).
     pub years: Option<Vec<i32>>,
+    /// Points with P(shortfall) above this are flagged.
     pub threshold: f64,
+    /// The noise, before the grid changes it.
     pub stochastic: Stochastic,
+    /// The points.
     pub grid: Grid,
 }
 
@@ -374,11 +382,15 @@ pub fn read_sweep_table(path: &Path) -> Result<(Vec<Parameter>, Vec<SweepRow>)> 
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// Fingerprint of the sweep file and grid, the same for every shard.
     pub sweep_id: String,
     /// The sweep file, as given.
     pub sweep_file: String,
+    /// Points of the whole sweep.
     pub points: usize,
+    /// This shard, 1-based.
     pub shard: usize,
+    /// Number of shards.
     pub shards: usize,
 }
 
@@ -386,6 +398,7 @@ pub struct Manifest {
 pub const MANIFEST: &str = "sweep_manifest.toml";
 
 impl Manifest {
+    /// The manifest of shard `shard` of a sweep of `points` points.
     pub fn new(id: String, file: &Path, points: usize, shard: Shard) -> Manifest {
         Manifest {
             sweep_id: id,
@@ -401,6 +414,7 @@ impl Manifest {
         point % self.shards.max(1) == self.shard.saturating_sub(1)
     }
 
+    /// The manifest as TOML.
     pub fn to_text(&self) -> Result<String> {
         toml::to_string(self).map_err(|e| Error::io(MANIFEST, e))
     }

@@ -12,13 +12,16 @@ use crate::graduation;
 use crate::io::tables::read_population;
 use crate::population::{Population, Sex};
 
+/// A synthesis specification (`carecast synthesize --spec`), as read.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SynthesisSpec {
     /// Reference population table (path relative to the spec file).
     pub reference: String,
+    /// Column of the reference table with the counts (default `population`).
     #[serde(default = "population")]
     pub reference_column: String,
+    /// Year of the reference table to use, when it holds several.
     #[serde(default)]
     pub reference_year: Option<i32>,
     /// Year label of the synthesized base.
@@ -26,10 +29,13 @@ pub struct SynthesisSpec {
     /// Width of the output grid (1: 5-year references are graduated).
     #[serde(default = "one")]
     pub step: u32,
+    /// Open age group of the output (default 100).
     #[serde(default = "open")]
     pub open_age: u32,
+    /// Known totals the base is raked to.
     #[serde(rename = "target")]
     pub targets: Vec<SpecTarget>,
+    /// Reweightings of age ranges, applied before raking.
     #[serde(rename = "tilt", default)]
     pub tilts: Vec<SpecTilt>,
     /// Lines written as `#` comments at the top of the output.
@@ -47,11 +53,13 @@ fn open() -> u32 {
     AgeGrid::DEFAULT_OPEN_AGE
 }
 
+/// A `[[target]]`: a known total of an age range.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpecTarget {
     /// "0+", "60+", "0-2" (inclusive).
     pub ages: String,
+    /// `male`, `female` or absent (both sexes).
     #[serde(default)]
     pub sex: Option<String>,
     /// Persons.
@@ -62,11 +70,13 @@ pub struct SpecTarget {
     pub share_of_total: Option<f64>,
 }
 
+/// A `[[tilt]]`: a linear reweighting of an age range.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpecTilt {
     /// "45-59" (inclusive).
     pub ages: String,
+    /// Factor minus one at the range's last age.
     pub slope: f64,
 }
 

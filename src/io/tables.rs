@@ -18,8 +18,10 @@ use crate::population::{Population, Sex};
 /// Output and input table formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
+    /// Comma-separated text (UTF-8).
     #[default]
     Csv,
+    /// Apache Parquet.
     Parquet,
 }
 
@@ -223,6 +225,7 @@ impl TextTable {
 /// expected ages: no missing, extra or duplicated (sex, age).
 #[derive(Debug, Clone)]
 pub struct BySexAge {
+    /// The ages found, ascending.
     pub ages: Vec<u32>,
     /// Values by sex (male, female), in the order of `ages`.
     pub values: [Vec<f64>; 2],
@@ -346,10 +349,13 @@ pub fn read_population(
 /// A column to write.
 #[derive(Debug, Clone)]
 pub enum ColumnData {
+    /// Integers.
     Int(Vec<i32>),
     /// Integers with missing values (empty in CSV, null in Parquet).
     OptInt(Vec<Option<i32>>),
+    /// Texts.
     Text(Vec<String>),
+    /// Numbers.
     Float(Vec<f64>),
     /// Numbers with missing values.
     OptFloat(Vec<Option<f64>>),
@@ -360,12 +366,15 @@ impl ColumnData {
     pub fn ints<T>(rows: &[T], f: impl Fn(&T) -> i32) -> Self {
         ColumnData::Int(rows.iter().map(f).collect())
     }
+    /// A column of `f(row)` for every row.
     pub fn floats<T>(rows: &[T], f: impl Fn(&T) -> f64) -> Self {
         ColumnData::Float(rows.iter().map(f).collect())
     }
+    /// A column of `f(row)` for every row.
     pub fn texts<T>(rows: &[T], f: impl Fn(&T) -> String) -> Self {
         ColumnData::Text(rows.iter().map(f).collect())
     }
+    /// A column of `f(row)` for every row; `None` is written missing.
     pub fn opt_floats<T>(rows: &[T], f: impl Fn(&T) -> Option<f64>) -> Self {
         ColumnData::OptFloat(rows.iter().map(f).collect())
     }

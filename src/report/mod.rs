@@ -33,14 +33,21 @@ pub use text::{format_count, format_percent, Lang};
 /// A sweep's probability of shortfall over two parameters, for the heat-map.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepHeat {
+    /// Service id whose risk is shown.
     pub service: String,
+    /// Year of the risk shown.
     pub year: i32,
+    /// Sweep parameter on the x axis.
     pub x_name: String,
+    /// Sweep parameter on the y axis.
     pub y_name: String,
     /// Axis titles (filled in by [`build`] in the report's language).
     pub x_label: String,
+    /// Title of the y axis.
     pub y_label: String,
+    /// Values of the x parameter, ascending.
     pub xs: Vec<f64>,
+    /// Values of the y parameter, ascending.
     pub ys: Vec<f64>,
     /// `p[y][x]`; `None` where the sweep has no such point.
     pub p_shortfall: Vec<Vec<Option<f64>>>,
@@ -51,13 +58,17 @@ pub struct SweepHeat {
 /// Everything a report is made of.
 #[derive(Debug, Clone)]
 pub struct ReportInput<'a> {
+    /// The model reported on.
     pub model: &'a Model,
     /// Every scenario of the model, deterministic.
     pub runs: Vec<ScenarioRun>,
     /// Index in `runs` of the scenario the ensemble was run on (the plan's).
     pub central: usize,
+    /// The ensemble run on the central scenario.
     pub ensemble: &'a EnsembleSummary,
+    /// The ensemble's seed, as stated on the page.
     pub seed: u64,
+    /// A sweep's heat-map, when the report is given one.
     pub sweep: Option<SweepHeat>,
     /// Years of the key-figures table, e.g. 2025, 2030, 2035.
     pub key_years: Vec<i32>,
@@ -77,24 +88,34 @@ pub const PALETTE: [Rgb; 7] = [
     Rgb(204, 121, 167),
     Rgb(90, 90, 90),
 ];
+/// Red of a shortfall.
 pub const SHORTFALL_RED: Rgb = Rgb(200, 40, 40);
+/// Green of a surplus.
 pub const SURPLUS_GREEN: Rgb = Rgb(0, 140, 90);
+/// Colour of text and axes.
 pub const INK: Rgb = Rgb(20, 20, 20);
 
 /// A line of a panel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
+    /// Legend text.
     pub label: String,
+    /// Line colour.
     pub color: Rgb,
+    /// Whether the line is dashed (assumptions, targets).
     pub dashed: bool,
+    /// Stroke width in pixels.
     pub width: u32,
+    /// `(x, y)` points, in x order.
     pub points: Vec<(f64, f64)>,
 }
 
 /// A shaded band between a lower and an upper bound.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
+    /// Legend text.
     pub label: String,
+    /// Fill colour.
     pub color: Rgb,
     /// 0 (invisible) to 1.
     pub opacity: f64,
@@ -105,9 +126,13 @@ pub struct Band {
 /// A marked point with its label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marker {
+    /// Label written beside the point.
     pub label: String,
+    /// x (a year).
     pub x: f64,
+    /// y in the panel's units.
     pub y: f64,
+    /// Marker colour.
     pub color: Rgb,
 }
 
@@ -123,12 +148,19 @@ pub enum YFormat {
 /// One chart area with lines, bands and markers over years.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
+    /// Panel title.
     pub title: String,
+    /// Title of the x axis.
     pub x_label: String,
+    /// Title of the y axis.
     pub y_label: String,
+    /// How y values are written.
     pub y_format: YFormat,
+    /// Lines drawn over the bands.
     pub lines: Vec<Line>,
+    /// Shaded intervals.
     pub bands: Vec<Band>,
+    /// Marked points (e.g. figures the plan states).
     pub markers: Vec<Marker>,
     /// Vertical marks, e.g. the plan's target years.
     pub marks: Vec<(f64, String)>,
@@ -139,36 +171,55 @@ pub struct Panel {
 pub struct Pyramid {
     /// Lower bounds of the age groups, and the width of the drawn groups.
     pub ages: Vec<u32>,
+    /// Width in years of each drawn group.
     pub width: u32,
+    /// Label of the open age group (e.g. `100+`).
     pub open_label: String,
     /// `(year, males, females)` per group; the first is drawn as bars.
     pub years: Vec<(i32, Vec<f64>, Vec<f64>)>,
+    /// Title of the x axis (persons).
     pub x_label: String,
+    /// Title of the y axis (age).
     pub y_label: String,
+    /// Legend label of males.
     pub male: String,
+    /// Legend label of females.
     pub female: String,
 }
 
 /// One service's gap in the plan's target year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GapBar {
+    /// Service id.
     pub service: String,
+    /// Service label in the report's language.
     pub label: String,
+    /// Unit (beds, persons, places) in the report's language.
     pub unit: String,
+    /// Primary demand in the target year.
     pub demand: f64,
+    /// Planned supply in the target year.
     pub supply: f64,
+    /// Demand minus supply (positive: a shortfall).
     pub gap: f64,
+    /// The ensemble's probability of a shortfall, if it ran.
     pub p_shortfall: Option<f64>,
+    /// The ensemble's capacity for 90% confidence, if it ran.
     pub capacity_needed_p90: Option<f64>,
 }
 
 /// Gap bars of every service with a supply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GapBars {
+    /// The target year the bars show.
     pub year: i32,
+    /// One bar per service with a supply.
     pub bars: Vec<GapBar>,
+    /// Title of the x axis.
     pub x_label: String,
+    /// Legend label of a shortfall.
     pub shortfall: String,
+    /// Legend label of a surplus.
     pub surplus: String,
 }
 
@@ -177,18 +228,26 @@ pub struct GapBars {
 pub enum Body {
     /// One or more panels side by side.
     Panels(Vec<Panel>),
+    /// A population pyramid.
     Pyramid(Pyramid),
+    /// Gap bars of the services.
     Gaps(GapBars),
+    /// A sweep heat-map and its colour-scale title.
     Heat(SweepHeat, String),
 }
 
 /// One chart: a file stem, a title, a source line and what it shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
+    /// File stem of the chart (e.g. `population`).
     pub name: String,
+    /// Chart title.
     pub title: String,
+    /// Source line under the chart.
     pub source: String,
+    /// What is drawn.
     pub body: Body,
+    /// Language of the chart's text.
     pub lang: Lang,
 }
 
@@ -200,7 +259,9 @@ pub type KeyValue = (i32, Option<f64>, String);
 pub struct KeyFigure {
     /// Stable id, e.g. `pop_60plus` or `beds:supply`.
     pub id: String,
+    /// Row label in the report's language.
     pub label: String,
+    /// Unit in the report's language.
     pub unit: String,
     /// Per key year: the value (shares as fractions) and how it is shown.
     pub values: Vec<KeyValue>,
@@ -209,14 +270,19 @@ pub struct KeyFigure {
 /// A report ready to render.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// Language of the report.
     pub lang: Lang,
+    /// Title of the report.
     pub title: String,
     /// Paragraphs under the title: the model, scenarios, the ensemble.
     pub intro: Vec<String>,
     /// The model's flagged assumptions.
     pub flags: Vec<String>,
+    /// Years of the key-figures table.
     pub key_years: Vec<i32>,
+    /// Rows of the key-figures table.
     pub key_figures: Vec<KeyFigure>,
+    /// Charts in page order.
     pub figures: Vec<Figure>,
 }
 

@@ -9,7 +9,9 @@ use super::ReportInput;
 /// The report's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
+    /// English.
     En,
+    /// Chinese (simplified).
     Zh,
 }
 

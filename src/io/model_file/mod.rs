@@ -4,14 +4,14 @@
 //!
 //! Paths inside a model file are relative to the model file's folder.
 //!
-//! One file per part of the model file: [`schema`] (the raw form serde
-//! reads), `mortality`, `scenarios` and `services` (reading and checking
+//! One file per part of the model file: `schema` (the raw form serde
+//! reads; private: the README documents the keys), `mortality`, `scenarios` and `services` (reading and checking
 //! those sections); this module assembles the [`Model`] and collects every
 //! problem found.
 
 mod mortality;
 mod scenarios;
-pub mod schema;
+mod schema;
 mod services;
 
 use std::path::{Path, PathBuf};
@@ -26,13 +26,15 @@ use crate::projection::Assumptions;
 
 use mortality::*;
 use scenarios::*;
-pub use schema::*;
+use schema::*;
 use services::*;
 
 /// Problems found in a model: every one, not just the first.
 #[derive(Debug)]
 pub struct ModelProblems {
+    /// The model file.
     pub file: String,
+    /// Every problem found, in file order.
     pub problems: Vec<Error>,
 }
 
