@@ -1,9 +1,13 @@
 //! Demand against supply, per year and service.
 //!
 //! `gap = demand − supply` with the service's primary demand: positive is a
-//! shortfall, negative a surplus. A year is short when the gap exceeds
-//! [`SHORTFALL_THRESHOLD`] (half a unit: it rounds to at least one bed,
-//! person or place); the first year of shortfall is the first such year.
+//! shortfall, negative a surplus. A year is short when the gap exceeds the
+//! [`shortfall_tolerance`] of its supply: half a unit (so it rounds to at
+//! least one bed, person or place) or 1% of the planned supply, whichever is
+//! larger. Plans state their stocks to two or three significant figures,
+//! and a demand that dips a few places above a stock of hundreds is within
+//! that rounding, not a shortfall. The first year of shortfall is the first
+//! such year.
 
 use ndarray::Array2;
 
@@ -12,8 +16,22 @@ use crate::error::{Error, Result};
 use crate::projection::Projection;
 use crate::standards::{DemandMethod, FactorInterval, LinearDemand, Service};
 
-/// A gap above this many units is a shortfall.
+/// The smallest shortfall in units, whatever the supply.
 pub const SHORTFALL_THRESHOLD: f64 = 0.5;
+
+/// The smallest shortfall as a share of the planned supply.
+pub const SHORTFALL_RELATIVE: f64 = 0.01;
+
+/// The gap above which a year with planned `supply` is short:
+/// `max(SHORTFALL_THRESHOLD, SHORTFALL_RELATIVE · supply)`.
+pub fn shortfall_tolerance(supply: f64) -> f64 {
+    SHORTFALL_THRESHOLD.max(SHORTFALL_RELATIVE * supply)
+}
+
+/// Whether `demand` against `supply` is a shortfall (see [`shortfall_tolerance`]).
+pub fn is_short(demand: f64, supply: f64) -> bool {
+    demand - supply > shortfall_tolerance(supply)
+}
 
 /// One row of `demand.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,9 +117,9 @@ pub fn gaps(services: &[Service], demand: &[DemandValue]) -> Vec<GapValue> {
 }
 
 impl GapValue {
-    /// Whether this year is short (gap above [`SHORTFALL_THRESHOLD`]).
+    /// Whether this year is short (gap above [`shortfall_tolerance`]).
     pub fn is_shortfall(&self) -> bool {
-        self.gap > SHORTFALL_THRESHOLD
+        self.gap > shortfall_tolerance(self.supply)
     }
 }
 

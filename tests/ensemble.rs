@@ -514,7 +514,9 @@ fn p_shortfall_on_a_hand_made_case() {
     for (&year, &(y2, first)) in years.iter().zip(&ens.first_shortfalls[0].by_year) {
         assert_eq!(year, y2);
         let supply = supply_of(year);
-        let expected = 1.0 - crate::common::normal_cdf(((supply + 0.5) / 1000.0).ln() / sigma);
+        // Short above the tolerance: max(0.5, 1% of supply).
+        let above = supply + carecast::gap::shortfall_tolerance(supply);
+        let expected = 1.0 - crate::common::normal_cdf((above / 1000.0).ln() / sigma);
         let risk = ens.risk("places", year).unwrap();
         assert!(
             (risk.p_shortfall - expected).abs() < 4.0 * se,

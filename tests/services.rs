@@ -463,3 +463,51 @@ fn key_years_come_from_the_model() {
         carecast::model::DEFAULT_KEY_YEARS.to_vec()
     );
 }
+
+#[test]
+fn a_rounding_level_dip_is_not_a_shortfall() {
+    // Supply 300 places; demand 300 -> 302 (2021, +0.67%) -> 300 -> 304 (2023, +1.33%).
+    // Tolerance max(0.5, 1% of 300 = 3): 2021 is within it, 2023 is short.
+    let service = |points: Vec<(f64, f64)>, supply: f64| Service {
+        id: "nursery".into(),
+        label: "Nursery".into(),
+        label_zh: None,
+        unit: "places".into(),
+        demands: vec![Demand {
+            name: "standard".into(),
+            method: DemandMethod::Absolute(YearPath::new("d", points).unwrap()),
+            uncertainty: None,
+        }],
+        supply: Some(Supply::Points {
+            points: vec![(2020.0, supply)],
+            interpolation: Interpolation::Step,
+        }),
+    };
+    let p = flat_projection(2020..=2024);
+    let s = service(
+        vec![
+            (2020.0, 300.0),
+            (2021.0, 302.0),
+            (2022.0, 300.0),
+            (2023.0, 304.0),
+            (2024.0, 300.0),
+        ],
+        300.0,
+    );
+    let g = gaps(
+        std::slice::from_ref(&s),
+        &demand(std::slice::from_ref(&s), &p).unwrap(),
+    );
+    let short: Vec<i32> = g
+        .iter()
+        .filter(|x| x.is_shortfall())
+        .map(|x| x.year)
+        .collect();
+    assert_eq!(short, vec![2023]);
+    assert_eq!(first_shortfall(&g, "nursery"), Some(2023));
+    // A small stock: the half-unit floor rules (20 against 20.6 is short, 20.4 is not).
+    assert_eq!(carecast::gap::shortfall_tolerance(20.0), 0.5);
+    assert!(carecast::gap::is_short(20.6, 20.0));
+    assert!(!carecast::gap::is_short(20.4, 20.0));
+    assert!(carecast::gap::is_short(0.6, 0.0));
+}

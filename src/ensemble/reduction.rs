@@ -3,7 +3,7 @@
 //! counts, kept trajectories); partials merge in any order to the same
 //! result, which becomes the [`EnsembleSummary`].
 
-use crate::gap::{DemandForm, SHORTFALL_THRESHOLD};
+use crate::gap::{shortfall_tolerance, DemandForm};
 
 use super::histogram::Cell;
 use super::summary::{DemandLabel, EnsembleSummary, FirstShortfall, GapRisk, Summary};
@@ -92,10 +92,11 @@ impl Partial {
         }
         for (r, risk) in risks.iter().enumerate() {
             let supply = risk.supply[y];
+            let tolerance = shortfall_tolerance(supply);
             let demand = &values[risk.column * count..][..count];
             let first = &mut self.block_first[r * count..(r + 1) * count];
             for (f, &d) in first.iter_mut().zip(demand) {
-                if d - supply > SHORTFALL_THRESHOLD {
+                if d - supply > tolerance {
                     self.short[r * self.years + y] += 1;
                     *f = (*f).min(y);
                 }

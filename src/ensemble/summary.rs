@@ -53,7 +53,7 @@ pub struct GapRisk {
     pub year: i32,
     /// Planned supply in that year.
     pub supply: f64,
-    /// Share of trajectories whose gap exceeds [`crate::gap::SHORTFALL_THRESHOLD`].
+    /// Share of trajectories whose gap exceeds [`crate::gap::shortfall_tolerance`].
     pub p_shortfall: f64,
     /// Median demand minus supply.
     pub shortfall_p50: f64,

@@ -551,7 +551,7 @@ where
         ShapeStyle::from(color(INK)).stroke_width(2),
     ))?;
     for (i, (b, &p)) in g.bars.iter().zip(&pct).enumerate() {
-        let c = if b.gap > super::super::gap::SHORTFALL_THRESHOLD {
+        let c = if crate::gap::is_short(b.demand, b.supply) {
             super::SHORTFALL_RED
         } else {
             super::SURPLUS_GREEN
