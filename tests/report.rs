@@ -204,7 +204,10 @@ fn chinese_report_has_chinese_labels() {
     ]);
     check_report(&out);
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(
+        html.contains("<html lang=\"zh-CN\">"),
+        "the zh report fell back to English: no Chinese font found; install fonts-noto-cjk (bash scripts/test does)"
+    );
     for word in ["主要指标", "养老床位", "人口金字塔", "短缺概率", "嘉兴市"] {
         assert!(html.contains(word), "{word} missing");
     }
