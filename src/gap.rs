@@ -119,7 +119,7 @@ pub fn gaps(services: &[Service], demand: &[DemandValue]) -> Vec<GapValue> {
 impl GapValue {
     /// Whether this year is short (gap above [`shortfall_tolerance`]).
     pub fn is_shortfall(&self) -> bool {
-        self.gap > shortfall_tolerance(self.supply)
+        is_short(self.demand, self.supply)
     }
 }
 

@@ -33,40 +33,28 @@ pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure
                 .collect(),
         }
     };
-    let ind = |indicator: Indicator| move |y: i32| lookup(&central.indicators, y, indicator);
     let persons = t.persons_unit();
-    let mut rows = vec![
+    let mut rows: Vec<KeyFigure> = [
+        Indicator::Pop60Plus,
+        Indicator::Share60Plus,
+        Indicator::Share65Plus,
+        Indicator::Births,
+        Indicator::Pop0To2,
+    ]
+    .into_iter()
+    .map(|indicator| {
         row(
-            "pop_60plus".into(),
-            t.indicator(Indicator::Pop60Plus),
-            persons.clone(),
-            &ind(Indicator::Pop60Plus),
-        ),
-        row(
-            "share_60plus".into(),
-            t.indicator(Indicator::Share60Plus),
-            "%".into(),
-            &ind(Indicator::Share60Plus),
-        ),
-        row(
-            "share_65plus".into(),
-            t.indicator(Indicator::Share65Plus),
-            "%".into(),
-            &ind(Indicator::Share65Plus),
-        ),
-        row(
-            "births".into(),
-            t.indicator(Indicator::Births),
-            persons.clone(),
-            &ind(Indicator::Births),
-        ),
-        row(
-            "pop_0_2".into(),
-            t.indicator(Indicator::Pop0To2),
-            persons.clone(),
-            &ind(Indicator::Pop0To2),
-        ),
-    ];
+            indicator.name().into(),
+            t.indicator(indicator),
+            if indicator.is_share() {
+                "%".into()
+            } else {
+                persons.clone()
+            },
+            &|y| lookup(&central.indicators, y, indicator),
+        )
+    })
+    .collect();
     for s in &input.model.services {
         let label = text::service_label(s, t.lang);
         let unit = t.unit(&s.unit);
