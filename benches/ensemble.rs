@@ -35,6 +35,7 @@ fn benches(c: &mut Criterion) {
         tfr: Some(TfrNoise::default()),
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 1000.0 }),
+        certain_need: false,
     };
     for (name, stochastic) in [("tfr_noise", tfr_only), ("all_noise", all)] {
         let n = 8192;

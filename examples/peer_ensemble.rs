@@ -74,6 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
             mortality: None,
             migration: None,
+            certain_need: false,
         },
         keep: 0,
     };

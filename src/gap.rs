@@ -1,7 +1,9 @@
 //! Demand against supply, per year and service.
 //!
-//! `gap = demand − supply` with the service's primary demand: positive is a
-//! shortfall, negative a surplus. A year is short when the gap exceeds the
+//! `gap = demand − supply` for each demand method of a service with a
+//! planned supply: by the plan's own standard (the primary demand) and by
+//! need (prevalence x use x staff ratio) alike. Positive is a shortfall,
+//! negative a surplus. A year is short when the gap exceeds the
 //! [`shortfall_tolerance`] of its supply: half a unit (so it rounds to at
 //! least one bed, person or place) or 1% of the planned supply, whichever is
 //! larger. Plans state their stocks to two or three significant figures,
@@ -53,7 +55,11 @@ pub struct GapValue {
     pub year: i32,
     /// Service id.
     pub service: String,
-    /// Primary demand in the service's unit.
+    /// Demand method name (`standard`, `need`, ...).
+    pub method: String,
+    /// Whether the method is the service's primary demand (its standard).
+    pub primary: bool,
+    /// Demand in the service's unit.
     pub demand: f64,
     /// Planned supply.
     pub supply: f64,
@@ -89,16 +95,15 @@ pub fn demand(services: &[Service], projection: &Projection) -> Result<Vec<Deman
     Ok(out)
 }
 
-/// Gaps of every service with a known supply, from its primary demand.
+/// Gaps of every service with a known supply, for each of its demand
+/// methods, in the order of `demand`.
 pub fn gaps(services: &[Service], demand: &[DemandValue]) -> Vec<GapValue> {
     let mut out = Vec::new();
     for d in demand {
         let Some(service) = services.iter().find(|s| s.id == d.service) else {
             continue;
         };
-        if service.demands.first().map(|m| m.name.as_str()) != Some(d.method.as_str()) {
-            continue;
-        }
+        let primary = service.demands.first().map(|m| m.name.as_str()) == Some(d.method.as_str());
         if let Some(supply) = service
             .supply
             .as_ref()
@@ -107,6 +112,8 @@ pub fn gaps(services: &[Service], demand: &[DemandValue]) -> Vec<GapValue> {
             out.push(GapValue {
                 year: d.year,
                 service: d.service.clone(),
+                method: d.method.clone(),
+                primary,
                 demand: d.demand,
                 supply,
                 gap: d.demand - supply,
@@ -123,10 +130,10 @@ impl GapValue {
     }
 }
 
-/// The first year in which `service` is short, if any.
-pub fn first_shortfall(gaps: &[GapValue], service: &str) -> Option<i32> {
+/// The first year in which `service` is short by demand `method`, if any.
+pub fn first_shortfall(gaps: &[GapValue], service: &str, method: &str) -> Option<i32> {
     gaps.iter()
-        .filter(|g| g.service == service && g.is_shortfall())
+        .filter(|g| g.service == service && g.method == method && g.is_shortfall())
         .map(|g| g.year)
         .min()
 }
@@ -148,13 +155,27 @@ pub struct DemandForm {
     pub scale: Vec<f64>,
     /// Per year: the constant term.
     pub constant: Vec<f64>,
-    /// The standard's own uncertainty.
+    /// The standard's own uncertainty (use rate, staff ratio, ...).
     pub uncertainty: Option<FactorInterval>,
+    /// The uncertainty of the prevalence table a need demand reads: one
+    /// draw per trajectory for every demand that reads the same table.
+    pub table: Option<TableFactor>,
     /// For a share: the index of the parent's primary form, whose drawn
     /// factor applies too.
     pub parent: Option<usize>,
-    /// Per year, the planned supply (primary demands with a known supply).
+    /// Per year, the planned supply (every demand of a service with a
+    /// known supply).
     pub supply: Option<Vec<f64>>,
+}
+
+/// An uncertain table shared between demands: its name and the 90%
+/// interval of its factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableFactor {
+    /// The table (its file).
+    pub table: String,
+    /// 90% interval of the factor on the whole table.
+    pub interval: FactorInterval,
 }
 
 /// Every demand of `services` in `years` in linear form, in the order of
@@ -180,8 +201,8 @@ pub fn demand_forms(services: &[Service], grid: AgeGrid, years: &[i32]) -> Resul
                 DemandMethod::Share { of, .. } => primary.iter().find(|p| &p.0 == of).map(|p| p.1),
                 _ => None,
             };
-            let supply = match (k, &s.supply) {
-                (0, Some(supply)) => years
+            let supply = match &s.supply {
+                Some(supply) => years
                     .iter()
                     .map(|&y| supply.at(f64::from(y)))
                     .collect::<Option<Vec<f64>>>(),
@@ -195,6 +216,15 @@ pub fn demand_forms(services: &[Service], grid: AgeGrid, years: &[i32]) -> Resul
                 scale: per_year.iter().map(|l| l.scale).collect(),
                 constant: per_year.iter().map(|l| l.constant).collect(),
                 uncertainty: d.uncertainty,
+                table: match &d.method {
+                    DemandMethod::Need { prevalence, .. } => {
+                        prevalence.uncertainty.map(|interval| TableFactor {
+                            table: prevalence.table.clone(),
+                            interval,
+                        })
+                    }
+                    _ => None,
+                },
                 parent,
                 supply,
             };

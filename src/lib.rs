@@ -77,7 +77,7 @@ pub use ensemble::{
 };
 pub use error::{Error, Result};
 pub use fertility::Fertility;
-pub use gap::{demand_forms, DemandForm};
+pub use gap::{demand_forms, DemandForm, TableFactor};
 pub use indicators::{indicators, Indicator, IndicatorValue};
 pub use life_table::{LifeTable, SurvivalRatios};
 pub use migration::{Migration, RogersCastro};

@@ -87,8 +87,8 @@ pub enum DemandMethod {
     },
     /// Persons x prevalence x use x units per user, summed over age and sex.
     Need {
-        /// Prevalence by sex (rows male, female) and group of the projection grid.
-        prevalence: Array2<f64>,
+        /// The prevalence table on the projection grid.
+        prevalence: Prevalence,
         /// Share of the prevalent who use the service.
         use_rate: YearPath,
         /// Units per user (1 bed; 0.33 caregivers for a 1:3 staff ratio).
@@ -96,6 +96,20 @@ pub enum DemandMethod {
     },
     /// A target count, by year.
     Absolute(YearPath),
+}
+
+/// A prevalence table (dependency, dementia) on the projection grid, with
+/// the uncertainty of its level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prevalence {
+    /// Which table this is (its file, as the model resolves it): demands
+    /// naming the same table share one draw of its factor per trajectory.
+    pub table: String,
+    /// Prevalence by sex (rows male, female) and group of the grid.
+    pub values: Array2<f64>,
+    /// The 90% interval of a factor on every age's prevalence at once
+    /// (the table's `low_90`/`high_90` over `prevalence`); `None`: certain.
+    pub uncertainty: Option<FactorInterval>,
 }
 
 /// One named demand method of a service.
@@ -112,10 +126,15 @@ pub struct Demand {
 /// z of the 95th percentile of the standard normal distribution.
 const Z95: f64 = 1.644_853_626_951_472_2;
 
-/// Uncertainty in a standard: a 90% interval `[low, high]` of a factor on
-/// the demand (e.g. `[0.8, 1.25]`: the true prevalence may be 20% lower or
-/// 25% higher). Ensembles draw the factor once per trajectory, log-normal
-/// with these 5th and 95th percentiles.
+/// Uncertainty in a standard or a table: a 90% interval `[low, high]` of
+/// a factor on the demand, around the central value 1 (e.g. `[0.8, 1.25]`:
+/// the true prevalence may be 20% lower or 25% higher). Ensembles draw the
+/// factor once per trajectory from a split log-normal distribution whose
+/// median is 1 (the central value stays the median, as in the deterministic
+/// projection) and whose 5th and 95th percentiles are `low` and `high`:
+/// `exp(z · ln(low) / -1.645)` for a standard normal `z < 0`,
+/// `exp(z · ln(high) / 1.645)` above. A symmetric interval (`low · high = 1`)
+/// is a plain log-normal.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FactorInterval {
     /// 5th percentile of the factor.
@@ -125,7 +144,7 @@ pub struct FactorInterval {
 }
 
 impl FactorInterval {
-    /// Checks `0 < low <= high`, both finite.
+    /// Checks `0 < low <= 1 <= high`, both finite.
     pub fn check(&self) -> Result<()> {
         if !(self.low.is_finite() && self.high.is_finite() && self.low > 0.0) {
             return Err(Error::invalid(
@@ -134,29 +153,33 @@ impl FactorInterval {
                 "two finite factors > 0",
             ));
         }
-        if self.low > self.high {
+        if !(self.low <= 1.0 && 1.0 <= self.high) {
             return Err(Error::invalid(
                 "uncertainty_90",
                 format!("[{}, {}]", self.low, self.high),
-                "[low, high] with low <= high",
+                "[low, high] with low <= 1 <= high (factors on the central value)",
             ));
         }
         Ok(())
     }
 
-    /// Mean of the log factor.
-    pub fn log_mean(&self) -> f64 {
-        0.5 * (self.low.ln() + self.high.ln())
+    /// Standard deviation of the log factor below the median.
+    pub fn log_sd_low(&self) -> f64 {
+        -self.low.ln() / Z95
     }
 
-    /// Standard deviation of the log factor.
-    pub fn log_sd(&self) -> f64 {
-        (self.high.ln() - self.low.ln()) / (2.0 * Z95)
+    /// Standard deviation of the log factor above the median.
+    pub fn log_sd_high(&self) -> f64 {
+        self.high.ln() / Z95
     }
 
     /// The factor at standard normal deviate `z`.
     pub fn factor(&self, z: f64) -> f64 {
-        (self.log_mean() + self.log_sd() * z).exp()
+        if z < 0.0 {
+            (z * self.log_sd_low()).exp()
+        } else {
+            (z * self.log_sd_high()).exp()
+        }
     }
 }
 
@@ -299,7 +322,11 @@ impl DemandMethod {
                 use_rate,
                 per_user,
             } => {
-                if let Some(v) = prevalence.iter().find(|v| !(**v >= 0.0 && **v <= 1.0)) {
+                if let Some(v) = prevalence
+                    .values
+                    .iter()
+                    .find(|v| !(**v >= 0.0 && **v <= 1.0))
+                {
                     return Err(Error::invalid(
                         "prevalence",
                         v,
@@ -376,14 +403,14 @@ impl DemandMethod {
                 use_rate,
                 per_user,
             } => {
-                if prevalence.dim() != pop.counts().dim() {
+                if prevalence.values.dim() != pop.counts().dim() {
                     return Err(Error::invalid(
                         "prevalence table",
-                        format!("{:?}", prevalence.dim()),
+                        format!("{:?}", prevalence.values.dim()),
                         format!("the population's shape {:?}", pop.counts().dim()),
                     ));
                 }
-                (pop.counts() * prevalence).sum() * use_rate.at(year) * per_user
+                (pop.counts() * &prevalence.values).sum() * use_rate.at(year) * per_user
             }
             DemandMethod::Absolute(p) => p.at(year),
         })
@@ -422,15 +449,15 @@ impl DemandMethod {
                 use_rate,
                 per_user,
             } => {
-                if prevalence.dim() != (2, grid.len()) {
+                if prevalence.values.dim() != (2, grid.len()) {
                     return Err(Error::invalid(
                         "prevalence table",
-                        format!("{:?}", prevalence.dim()),
+                        format!("{:?}", prevalence.values.dim()),
                         format!("the grid's shape {:?}", (2, grid.len())),
                     ));
                 }
                 LinearDemand {
-                    basis: Some(prevalence.clone()),
+                    basis: Some(prevalence.values.clone()),
                     scale: use_rate.at(year) * per_user,
                     constant: 0.0,
                 }

@@ -26,6 +26,7 @@ fn zero_noise() -> Stochastic {
         }),
         mortality: Some(MortalityNoise { sd: 0.0 }),
         migration: Some(MigrationNoise { sd: 0.0 }),
+        certain_need: true,
     }
 }
 
@@ -96,6 +97,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
         tfr: Some(TfrNoise::default()),
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 500.0 }),
+        certain_need: false,
     };
     let forms = demand_forms(&model.services, model.base.grid(), &years_of(&model)).unwrap();
     let run = |threads: usize| {
@@ -166,6 +168,7 @@ fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
         tfr: Some(TfrNoise::default()),
         mortality: None,
         migration: None,
+        certain_need: false,
     };
     let ens = EnsembleRequest::new(
         &model.base,
@@ -235,6 +238,7 @@ fn bad_ensemble_parameters() {
             }),
             mortality: None,
             migration: None,
+            certain_need: false,
         },
     ))
     .unwrap_err()
@@ -250,6 +254,7 @@ fn bad_ensemble_parameters() {
                 }),
                 mortality: None,
                 migration: None,
+                certain_need: false,
             },
         ))
         .unwrap_err()
@@ -262,6 +267,7 @@ fn bad_ensemble_parameters() {
             tfr: None,
             mortality: None,
             migration: Some(MigrationNoise { sd: f64::NAN }),
+            certain_need: false,
         },
     ))
     .unwrap_err()
@@ -317,6 +323,7 @@ fn simulate_command_writes_reproducible_quantiles() {
         [
             "year",
             "service",
+            "method",
             "p_shortfall",
             "shortfall_p50",
             "shortfall_p90",
@@ -325,37 +332,51 @@ fn simulate_command_writes_reproducible_quantiles() {
         ]
     );
     for r in &rows {
-        let p: f64 = r[2].parse().unwrap();
+        let p: f64 = r[3].parse().unwrap();
         assert!((0.0..=1.0).contains(&p), "{r:?}");
-        let (p50, p90): (f64, f64) = (r[3].parse().unwrap(), r[4].parse().unwrap());
+        let (p50, p90): (f64, f64) = (r[4].parse().unwrap(), r[5].parse().unwrap());
         assert!(p50 <= p90, "{r:?}");
     }
-    assert!(rows.iter().any(|r| r[0] == "2025" && r[1] == "caregivers"));
+    // Both views of the caregivers: the plan's standard and need.
+    for method in ["standard", "need"] {
+        assert!(rows
+            .iter()
+            .any(|r| r[0] == "2025" && r[1] == "caregivers" && r[2] == method));
+    }
     let (header, rows) = crate::common::read_csv(&a.path().join("first_shortfall.csv"));
-    assert_eq!(header, ["service", "first_shortfall_year", "probability"]);
-    let caregivers: f64 = rows
-        .iter()
-        .filter(|r| r[0] == "caregivers")
-        .map(|r| r[2].parse::<f64>().unwrap())
-        .sum();
-    assert!((caregivers - 1.0).abs() < 1e-9);
+    assert_eq!(
+        header,
+        ["service", "method", "first_shortfall_year", "probability"]
+    );
+    for method in ["standard", "need"] {
+        let caregivers: f64 = rows
+            .iter()
+            .filter(|r| r[0] == "caregivers" && r[1] == method)
+            .map(|r| r[3].parse::<f64>().unwrap())
+            .sum();
+        assert!((caregivers - 1.0).abs() < 1e-9, "{method}");
+    }
     let (header, rows) = crate::common::read_csv(&a.path().join("quantiles.csv"));
     assert_eq!(
         header,
         [
             "year",
             "indicator",
+            "p025",
             "p05",
+            "p10",
             "p25",
             "p50",
             "p75",
+            "p90",
             "p95",
+            "p975",
             "mean"
         ]
     );
     assert!(rows.iter().any(|r| r[0] == "2050" && r[1] == "births"));
     for r in &rows {
-        let q: Vec<f64> = r[2..7].iter().map(|v| v.parse().unwrap()).collect();
+        let q: Vec<f64> = r[2..11].iter().map(|v| v.parse().unwrap()).collect();
         assert!(q.windows(2).all(|w| w[0] <= w[1]), "{r:?}");
     }
 }
@@ -452,7 +473,7 @@ fn without_noise_the_gap_risk_is_the_deterministic_gap() {
     .run(&|_| {})
     .unwrap();
     for g in &gaps {
-        let risk = ens.risk(&g.service, g.year).unwrap();
+        let risk = ens.risk_by(&g.service, &g.method, g.year).unwrap();
         assert!((risk.shortfall_p50 - g.gap).abs() < 1e-6, "{g:?} {risk:?}");
         assert!((risk.capacity_needed_p90 - g.demand).abs() < 1e-6);
         assert_eq!(risk.supply, g.supply);
@@ -462,7 +483,7 @@ fn without_noise_the_gap_risk_is_the_deterministic_gap() {
         }
     }
     for fs in &ens.first_shortfalls {
-        let first = carecast::gap::first_shortfall(&gaps, &fs.service);
+        let first = carecast::gap::first_shortfall(&gaps, &fs.service, &fs.method);
         match first {
             Some(year) => {
                 assert_eq!(fs.by_year.iter().find(|v| v.0 == year).unwrap().1, 1.0);
@@ -493,6 +514,7 @@ fn p_shortfall_on_a_hand_made_case() {
             low: 0.8,
             high: 1.25,
         }),
+        table: None,
         parent: None,
         supply: Some(years.iter().map(|&y| supply_of(y)).collect()),
     };
@@ -549,6 +571,7 @@ fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
         tfr: Some(TfrNoise::default()),
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 400.0 }),
+        certain_need: false,
     };
     let ens = EnsembleRequest::new(
         &model.base,
@@ -599,6 +622,7 @@ fn kept_trajectories_match_the_streaming_quantiles() {
         tfr: Some(TfrNoise::default()),
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 800.0 }),
+        certain_need: false,
     };
     let n = 700;
     let ens = EnsembleRequest::new(
@@ -640,4 +664,107 @@ fn kept_trajectories_match_the_streaming_quantiles() {
             }
         }
     }
+}
+
+/// Two demands reading the same prevalence table share its draw: without
+/// their own factors and without demographic noise, their ratio is the same
+/// in every kept trajectory, while a demand on another table moves apart.
+/// The table's factor has median 1 and the table's 5th and 95th percentiles
+/// (a split log-normal: x0.55 and x1.7 for any-ADL dependency).
+#[test]
+fn demands_sharing_a_prevalence_table_are_perfectly_correlated() {
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let p = model.project(plan).unwrap();
+    let det = carecast::gap::demand(&model.services, &p).unwrap();
+    let mut forms = demand_forms(&model.services, p.grid(), &p.years).unwrap();
+    for f in &mut forms {
+        f.uncertainty = None;
+    }
+    let index = |service: &str| {
+        forms
+            .iter()
+            .position(|f| f.service == service && f.method == "need")
+            .unwrap()
+    };
+    let (beds, caregivers, nursing) = (index("beds"), index("caregivers"), index("nursing_beds"));
+    assert_eq!(forms[beds].table, forms[caregivers].table);
+    assert_ne!(forms[beds].table, forms[nursing].table);
+    let mut stochastic = zero_noise();
+    stochastic.certain_need = false;
+    let n = 4_000;
+    let ens = EnsembleRequest::new(
+        &model.base,
+        model.base_year,
+        model.end_year,
+        &plan.assumptions,
+        EnsembleSpec {
+            keep: 300,
+            ..spec(n, stochastic)
+        },
+        forms.clone(),
+    )
+    .unwrap()
+    .run(&|_| {})
+    .unwrap();
+    let columns = ens.indicators.len() + ens.demands.len();
+    let k = ens.indicators.len();
+    let y = ens.years.iter().position(|&v| v == 2030).unwrap();
+    let at = |values: &[f64], d: usize| values[y * columns + k + d];
+    let ratios: Vec<f64> = ens
+        .kept
+        .iter()
+        .map(|(_, v)| at(v, beds) / at(v, caregivers))
+        .collect();
+    let first = ratios[0];
+    assert!((first - 1.0 / 0.3333).abs() < 1e-9, "{first}");
+    assert!(ratios.iter().all(|r| (r / first - 1.0).abs() < 1e-12));
+    let other: Vec<f64> = ens
+        .kept
+        .iter()
+        .map(|(_, v)| at(v, beds) / at(v, nursing))
+        .collect();
+    let spread = other.iter().cloned().fold(f64::MIN, f64::max)
+        / other.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(
+        spread > 1.5,
+        "beds / nursing beds by need vary by x{spread}"
+    );
+    // The median is the deterministic demand; the 5% and 95% points are the
+    // table's factors.
+    let det_beds = det
+        .iter()
+        .find(|d| d.year == 2030 && d.service == "beds" && d.method == "need")
+        .unwrap()
+        .demand;
+    let s = ens.demand(2030, beds).unwrap();
+    assert!(
+        crate::common::rel(s.p50, det_beds) < 0.03,
+        "{} vs {det_beds}",
+        s.p50
+    );
+    assert!(
+        crate::common::rel(s.p05, 0.55 * det_beds) < 0.05,
+        "{}",
+        s.p05
+    );
+    assert!(
+        crate::common::rel(s.p95, 1.7 * det_beds) < 0.05,
+        "{}",
+        s.p95
+    );
+    // With need taken as certain, every demand is the deterministic one.
+    let certain = EnsembleRequest::new(
+        &model.base,
+        model.base_year,
+        model.end_year,
+        &plan.assumptions,
+        spec(300, zero_noise()),
+        forms,
+    )
+    .unwrap()
+    .run(&|_| {})
+    .unwrap();
+    let c = certain.demand(2030, beds).unwrap();
+    assert!((c.p05 - det_beds).abs() < 1e-6 && (c.p95 - det_beds).abs() < 1e-6);
 }

@@ -96,7 +96,7 @@ fn nursery_need_responds_to_fertility() {
     let (header, rows) = crate::common::read_csv(&out.path().join("gap.csv"));
     assert_eq!(
         header,
-        ["scenario", "year", "service", "demand", "supply", "gap"]
+        ["scenario", "year", "service", "method", "demand", "supply", "gap"]
     );
     assert!(!rows.is_empty());
     let (header, _) = crate::common::read_csv(&out.path().join("demand.csv"));
@@ -147,7 +147,7 @@ fn gap_sign_and_first_shortfall_on_a_hand_made_case() {
     );
     assert_eq!(at(2026).gap, 160.0 - 150.0);
     assert_eq!(at(2028).supply, 250.0);
-    assert_eq!(first_shortfall(&g, "beds"), Some(2026));
+    assert_eq!(first_shortfall(&g, "beds", "standard"), Some(2026));
     // Linear supply instead: 150 + 12.5 per year: never short before 2030.
     let mut linear = service.clone();
     linear.supply = Some(Supply::Points {
@@ -156,7 +156,7 @@ fn gap_sign_and_first_shortfall_on_a_hand_made_case() {
     });
     let g = gaps(std::slice::from_ref(&linear), &d);
     assert!((g.iter().find(|x| x.year == 2024).unwrap().supply - 200.0).abs() < 1e-12);
-    assert_eq!(first_shortfall(&g, "beds"), None);
+    assert_eq!(first_shortfall(&g, "beds", "standard"), None);
     // A ratio standard on a flat population: 20 per 1,000 of ages 1-3 (100 per age and sex: 600 persons).
     let ratio = Service {
         demands: vec![Demand {
@@ -224,8 +224,8 @@ fn share_above_one() {
     bad_model(
         |t| {
             t.replace(
-                "[2025, 0.60]]\n  [service.supply]\n  # 20,907",
-                "[2025, 1.60]]\n  [service.supply]\n  # 20,907",
+                "fraction = [[2020, 0.54], [2022, 0.56], [2025, 0.60]]",
+                "fraction = [[2020, 0.54], [2022, 0.56], [2025, 1.60]]",
             )
         },
         &[
@@ -416,18 +416,86 @@ fn standards_interval_reversed() {
     bad_model(
         |t| {
             t.replacen(
-                "uncertainty_90 = [0.8, 1.25]",
-                "uncertainty_90 = [1.25, 0.8]",
+                "uncertainty_90 = [0.5, 2.0]",
+                "uncertainty_90 = [2.0, 0.5]",
                 1,
             )
         },
         &[
             "service dementia_beds demand need",
             "uncertainty_90",
-            "[1.25, 0.8]",
-            "low <= high",
+            "[2, 0.5]",
+            "low <= 1 <= high",
         ],
     );
+}
+
+#[test]
+fn standards_interval_without_the_central_value() {
+    bad_model(
+        |t| {
+            t.replacen(
+                "uncertainty_90 = [0.45, 1.6]",
+                "uncertainty_90 = [1.1, 1.6]",
+                1,
+            )
+        },
+        &["service beds demand need", "[1.1, 1.6]", "low <= 1 <= high"],
+    );
+}
+
+/// A prevalence table's interval is one factor for every age: a row whose
+/// bounds are another multiple of its prevalence, a bound on the wrong side
+/// and a lone bound column are errors naming the file and row.
+#[test]
+fn prevalence_table_intervals_are_checked() {
+    type Edit = dyn Fn(String) -> String;
+    let cases: [(&Edit, &[&str]); 3] = [
+        (
+            &|t: String| {
+                t.replace(
+                    "male,70,0.06455389,0.03550464,0.10974162",
+                    "male,70,0.06455389,0.03550464,0.12",
+                )
+            },
+            &[
+                "adl_dependency_china.csv",
+                "row 3",
+                "one factor for every age",
+                "row 1",
+            ],
+        ),
+        (
+            &|t: String| t.replace("male,65,0.04614642,0.02538053", "male,65,0.04614642,0.05"),
+            &[
+                "adl_dependency_china.csv",
+                "row 2",
+                "low_90 <= prevalence <= high_90",
+            ],
+        ),
+        (
+            &|t: String| t.replace("prevalence,low_90,high_90", "prevalence,low_90,upper"),
+            &["adl_dependency_china.csv", "upper", "unknown column"],
+        ),
+    ];
+    for (edit, needles) in cases {
+        let fx = Fixture::new();
+        fx.edit("data/reference/adl_dependency_china.csv", edit);
+        let out = fx.path("out");
+        let err = crate::common::fails(
+            &[
+                "gap",
+                "--model",
+                &fx.model(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            1,
+            needles,
+            &out,
+        );
+        assert!(err.contains("service beds demand need"), "{err}");
+    }
 }
 
 /// `[projection] key_years` replaces the default 2025, 2030, 2035 in the
@@ -454,7 +522,7 @@ fn key_years_come_from_the_model() {
     assert!(!gap.contains("2035"), "{gap}");
     let sim = run(&["simulate", "--model", &m, "-n", "300", "--out", o]);
     assert!(sim.contains("  2027: 60+ share"), "{sim}");
-    assert!(sim.contains("shortfall in 2040)"), "{sim}");
+    assert!(sim.contains("shortfall in 2040, by"), "{sim}");
     assert!(!sim.contains("  2025: 60+ share"), "{sim}");
     // The default model has none: the default years.
     let default = model_file::load(&root().join("models/jiaxing.toml")).unwrap();
@@ -504,7 +572,7 @@ fn a_rounding_level_dip_is_not_a_shortfall() {
         .map(|x| x.year)
         .collect();
     assert_eq!(short, vec![2023]);
-    assert_eq!(first_shortfall(&g, "nursery"), Some(2023));
+    assert_eq!(first_shortfall(&g, "nursery", "standard"), Some(2023));
     // A small stock: the half-unit floor rules (20 against 20.6 is short, 20.4 is not).
     assert_eq!(carecast::gap::shortfall_tolerance(20.0), 0.5);
     assert!(carecast::gap::is_short(20.6, 20.0));

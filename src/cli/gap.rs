@@ -53,65 +53,62 @@ pub fn run(args: &GapArgs) -> Result<()> {
     Ok(())
 }
 
-fn primary<'a>(r: &'a ScenarioRun, service: &Service, year: i32) -> Option<&'a DemandValue> {
-    let name = &service.demands.first()?.name;
+fn demand_of<'a>(
+    r: &'a ScenarioRun,
+    service: &Service,
+    method: &str,
+    year: i32,
+) -> Option<&'a DemandValue> {
     r.demand
         .iter()
-        .find(|d| d.year == year && d.service == service.id && &d.method == name)
+        .find(|d| d.year == year && d.service == service.id && d.method == method)
 }
 
+/// Every service and demand method in the key years: demand, supply, gap
+/// and the first shortfall by that method (the plan's standard first, then
+/// the need-based views).
 fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32]) -> String {
     let mut s = format!("\nscenario {}\n", r.name);
     s.push_str(&format!(
-        "{:<20} {:>6} {:>12} {:>12} {:>12}  {}\n",
-        "service", "year", "demand", "supply", "gap", "first shortfall"
+        "{:<20} {:<14} {:>6} {:>12} {:>12} {:>12}  {}\n",
+        "service", "method", "year", "demand", "supply", "gap", "first shortfall"
     ));
     for service in &model.services {
-        let first = first_shortfall(&r.gaps, &service.id)
-            .map(|y| y.to_string())
-            .unwrap_or_else(|| "none".into());
-        for (k, &year) in years.iter().enumerate() {
-            let d = primary(r, service, year).map(|d| d.demand);
-            let g = r
-                .gaps
-                .iter()
-                .find(|g| g.year == year && g.service == service.id);
-            s.push_str(&format!(
-                "{:<20} {:>6} {:>12} {:>12} {:>12}  {}\n",
-                if k == 0 { service.id.as_str() } else { "" },
-                year,
-                d.map(format_count).unwrap_or_else(|| "-".into()),
-                g.map(|g| format_count(g.supply))
-                    .unwrap_or_else(|| "unknown".into()),
-                g.map(|g| format!(
-                    "{}{}",
-                    if g.gap > 0.0 { "+" } else { "" },
-                    format_count(g.gap)
-                ))
-                .unwrap_or_else(|| "-".into()),
-                if k == 0 && service.supply.as_ref().is_some_and(|s| s.at(0.0).is_some()) {
-                    first.as_str()
-                } else {
-                    ""
-                },
-            ));
-        }
-        for d in service.demands.iter().skip(1) {
-            let vals: Vec<String> = years
-                .iter()
-                .filter_map(|&y| {
-                    r.demand
-                        .iter()
-                        .find(|v| v.year == y && v.service == service.id && v.method == d.name)
-                })
-                .map(|v| format!("{} {}", v.year, format_count(v.demand)))
-                .collect();
-            s.push_str(&format!(
-                "{:<20} {} demand: {}\n",
-                "",
-                d.name,
-                vals.join(", ")
-            ));
+        for (m, d) in service.demands.iter().enumerate() {
+            let first = first_shortfall(&r.gaps, &service.id, &d.name)
+                .map(|y| y.to_string())
+                .unwrap_or_else(|| "none".into());
+            for (k, &year) in years.iter().enumerate() {
+                let demand = demand_of(r, service, &d.name, year).map(|d| d.demand);
+                let g = r
+                    .gaps
+                    .iter()
+                    .find(|g| g.year == year && g.service == service.id && g.method == d.name);
+                s.push_str(&format!(
+                    "{:<20} {:<14} {:>6} {:>12} {:>12} {:>12}  {}\n",
+                    if k == 0 && m == 0 {
+                        service.id.as_str()
+                    } else {
+                        ""
+                    },
+                    if k == 0 { d.name.as_str() } else { "" },
+                    year,
+                    demand.map(format_count).unwrap_or_else(|| "-".into()),
+                    g.map(|g| format_count(g.supply))
+                        .unwrap_or_else(|| "unknown".into()),
+                    g.map(|g| format!(
+                        "{}{}",
+                        if g.gap > 0.0 { "+" } else { "" },
+                        format_count(g.gap)
+                    ))
+                    .unwrap_or_else(|| "-".into()),
+                    if k == 0 && g.is_some() {
+                        first.as_str()
+                    } else {
+                        ""
+                    },
+                ));
+            }
         }
     }
     s

@@ -207,6 +207,10 @@ pub struct SimulateArgs {
     /// Standard deviation of the annual net migration total, persons a year (0: none).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub migration_sd: f64,
+    /// Take need and standards as certain: no draw of the prevalence
+    /// tables' or the demands' 90% intervals (every demand factor 1).
+    #[arg(long)]
+    pub certain_need: bool,
     /// Keep the first N whole trajectories (every indicator, every year) in
     /// trajectories.csv, e.g. for spaghetti plots.
     #[arg(long, default_value_t = 0)]

@@ -144,6 +144,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             tfr: Some(TfrNoise::default()),
             mortality: Some(MortalityNoise::default()),
             migration: None,
+            certain_need: false,
         },
         keep: 0,
     };

@@ -32,6 +32,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         migration: (args.migration_sd != 0.0).then_some(MigrationNoise {
             sd: args.migration_sd,
         }),
+        certain_need: args.certain_need,
     };
     let spec = EnsembleSpec {
         trajectories: args.trajectories,
@@ -107,33 +108,39 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     Ok(())
 }
 
-/// One line per service with a supply in the first two key years (the
-/// plan's target year and the next, to keep the summary short):
-/// P(shortfall) and the capacity that meets demand in 90% of trajectories,
-/// also as the standard's rate on the median projection when the standard
-/// is a ratio.
+/// One line per service and demand method with a supply in the first two
+/// key years (the plan's target year and the next, to keep the summary
+/// short): P(shortfall) by the plan's standard and by need, and the capacity
+/// that meets demand in 90% of trajectories, also as the standard's rate on
+/// the median projection when the standard is a ratio.
 fn risk_lines(model: &Model, summary: &EnsembleSummary) -> String {
     let services = &model.services;
     let mut text = String::new();
     for &year in model.key_years.iter().take(2) {
         for (i, label) in summary.demands.iter().enumerate() {
-            let Some(risk) = summary.risk(&label.service, year) else {
+            let Some(risk) = summary.risk_by(&label.service, &label.method, year) else {
                 continue;
             };
-            if !label.primary {
-                continue;
-            }
             let service = services.iter().find(|s| s.id == label.service);
             let unit = service.map_or("", |s| s.unit.as_str());
             let as_rate = service
+                .filter(|_| label.primary)
                 .zip(summary.demand(year, i))
                 .and_then(|(s, d)| s.capacity_as_rate(year, risk.capacity_needed_p90, d.p50))
                 .map_or(String::new(), |r| {
                     format!(" = {:.1} {} {}", r.rate, r.unit, r.base_name)
                 });
             text.push_str(&format!(
-                "  P({} shortfall in {year}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0})\n",
-                label.service, risk.p_shortfall, risk.capacity_needed_p90, risk.supply
+                "  P({} shortfall in {year}, {}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0})\n",
+                label.service,
+                if label.primary {
+                    "by the plan's standard".to_string()
+                } else {
+                    format!("by {}", label.method)
+                },
+                risk.p_shortfall,
+                risk.capacity_needed_p90,
+                risk.supply
             ));
         }
     }

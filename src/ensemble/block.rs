@@ -58,7 +58,7 @@ pub(super) fn run_block_impl(
             ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
     );
     let bounds = &Bounds::new(grid);
-    let factors = demands.factors(count, &mut rng);
+    let factors = demands.factors(count, spec.stochastic.certain_need, &mut rng);
     let Scratch {
         lanes,
         year: values,

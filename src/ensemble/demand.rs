@@ -1,6 +1,8 @@
 //! Service demand per trajectory: each demand is a linear function of the
 //! population (see [`crate::gap::demand_forms`]), times the trajectory's
-//! draw of the demand's uncertainty factor.
+//! draws of the demand's uncertainty factors: its prevalence table's
+//! (one draw per table, shared by every demand that reads it), its own
+//! (use rate, staff ratio) and, for a share, its parent's.
 
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -16,6 +18,9 @@ pub(super) struct DemandInputs<'a> {
     pub(super) bases: Vec<Vec<f64>>,
     pub(super) basis_of: Vec<Option<usize>>,
     pub(super) forms: &'a [DemandForm],
+    /// Distinct uncertain tables, and per demand the index of its table.
+    tables: Vec<crate::standards::FactorInterval>,
+    table_of: Vec<Option<usize>>,
 }
 
 impl<'a> DemandInputs<'a> {
@@ -31,23 +36,56 @@ impl<'a> DemandInputs<'a> {
                 }))
             })
             .collect();
+        let mut names: Vec<&str> = Vec::new();
+        let mut tables = Vec::new();
+        let table_of = forms
+            .iter()
+            .map(|f| {
+                let t = f.table.as_ref()?;
+                Some(names.iter().position(|n| *n == t.table).unwrap_or_else(|| {
+                    names.push(&t.table);
+                    tables.push(t.interval);
+                    tables.len() - 1
+                }))
+            })
+            .collect();
         DemandInputs {
             bases,
             basis_of,
             forms,
+            tables,
+            table_of,
         }
     }
 
-    /// Draws each trajectory's factors (per trajectory, per uncertain
-    /// demand in order), a share's times its parent's: `[f·count + t]`.
-    pub(super) fn factors(&self, count: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+    /// Draws each trajectory's factors (per trajectory: each uncertain
+    /// table in order of first use, then each uncertain demand in order);
+    /// a demand's factor is its own times its table's, a share's times its
+    /// parent's: `[f·count + t]`. All 1 (and nothing drawn) when `certain`.
+    pub(super) fn factors(
+        &self,
+        count: usize,
+        certain: bool,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Vec<f64> {
         let nf = self.forms.len();
         let mut factors = vec![1.0; nf * count];
+        if certain {
+            return factors;
+        }
+        let mut table_factors = vec![1.0; self.tables.len()];
         for t in 0..count {
+            for (factor, interval) in table_factors.iter_mut().zip(&self.tables) {
+                let z: f64 = StandardNormal.sample(rng);
+                *factor = interval.factor(z);
+            }
             for (f, form) in self.forms.iter().enumerate() {
+                if let Some(k) = self.table_of[f] {
+                    factors[f * count + t] = table_factors[k];
+                }
                 if let Some(u) = form.uncertainty {
                     let z: f64 = StandardNormal.sample(rng);
-                    factors[f * count + t] = u.factor(z);
+                    factors[f * count + t] *= u.factor(z);
                 }
             }
         }

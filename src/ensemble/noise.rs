@@ -61,6 +61,10 @@ pub struct Stochastic {
     pub mortality: Option<MortalityNoise>,
     /// Migration noise; `None`: the scenario's migrants as they are.
     pub migration: Option<MigrationNoise>,
+    /// Need and standards taken as certain: every demand's factor is 1
+    /// (the prevalence tables' and the demands' own 90% intervals are not
+    /// drawn). `false` (the default): they are drawn.
+    pub certain_need: bool,
 }
 
 impl Stochastic {

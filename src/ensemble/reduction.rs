@@ -18,7 +18,7 @@ pub(super) struct Partial {
     columns: usize,
     years: usize,
     sums: Vec<(usize, Vec<f64>)>,
-    /// Per risk (a primary demand with supply) and year: trajectories short.
+    /// Per risk (a demand with supply) and year: trajectories short.
     short: Vec<u64>,
     /// Per risk and year (then "never"): trajectories first short then.
     first: Vec<u64>,
@@ -36,12 +36,11 @@ pub(super) struct RiskColumn<'a> {
 }
 
 impl<'a> RiskColumn<'a> {
-    /// The risks of `demands`: every primary demand with a supply.
+    /// The risks of `demands`: every demand with a supply.
     pub(super) fn of(demands: &'a [DemandForm]) -> Vec<RiskColumn<'a>> {
         demands
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.primary)
             .filter_map(|(i, d)| {
                 Some(RiskColumn {
                     column: ENSEMBLE_INDICATORS.len() + i,
@@ -186,14 +185,16 @@ impl Partial {
         let mut gap_risks = Vec::new();
         let mut first_shortfalls = Vec::new();
         for (r, col) in risks.iter().enumerate() {
-            let service = &demands[col.column - ENSEMBLE_INDICATORS.len()].service;
+            let form = &demands[col.column - ENSEMBLE_INDICATORS.len()];
             for (y, &year) in years.iter().enumerate() {
                 let Some(demand) = summaries[y * k + col.column] else {
                     continue;
                 };
                 let supply = col.supply[y];
                 gap_risks.push(GapRisk {
-                    service: service.clone(),
+                    service: form.service.clone(),
+                    method: form.method.clone(),
+                    primary: form.primary,
                     year,
                     supply,
                     p_shortfall: self.short[r * ny + y] as f64 / n,
@@ -204,7 +205,9 @@ impl Partial {
             }
             let first = &self.first[r * (ny + 1)..(r + 1) * (ny + 1)];
             first_shortfalls.push(FirstShortfall {
-                service: service.clone(),
+                service: form.service.clone(),
+                method: form.method.clone(),
+                primary: form.primary,
                 by_year: years
                     .iter()
                     .zip(first)

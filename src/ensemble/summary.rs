@@ -49,6 +49,10 @@ pub struct DemandLabel {
 pub struct GapRisk {
     /// Service id.
     pub service: String,
+    /// Demand method name (`standard`, `need`, ...).
+    pub method: String,
+    /// Whether the method is the service's primary demand (its standard).
+    pub primary: bool,
     /// Year.
     pub year: i32,
     /// Planned supply in that year.
@@ -68,6 +72,10 @@ pub struct GapRisk {
 pub struct FirstShortfall {
     /// Service id.
     pub service: String,
+    /// Demand method name.
+    pub method: String,
+    /// Whether the method is the service's primary demand.
+    pub primary: bool,
     /// `(year, share of trajectories first short in that year)`.
     pub by_year: Vec<(i32, f64)>,
     /// Share of trajectories never short within the horizon.
@@ -89,9 +97,9 @@ pub struct EnsembleSummary {
     /// (year index, column) -> summary, columns the indicators then the
     /// demands; `None` where there is no value (flows in the base year).
     pub(super) summaries: Vec<Option<Summary>>,
-    /// Gap risks per primary demand with a supply, and year.
+    /// Gap risks per demand of a service with a supply, and year.
     pub risks: Vec<GapRisk>,
-    /// First-shortfall distributions, per primary demand with a supply.
+    /// First-shortfall distributions, per demand of a service with a supply.
     pub first_shortfalls: Vec<FirstShortfall>,
     /// The kept trajectories: `(trajectory, values)` with values
     /// `[year · columns + column]`, columns as in the summaries.
@@ -118,10 +126,18 @@ impl EnsembleSummary {
         self.column(year, self.indicators.len() + index)
     }
 
-    /// The gap risk of `service` in `year`.
+    /// The gap risk of `service` in `year` by its primary demand (the
+    /// plan's standard).
     pub fn risk(&self, service: &str, year: i32) -> Option<&GapRisk> {
         self.risks
             .iter()
-            .find(|r| r.service == service && r.year == year)
+            .find(|r| r.service == service && r.primary && r.year == year)
+    }
+
+    /// The gap risk of `service` in `year` by demand `method`.
+    pub fn risk_by(&self, service: &str, method: &str, year: i32) -> Option<&GapRisk> {
+        self.risks
+            .iter()
+            .find(|r| r.service == service && r.method == method && r.year == year)
     }
 }

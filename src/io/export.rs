@@ -2,7 +2,7 @@
 //! `indicators.csv`): pure functions from results to columns; writing is
 //! [`crate::io::OutputSet`]'s job.
 
-use crate::ensemble::{EnsembleSummary, GapRisk, Summary};
+use crate::ensemble::{EnsembleSummary, FirstShortfall, GapRisk, Summary};
 use crate::error::Result;
 use crate::gap::{DemandValue, GapValue};
 use crate::indicators::{indicators, IndicatorValue};
@@ -90,12 +90,14 @@ pub fn demand_table(rows: &[(Option<&str>, &DemandValue)], format: Format) -> Re
     encode_table(cols, format)
 }
 
-/// `[scenario,]year,service,demand,supply,gap`.
+/// `[scenario,]year,service,method,demand,supply,gap`: one row per demand
+/// method of a service with a supply.
 pub fn gap_table(rows: &[(Option<&str>, &GapValue)], format: Format) -> Result<Vec<u8>> {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
         ("year", ColumnData::ints(rows, |r| r.1.year)),
         ("service", ColumnData::texts(rows, |r| r.1.service.clone())),
+        ("method", ColumnData::texts(rows, |r| r.1.method.clone())),
         ("demand", ColumnData::floats(rows, |r| r.1.demand)),
         ("supply", ColumnData::floats(rows, |r| r.1.supply)),
         ("gap", ColumnData::floats(rows, |r| r.1.gap)),
@@ -117,7 +119,7 @@ fn scenario_column<'a>(
     }
 }
 
-/// `[scenario,]year,indicator,p05,p25,p50,p75,p95,mean`.
+/// `[scenario,]year,indicator,p025,p05,p10,p25,p50,p75,p90,p95,p975,mean`.
 pub fn quantiles_table(
     items: &[(Option<&str>, &EnsembleSummary)],
     format: Format,
@@ -137,11 +139,15 @@ pub fn quantiles_table(
     cols.extend([
         ("year", ColumnData::ints(&rows, |r| r.1)),
         ("indicator", ColumnData::texts(&rows, |r| r.2.to_string())),
+        ("p025", q(|s| s.p025)),
         ("p05", q(|s| s.p05)),
+        ("p10", q(|s| s.p10)),
         ("p25", q(|s| s.p25)),
         ("p50", q(|s| s.p50)),
         ("p75", q(|s| s.p75)),
+        ("p90", q(|s| s.p90)),
         ("p95", q(|s| s.p95)),
+        ("p975", q(|s| s.p975)),
         ("mean", q(|s| s.mean)),
     ]);
     encode_table(cols, format)
@@ -185,8 +191,9 @@ pub fn demand_quantiles_table(
     encode_table(cols, format)
 }
 
-/// `[scenario,]year,service,p_shortfall,shortfall_p50,shortfall_p90,capacity_needed_p90,supply`:
-/// shortfalls are `demand − supply` (negative: a surplus).
+/// `[scenario,]year,service,method,p_shortfall,shortfall_p50,shortfall_p90,capacity_needed_p90,supply`:
+/// one row per demand method of a service with a supply; shortfalls are
+/// `demand − supply` (negative: a surplus).
 pub fn gap_risk_table(
     items: &[(Option<&str>, &EnsembleSummary)],
     format: Format,
@@ -200,6 +207,7 @@ pub fn gap_risk_table(
     cols.extend([
         ("year", ColumnData::ints(&rows, |r| r.1.year)),
         ("service", ColumnData::texts(&rows, |r| r.1.service.clone())),
+        ("method", ColumnData::texts(&rows, |r| r.1.method.clone())),
         ("p_shortfall", f(|r| r.p_shortfall)),
         ("shortfall_p50", f(|r| r.shortfall_p50)),
         ("shortfall_p90", f(|r| r.shortfall_p90)),
@@ -209,26 +217,28 @@ pub fn gap_risk_table(
     encode_table(cols, format)
 }
 
-/// `[scenario,]service,first_shortfall_year,probability`: when each service
-/// first falls short; an empty year is "not within the horizon".
+/// `[scenario,]service,method,first_shortfall_year,probability`: when each
+/// service first falls short by each demand method; an empty year is "not
+/// within the horizon".
 pub fn first_shortfall_table(
     items: &[(Option<&str>, &EnsembleSummary)],
     format: Format,
 ) -> Result<Vec<u8>> {
-    let mut rows: Vec<(Option<&str>, &str, Option<i32>, f64)> = Vec::new();
+    let mut rows: Vec<(Option<&str>, &FirstShortfall, Option<i32>, f64)> = Vec::new();
     for (scenario, summary) in items {
         for fs in &summary.first_shortfalls {
             for &(year, p) in &fs.by_year {
                 if p > 0.0 {
-                    rows.push((*scenario, &fs.service, Some(year), p));
+                    rows.push((*scenario, fs, Some(year), p));
                 }
             }
-            rows.push((*scenario, &fs.service, None, fs.never));
+            rows.push((*scenario, fs, None, fs.never));
         }
     }
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
-        ("service", ColumnData::texts(&rows, |r| r.1.to_string())),
+        ("service", ColumnData::texts(&rows, |r| r.1.service.clone())),
+        ("method", ColumnData::texts(&rows, |r| r.1.method.clone())),
         (
             "first_shortfall_year",
             ColumnData::OptInt(rows.iter().map(|r| r.2).collect()),

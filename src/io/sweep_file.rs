@@ -205,6 +205,7 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
         }),
         mortality: Some(MortalityNoise { sd: s.mortality_sd }),
         migration: (s.migration_sd != 0.0).then_some(MigrationNoise { sd: s.migration_sd }),
+        certain_need: false,
     };
     // The ensemble's own check: at least one trajectory, noise in range.
     EnsembleSpec {

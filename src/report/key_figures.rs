@@ -77,7 +77,7 @@ pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure
             central
                 .gaps
                 .iter()
-                .find(|g| g.year == y && g.service == s.id)
+                .find(|g| g.year == y && g.service == s.id && g.primary)
         };
         if central.gaps.iter().all(|g| g.service != s.id) {
             continue;

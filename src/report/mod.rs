@@ -715,7 +715,7 @@ fn gap_figure(input: &ReportInput, t: &text::Words, source: &str, year: i32) -> 
             let g = central
                 .gaps
                 .iter()
-                .find(|g| g.service == s.id && g.year == year)?;
+                .find(|g| g.service == s.id && g.primary && g.year == year)?;
             let risk = input.ensemble.risk(&s.id, year);
             Some(GapBar {
                 service: s.id.clone(),

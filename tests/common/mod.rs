@@ -90,6 +90,8 @@ impl Fixture {
             "data/reference/china_mx_2015_2020.csv",
             "data/reference/china_fertility_2015_2020.csv",
             "data/reference/dementia_prevalence_china.csv",
+            "data/reference/adl_dependency_china.csv",
+            "data/reference/severe_dependency_china.csv",
         ] {
             let to = dir.path().join(rel);
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();

@@ -9,7 +9,9 @@ use crate::io::tables::read_text_table;
 use crate::path::YearPath;
 use crate::plan::{Interpolation, Supply};
 use crate::population::Sex;
-use crate::standards::{Demand, DemandMethod, FactorInterval, Rate, Service, DEFAULT_BASES};
+use crate::standards::{
+    Demand, DemandMethod, FactorInterval, Prevalence, Rate, Service, DEFAULT_BASES,
+};
 
 use super::schema::*;
 
@@ -224,7 +226,11 @@ pub(super) fn read_demand(
         }
         DemandKind::Need => {
             let file = rd.prevalence.as_ref().ok_or_else(|| {
-                Error::invalid("prevalence", "missing", "a table of sex,age,prevalence")
+                Error::invalid(
+                    "prevalence",
+                    "missing",
+                    "a table of sex,age,prevalence (optionally low_90,high_90)",
+                )
             })?;
             DemandMethod::Need {
                 prevalence: read_prevalence(&rel(file), grid)?,
@@ -274,28 +280,96 @@ pub(super) fn read_supply(raw: &RawSupply) -> Result<Supply> {
     Ok(supply)
 }
 
-/// Prevalence by sex and grid group from `sex,age,prevalence` rows whose
-/// ages are the lower bounds of groups (any widths): each grid group takes
-/// the value of the table group containing its lower bound; ages below the
-/// first table age have none.
-pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<ndarray::Array2<f64>> {
+/// Relative tolerance on a table's factor: `low_90 / prevalence` (and
+/// `high_90 / prevalence`) must agree between rows to this, since one
+/// factor moves every age at once.
+const TABLE_FACTOR_TOLERANCE: f64 = 1e-3;
+
+/// A prevalence table from `sex,age,prevalence[,low_90,high_90]` rows
+/// whose ages are the lower bounds of groups (any widths): each grid group
+/// takes the value of the table group containing its lower bound; ages
+/// below the first table age have none. `low_90`/`high_90` bound a 90%
+/// interval; their ratio to `prevalence` must be the same on every row
+/// (one factor for the whole table, drawn once per trajectory).
+pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<Prevalence> {
     let table = read_text_table(path)?;
+    table.only_columns(&["sex", "age", "prevalence", "low_90", "high_90"])?;
     let (sc, ac, vc) = (
         table.require("sex")?,
         table.require("age")?,
         table.require("prevalence")?,
     );
-    let mut rows: [Vec<(u32, f64)>; 2] = [Vec::new(), Vec::new()];
-    for r in 0..table.height() {
-        let sex = table.sex(r, sc)?;
-        let age = table.age(r, ac)?;
-        let v = table.non_negative(r, vc)?;
+    let bounds = match (table.optional("low_90"), table.optional("high_90")) {
+        (Some(l), Some(h)) => Some((l, h)),
+        (None, None) => None,
+        _ => {
+            return Err(Error::invalid(
+                format!("{}: columns", table.file()),
+                "only one of low_90, high_90",
+                "both low_90 and high_90, or neither",
+            ))
+        }
+    };
+    let fraction = |r: usize, c: usize, name: &str| -> Result<f64> {
+        let v = table.non_negative(r, c)?;
         if v > 1.0 {
             return Err(Error::invalid(
-                format!("{}: row {}, column prevalence", table.file(), r + 1),
+                format!("{}: row {}, column {name}", table.file(), r + 1),
                 v,
                 "a fraction between 0 and 1",
             ));
+        }
+        Ok(v)
+    };
+    let mut rows: [Vec<(u32, f64)>; 2] = [Vec::new(), Vec::new()];
+    let mut factor: Option<(usize, FactorInterval)> = None;
+    for r in 0..table.height() {
+        let sex = table.sex(r, sc)?;
+        let age = table.age(r, ac)?;
+        let v = fraction(r, vc, "prevalence")?;
+        if let Some((lc, hc)) = bounds {
+            let (low, high) = (fraction(r, lc, "low_90")?, fraction(r, hc, "high_90")?);
+            if !(low <= v && v <= high) {
+                return Err(Error::invalid(
+                    format!("{}: row {}", table.file(), r + 1),
+                    format!("low_90 {low}, prevalence {v}, high_90 {high}"),
+                    "low_90 <= prevalence <= high_90",
+                ));
+            }
+            if v > 0.0 {
+                let here = FactorInterval {
+                    low: low / v,
+                    high: high / v,
+                };
+                if here.low <= 0.0 {
+                    return Err(Error::invalid(
+                        format!("{}: row {}, column low_90", table.file(), r + 1),
+                        low,
+                        "a bound > 0 where the prevalence is > 0",
+                    ));
+                }
+                match factor {
+                    None => factor = Some((r, here)),
+                    Some((first, f)) => {
+                        let off = |a: f64, b: f64| (a / b - 1.0).abs() > TABLE_FACTOR_TOLERANCE;
+                        if off(here.low, f.low) || off(here.high, f.high) {
+                            return Err(Error::invalid(
+                                format!("{}: row {}", table.file(), r + 1),
+                                format!(
+                                    "bounds x{:.4} ... x{:.4} the prevalence",
+                                    here.low, here.high
+                                ),
+                                format!(
+                                    "the factors of row {} (x{:.4} ... x{:.4}): one factor for every age",
+                                    first + 1,
+                                    f.low,
+                                    f.high
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
         }
         if rows[sex.index()].iter().any(|x| x.0 == age) {
             return Err(Error::invalid(
@@ -324,5 +398,12 @@ pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<ndarray::Arr
             }
         }
     }
-    Ok(out)
+    Ok(Prevalence {
+        table: std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string(),
+        values: out,
+        uncertainty: factor.map(|(_, f)| f),
+    })
 }
