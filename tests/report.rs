@@ -172,6 +172,17 @@ fn english_report_opens_and_agrees_with_its_tables() {
         let gap: f64 = g[gi].parse().unwrap();
         assert!((figures[&key].unwrap() - gap).abs() < 1e-9, "{key:?}");
     }
+    // The need view has its own chart and key figures: the caregivers' need
+    // (dependency prevalence x institutional use x staff ratio) is near the
+    // plan's supply in 2025, so its P(shortfall) is neither 0 nor 1.
+    let (nh, nrows) = read_csv(&out.join("gap_need.csv"));
+    let ni = nh.iter().position(|c| c == "service").unwrap();
+    assert!(nrows.iter().any(|r| r[ni] == "caregivers"), "{nrows:?}");
+    let p = figures[&("caregivers:need:p_shortfall".into(), 2025)].unwrap();
+    assert!(
+        p > 0.05 && p < 0.95,
+        "P(caregivers short by need, 2025) = {p}"
+    );
     // Fans: the 80% band lies inside the 95% band, around the plan line.
     let band = |label: &str| -> BTreeMap<String, (f64, f64)> {
         rows.iter()

@@ -103,9 +103,46 @@ pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure
         rows.push(row(
             format!("{}:capacity_needed_p90", s.id),
             t.capacity_row(&label),
-            unit,
+            unit.clone(),
             &|y| input.ensemble.risk(&s.id, y).map(|r| r.capacity_needed_p90),
         ));
+        // The need-based views: gap, P(shortfall) and capacity by each
+        // other demand method with a supply.
+        for d in s.demands.iter().skip(1) {
+            let gap = |y: i32| {
+                central
+                    .gaps
+                    .iter()
+                    .find(|g| g.year == y && g.service == s.id && g.method == d.name)
+            };
+            if central
+                .gaps
+                .iter()
+                .all(|g| g.service != s.id || g.method != d.name)
+            {
+                continue;
+            }
+            let viewed = t.by_method(&label, &d.name);
+            let risk = |y: i32| input.ensemble.risk_by(&s.id, &d.name, y);
+            rows.push(row(
+                format!("{}:{}:gap", s.id, d.name),
+                t.gap_row(&viewed),
+                unit.clone(),
+                &|y| gap(y).map(|g| g.gap),
+            ));
+            rows.push(row(
+                format!("{}:{}:p_shortfall", s.id, d.name),
+                t.p_shortfall_row(&viewed),
+                "%".into(),
+                &|y| risk(y).map(|r| r.p_shortfall),
+            ));
+            rows.push(row(
+                format!("{}:{}:capacity_needed_p90", s.id, d.name),
+                t.capacity_row(&viewed),
+                unit.clone(),
+                &|y| risk(y).map(|r| r.capacity_needed_p90),
+            ));
+        }
     }
     rows
 }

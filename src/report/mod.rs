@@ -320,10 +320,12 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
         figures.push(service_figure(input, &t, &source, k, service));
     }
     let target = target_year(input);
-    let gap = gap_figure(input, &t, &source, target);
-    if let Body::Gaps(g) = &gap.body {
-        if !g.bars.is_empty() {
-            figures.push(gap);
+    for by_need in [false, true] {
+        let gap = gap_figure(input, &t, &source, target, by_need);
+        if let Body::Gaps(g) = &gap.body {
+            if !g.bars.is_empty() {
+                figures.push(gap);
+            }
         }
     }
     if let Some(heat) = &input.sweep {
@@ -705,33 +707,51 @@ fn sanitize(id: &str, k: usize) -> String {
     }
 }
 
-fn gap_figure(input: &ReportInput, t: &text::Words, source: &str, year: i32) -> Figure {
+/// The gap of every service in `year` by the plan's standard (the primary
+/// demand) or, `by_need`, by each of its other (need-based) demands.
+fn gap_figure(
+    input: &ReportInput,
+    t: &text::Words,
+    source: &str,
+    year: i32,
+    by_need: bool,
+) -> Figure {
     let central = &input.runs[input.central];
     let bars = input
         .model
         .services
         .iter()
-        .filter_map(|s| {
-            let g = central
+        .flat_map(|s| {
+            let gaps: Vec<_> = central
                 .gaps
                 .iter()
-                .find(|g| g.service == s.id && g.primary && g.year == year)?;
-            let risk = input.ensemble.risk(&s.id, year);
-            Some(GapBar {
+                .filter(|g| g.service == s.id && g.primary != by_need && g.year == year)
+                .collect();
+            let several = gaps.len() > 1;
+            gaps.into_iter().map(move |g| (s, g, several))
+        })
+        .map(|(s, g, several)| {
+            let risk = input.ensemble.risk_by(&s.id, &g.method, year);
+            let label = text::service_label(s, t.lang);
+            GapBar {
                 service: s.id.clone(),
-                label: text::service_label(s, t.lang),
+                label: if several {
+                    format!("{label} ({})", g.method)
+                } else {
+                    label
+                },
                 unit: t.unit(&s.unit),
                 demand: g.demand,
                 supply: g.supply,
                 gap: g.gap,
                 p_shortfall: risk.map(|r| r.p_shortfall),
                 capacity_needed_p90: risk.map(|r| r.capacity_needed_p90),
-            })
+            }
         })
         .collect();
     Figure {
-        name: "gap".into(),
-        title: t.gap_title(&t.region(input.model), year),
+        name: if by_need { "gap_need" } else { "gap" }.into(),
+        title: t.gap_title(&t.region(input.model), year, by_need),
         source: source.to_string(),
         body: Body::Gaps(GapBars {
             year,

@@ -165,10 +165,14 @@ impl Words {
         }
     }
 
-    pub fn gap_title(&self, region: &str, year: i32) -> String {
-        match self.lang {
-            Lang::En => format!("Shortfall or surplus by service in {year}, {region}"),
-            Lang::Zh => format!("{year}年各项服务缺口或盈余，{region}"),
+    pub fn gap_title(&self, region: &str, year: i32, by_need: bool) -> String {
+        match (self.lang, by_need) {
+            (Lang::En, false) => {
+                format!("Shortfall or surplus by the plan's standard in {year}, {region}")
+            }
+            (Lang::En, true) => format!("Shortfall or surplus by need in {year}, {region}"),
+            (Lang::Zh, false) => format!("{year}年按规划标准测算的各项服务缺口或盈余，{region}"),
+            (Lang::Zh, true) => format!("{year}年按实际需要测算的各项服务缺口或盈余，{region}"),
         }
     }
 
@@ -332,6 +336,16 @@ impl Words {
         match self.lang {
             Lang::En => format!("{service}: planned supply"),
             Lang::Zh => format!("{service}：规划供给"),
+        }
+    }
+    /// A service seen by a demand method other than its standard:
+    /// "Elderly-care beds, by need".
+    pub fn by_method(&self, service: &str, method: &str) -> String {
+        match (self.lang, method) {
+            (Lang::En, "need") => format!("{service}, by need"),
+            (Lang::Zh, "need") => format!("{service}（按实际需要）"),
+            (Lang::En, other) => format!("{service}, by {other}"),
+            (Lang::Zh, other) => format!("{service}（{other}）"),
         }
     }
     pub fn gap_row(&self, service: &str) -> String {
