@@ -414,10 +414,10 @@ impl Words {
                 format!(
                     "Central scenario {}: {central_label}. Uncertainty bands and probabilities of shortfall come from {n} Monte Carlo trajectories of it (random fertility, mortality{}), seed {}.",
                     self.scenario(central),
-                    if input.ensemble.demands.is_empty() { "" } else { " and standards where the model gives an interval" },
+                    if input.ensemble.demands.is_empty() { "" } else { ", and the prevalence tables, use rates and standards where the model gives an interval: one draw per table and trajectory, shared by the demands that read it" },
                     input.seed
                 ),
-                "A gap is demand minus planned supply: positive is a shortfall, negative a surplus. Capacity for 90% confidence is the supply that meets demand in 90% of the trajectories.".to_string(),
+                "A gap is demand minus planned supply: positive is a shortfall, negative a surplus. Capacity for 90% confidence is the supply that meets demand in 90% of the trajectories. Gaps are shown by the plan's own standard and, where the model has a need-based demand (persons with dependency or dementia x the share who use the service x units per user), by need.".to_string(),
             ],
             Lang::Zh => vec![
                 format!(
@@ -428,12 +428,12 @@ impl Words {
                     scenarios.join("、")
                 ),
                 format!(
-                    "中心情景为{}（{central_label}）。不确定性区间与短缺概率来自该情景的 {n} 条蒙特卡洛轨迹（生育率、死亡率{}随机），随机种子 {}。",
+                    "中心情景为{}（{central_label}）。不确定性区间与短缺概率来自该情景的 {n} 条蒙特卡洛轨迹（生育率、死亡率随机{}），随机种子 {}。",
                     self.scenario(central),
-                    if input.ensemble.demands.is_empty() { "" } else { "及给出区间的服务标准" },
+                    if input.ensemble.demands.is_empty() { "" } else { "，以及给出区间的患病率表、使用率和服务标准随机；每张患病率表每条轨迹抽取一次，读取同一张表的各项需求共用" },
                     input.seed
                 ),
-                "缺口＝需求－规划供给：正值为短缺，负值为盈余。“90%把握所需供给”指在90%的模拟轨迹中都能满足需求的供给量。".to_string(),
+                "缺口＝需求－规划供给：正值为短缺，负值为盈余。“90%把握所需供给”指在90%的模拟轨迹中都能满足需求的供给量。缺口按规划标准测算，模型给出按实际需要测算的需求（失能或认知障碍人数×使用比例×每位使用者所需单位）时，也按实际需要测算。".to_string(),
             ],
         }
     }
