@@ -178,6 +178,14 @@ fn validate_and_help() {
     assert!(o.status.success());
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("ok") && text.contains("flagged assumption"));
+    // What an ensemble draws for need: each table once, with its readers.
+    assert!(
+        text.contains(
+            "adl_dependency_china.csv (x0.55 ... x1.7), read by beds need, caregivers need"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("caregivers need x0.43 ... x1.66"), "{text}");
     let help = carecast(&["project", "--help"]);
     let h = String::from_utf8_lossy(&help.stdout);
     assert!(help.status.success() && h.contains("Examples:") && h.contains("--format"));

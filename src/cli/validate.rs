@@ -4,6 +4,61 @@ use anyhow::Result;
 
 use super::{out, ValidateArgs};
 use crate::io::model_file;
+use crate::{DemandMethod, Model};
+
+/// What an ensemble draws for need and standards: each prevalence table
+/// with its 90% factor and the demands sharing its draw, then each
+/// demand's own interval.
+fn uncertain_need(model: &Model) -> String {
+    let mut tables: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut own = Vec::new();
+    for s in &model.services {
+        for d in &s.demands {
+            let name = format!("{} {}", s.id, d.name);
+            if let DemandMethod::Need { prevalence, .. } = &d.method {
+                if let Some(u) = prevalence.uncertainty {
+                    let file = std::path::Path::new(&prevalence.table)
+                        .file_name()
+                        .map_or(prevalence.table.clone(), |f| {
+                            f.to_string_lossy().into_owned()
+                        });
+                    let interval = format!("x{} ... x{}", fmt(u.low), fmt(u.high));
+                    match tables.iter_mut().find(|t| t.0 == prevalence.table) {
+                        Some(t) => t.2.push(name.clone()),
+                        None => tables.push((
+                            prevalence.table.clone(),
+                            format!("{file} ({interval})"),
+                            vec![name.clone()],
+                        )),
+                    }
+                }
+            }
+            if let Some(u) = d.uncertainty {
+                own.push(format!("{name} x{} ... x{}", fmt(u.low), fmt(u.high)));
+            }
+        }
+    }
+    let mut text = String::new();
+    for (_, label, users) in &tables {
+        text.push_str(&format!(
+            "prevalence table drawn once per trajectory: {label}, read by {}\n",
+            users.join(", ")
+        ));
+    }
+    if !own.is_empty() {
+        text.push_str(&format!(
+            "demands with their own 90% interval: {}\n",
+            own.join("; ")
+        ));
+    }
+    text
+}
+
+/// A factor as written, without float noise.
+fn fmt(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
 
 pub fn run(args: &ValidateArgs) -> Result<()> {
     let model = model_file::load(&args.model)?;
@@ -27,6 +82,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         model.services.len(),
         model.service_ids()
     ));
+    text.push_str(&uncertain_need(&model));
     for f in &model.flags {
         text.push_str(&format!("flagged assumption: {f}\n"));
     }
