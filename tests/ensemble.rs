@@ -18,6 +18,26 @@ fn spec(trajectories: usize, stochastic: Stochastic) -> EnsembleSpec {
     }
 }
 
+/// The ensemble of `model`'s scenario `plan` with `spec`, sizing `forms`.
+fn run_scenario(
+    model: &carecast::Model,
+    plan: &carecast::Scenario,
+    spec: EnsembleSpec,
+    forms: Vec<DemandForm>,
+) -> carecast::EnsembleSummary {
+    EnsembleRequest::new(
+        &model.base,
+        model.base_year,
+        model.end_year,
+        &plan.assumptions,
+        spec,
+        forms,
+    )
+    .unwrap()
+    .run(&|_| {})
+    .unwrap()
+}
+
 fn zero_noise() -> Stochastic {
     Stochastic {
         tfr: Some(TfrNoise {
@@ -625,20 +645,15 @@ fn kept_trajectories_match_the_streaming_quantiles() {
         certain_need: false,
     };
     let n = 700;
-    let ens = EnsembleRequest::new(
-        &model.base,
-        model.base_year,
-        model.end_year,
-        &plan.assumptions,
+    let ens = run_scenario(
+        &model,
+        plan,
         EnsembleSpec {
             keep: n,
             ..spec(n, noisy)
         },
         Vec::new(),
-    )
-    .unwrap()
-    .run(&|_| {})
-    .unwrap();
+    );
     assert_eq!(ens.kept.len(), n);
     assert!(ens.kept.iter().enumerate().all(|(i, k)| k.0 == i));
     let columns = ens.indicators.len();
@@ -693,20 +708,15 @@ fn demands_sharing_a_prevalence_table_are_perfectly_correlated() {
     let mut stochastic = zero_noise();
     stochastic.certain_need = false;
     let n = 4_000;
-    let ens = EnsembleRequest::new(
-        &model.base,
-        model.base_year,
-        model.end_year,
-        &plan.assumptions,
+    let ens = run_scenario(
+        &model,
+        plan,
         EnsembleSpec {
             keep: 300,
             ..spec(n, stochastic)
         },
         forms.clone(),
-    )
-    .unwrap()
-    .run(&|_| {})
-    .unwrap();
+    );
     let columns = ens.indicators.len() + ens.demands.len();
     let k = ens.indicators.len();
     let y = ens.years.iter().position(|&v| v == 2030).unwrap();
@@ -754,17 +764,7 @@ fn demands_sharing_a_prevalence_table_are_perfectly_correlated() {
         s.p95
     );
     // With need taken as certain, every demand is the deterministic one.
-    let certain = EnsembleRequest::new(
-        &model.base,
-        model.base_year,
-        model.end_year,
-        &plan.assumptions,
-        spec(300, zero_noise()),
-        forms,
-    )
-    .unwrap()
-    .run(&|_| {})
-    .unwrap();
+    let certain = run_scenario(&model, plan, spec(300, zero_noise()), forms);
     let c = certain.demand(2030, beds).unwrap();
     assert!((c.p05 - det_beds).abs() < 1e-6 && (c.p95 - det_beds).abs() < 1e-6);
 }

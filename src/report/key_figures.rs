@@ -73,42 +73,10 @@ pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure
                 &value,
             ));
         }
-        let gap = |y: i32| {
-            central
-                .gaps
-                .iter()
-                .find(|g| g.year == y && g.service == s.id && g.primary)
-        };
-        if central.gaps.iter().all(|g| g.service != s.id) {
-            continue;
-        }
-        rows.push(row(
-            format!("{}:supply", s.id),
-            t.planned(&label),
-            unit.clone(),
-            &|y| gap(y).map(|g| g.supply),
-        ));
-        rows.push(row(
-            format!("{}:gap", s.id),
-            t.gap_row(&label),
-            unit.clone(),
-            &|y| gap(y).map(|g| g.gap),
-        ));
-        rows.push(row(
-            format!("{}:p_shortfall", s.id),
-            t.p_shortfall_row(&label),
-            "%".into(),
-            &|y| input.ensemble.risk(&s.id, y).map(|r| r.p_shortfall),
-        ));
-        rows.push(row(
-            format!("{}:capacity_needed_p90", s.id),
-            t.capacity_row(&label),
-            unit.clone(),
-            &|y| input.ensemble.risk(&s.id, y).map(|r| r.capacity_needed_p90),
-        ));
-        // The need-based views: gap, P(shortfall) and capacity by each
-        // other demand method with a supply.
-        for d in s.demands.iter().skip(1) {
+        // Gap, P(shortfall) and capacity by each demand method with a
+        // supply: the plan's standard (ids `<service>:...`), then the
+        // need-based views (`<service>:<method>:...`).
+        for (m, d) in s.demands.iter().enumerate() {
             let gap = |y: i32| {
                 central
                     .gaps
@@ -122,22 +90,34 @@ pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure
             {
                 continue;
             }
-            let viewed = t.by_method(&label, &d.name);
+            let (id, viewed) = if m == 0 {
+                (s.id.clone(), label.clone())
+            } else {
+                (format!("{}:{}", s.id, d.name), t.by_method(&label, &d.name))
+            };
             let risk = |y: i32| input.ensemble.risk_by(&s.id, &d.name, y);
+            if m == 0 {
+                rows.push(row(
+                    format!("{id}:supply"),
+                    t.planned(&label),
+                    unit.clone(),
+                    &|y| gap(y).map(|g| g.supply),
+                ));
+            }
             rows.push(row(
-                format!("{}:{}:gap", s.id, d.name),
+                format!("{id}:gap"),
                 t.gap_row(&viewed),
                 unit.clone(),
                 &|y| gap(y).map(|g| g.gap),
             ));
             rows.push(row(
-                format!("{}:{}:p_shortfall", s.id, d.name),
+                format!("{id}:p_shortfall"),
                 t.p_shortfall_row(&viewed),
                 "%".into(),
                 &|y| risk(y).map(|r| r.p_shortfall),
             ));
             rows.push(row(
-                format!("{}:{}:capacity_needed_p90", s.id, d.name),
+                format!("{id}:capacity_needed_p90"),
                 t.capacity_row(&viewed),
                 unit.clone(),
                 &|y| risk(y).map(|r| r.capacity_needed_p90),
