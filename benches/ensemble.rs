@@ -36,6 +36,7 @@ fn benches(c: &mut Criterion) {
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 1000.0 }),
         certain_need: false,
+        certain_supply: false,
     };
     for (name, stochastic) in [("tfr_noise", tfr_only), ("all_noise", all)] {
         let n = 8192;

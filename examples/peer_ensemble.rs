@@ -75,6 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mortality: None,
             migration: None,
             certain_need: false,
+            certain_supply: false,
         },
         keep: 0,
     };

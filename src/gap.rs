@@ -166,6 +166,8 @@ pub struct DemandForm {
     /// Per year, the planned supply (every demand of a service with a
     /// known supply).
     pub supply: Option<Vec<f64>>,
+    /// Whether that supply arrives as planned (the service's risk).
+    pub supply_risk: Option<crate::plan::SupplyRisk>,
 }
 
 /// An uncertain table shared between demands: its name and the 90%
@@ -226,6 +228,7 @@ pub fn demand_forms(services: &[Service], grid: AgeGrid, years: &[i32]) -> Resul
                     _ => None,
                 },
                 parent,
+                supply_risk: supply.as_ref().and(s.supply_risk),
                 supply,
             };
             if k == 0 {

@@ -4,6 +4,10 @@
 //! over the period), or as steps where a plan fixes a level from a year on
 //! ("by 2025": the stock stays at the previous level until the target year).
 //! Outside its points a supply path is held constant.
+//!
+//! Whether the supply arrives is uncertain too ([`SupplyRisk`]): part of
+//! the planned additions may come late, and staff leave faster than the
+//! plan's recruitment allows for ([`realised_supply`]).
 
 use crate::error::{Error, Result};
 
@@ -117,6 +121,176 @@ impl Supply {
     }
 }
 
+/// 1.645: the standard normal's 95th percentile.
+const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// A value drawn from a split normal: median `central`, 5th percentile
+/// `low`, 95th percentile `high` (`low <= central <= high`), clamped to
+/// `[min, max]`.
+fn split_normal(central: f64, low: f64, high: f64, z: f64, min: f64, max: f64) -> f64 {
+    let sd = if z < 0.0 {
+        central - low
+    } else {
+        high - central
+    } / Z95;
+    (central + z * sd).clamp(min, max)
+}
+
+/// Whether the plan's supply arrives: the share of planned additions
+/// delivered on time and, for staff, the annual attrition against the
+/// recruitment the plan implies. Each part is drawn once per trajectory
+/// and service (see [`realised_supply`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SupplyRisk {
+    /// Share of the planned additions (the change from the first year's
+    /// stock) delivered by their year.
+    pub delivery: Option<DeliveryShare>,
+    /// Annual attrition of the stock (staff who leave).
+    pub attrition: Option<Attrition>,
+}
+
+/// The share of planned additions delivered on time: a split normal with
+/// median `central` and 90% interval `low..high`, clamped to `[0, 1]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeliveryShare {
+    /// Median share.
+    pub central: f64,
+    /// 5th percentile.
+    pub low: f64,
+    /// 95th percentile.
+    pub high: f64,
+}
+
+/// Annual attrition: the rate actually drawn is a split normal with median
+/// `rate` and 90% interval `low..high`, clamped to `[0, MAX_ATTRITION]`;
+/// the plan recruits as if the rate were `planned`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Attrition {
+    /// Median annual rate.
+    pub rate: f64,
+    /// 5th percentile of the annual rate.
+    pub low: f64,
+    /// 95th percentile of the annual rate.
+    pub high: f64,
+    /// The annual rate the plan's recruitment allows for.
+    pub planned: f64,
+}
+
+/// The largest annual attrition a draw can take.
+pub const MAX_ATTRITION: f64 = 0.99;
+
+impl DeliveryShare {
+    /// Checks `0 < low <= central <= high <= 1`.
+    pub fn check(&self) -> Result<()> {
+        let DeliveryShare { central, low, high } = *self;
+        if ![low, central, high]
+            .iter()
+            .all(|v| v.is_finite() && *v > 0.0 && *v <= 1.0)
+        {
+            return Err(Error::invalid(
+                "delivery_90",
+                format!("[{low}, {high}] around {central}"),
+                "shares of the planned additions in (0, 1]",
+            ));
+        }
+        if !(low <= central && central <= high) {
+            return Err(Error::invalid(
+                "delivery_90",
+                format!("[{low}, {high}] around {central}"),
+                "[low, high] with low <= delivery <= high",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The share at standard normal deviate `z`.
+    pub fn share(&self, z: f64) -> f64 {
+        split_normal(self.central, self.low, self.high, z, 0.0, 1.0)
+    }
+}
+
+impl Attrition {
+    /// Checks every rate in `[0, 1)` and `low <= rate <= high`.
+    pub fn check(&self) -> Result<()> {
+        let Attrition {
+            rate,
+            low,
+            high,
+            planned,
+        } = *self;
+        if ![low, rate, high, planned]
+            .iter()
+            .all(|v| v.is_finite() && *v >= 0.0 && *v < 1.0)
+        {
+            return Err(Error::invalid(
+                "attrition",
+                format!("{rate} (90%: [{low}, {high}]; planned {planned})"),
+                "annual rates in [0, 1)",
+            ));
+        }
+        if !(low <= rate && rate <= high) {
+            return Err(Error::invalid(
+                "attrition_90",
+                format!("[{low}, {high}] around {rate}"),
+                "[low, high] with low <= attrition <= high",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The annual rate at standard normal deviate `z`.
+    pub fn rate_at(&self, z: f64) -> f64 {
+        split_normal(self.rate, self.low, self.high, z, 0.0, MAX_ATTRITION)
+    }
+}
+
+impl SupplyRisk {
+    /// Checks both parts.
+    pub fn check(&self) -> Result<()> {
+        if let Some(d) = &self.delivery {
+            d.check()?;
+        }
+        if let Some(a) = &self.attrition {
+            a.check()?;
+        }
+        Ok(())
+    }
+}
+
+/// The supply that arrives in `years` when the plan's stock is `planned`
+/// (one value per year), a share `delivery` of the planned additions is
+/// delivered, and a share `attrition` of the stock leaves every year while
+/// the plan recruits for a rate `planned_attrition`:
+///
+/// - delivered target `D(y) = P(y0) + delivery · (P(y) − P(y0))`, `y0`
+///   the first year;
+/// - the plan's recruitment over a step of `h` years
+///   `R = D(y + h) − D(y) · (1 − planned_attrition)^h`;
+/// - the stock `N(y0) = D(y0)`, `N(y + h) = N(y) · (1 − attrition)^h + R`,
+///   never below 0.
+///
+/// With `delivery = 1` and `attrition = planned_attrition` this is the
+/// plan's path. Writes into `out` (same length as `years`).
+pub fn realised_supply(
+    planned: &[f64],
+    years: &[i32],
+    delivery: f64,
+    attrition: f64,
+    planned_attrition: f64,
+    out: &mut [f64],
+) {
+    let Some(&first) = planned.first() else {
+        return;
+    };
+    let target = |i: usize| first + delivery * (planned[i] - first);
+    out[0] = first;
+    for i in 1..planned.len() {
+        let h = years[i] - years[i - 1];
+        let recruited = target(i) - target(i - 1) * (1.0 - planned_attrition).powi(h);
+        out[i] = (out[i - 1] * (1.0 - attrition).powi(h) + recruited).max(0.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +323,64 @@ mod tests {
         }
         .check()
         .is_err());
+    }
+
+    #[test]
+    fn realised_supply_is_the_plan_when_delivered_and_recruited_as_planned() {
+        let years = [2021, 2022, 2025, 2030];
+        let planned = [1837.0, 2169.0, 3110.0, 3110.0];
+        let mut out = [0.0; 4];
+        for a in [0.0, 0.3] {
+            realised_supply(&planned, &years, 1.0, a, a, &mut out);
+            for (o, p) in out.iter().zip(&planned) {
+                assert!((o - p).abs() < 1e-9, "{out:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn realised_supply_by_hand() {
+        // Half the additions delivered, no attrition: 100 + 0.5 · 100.
+        let mut out = [0.0; 2];
+        realised_supply(&[100.0, 200.0], &[2020, 2025], 0.5, 0.0, 0.0, &mut out);
+        assert_eq!(out, [100.0, 150.0]);
+        // A flat stock of 100 recruited for 10% a year while 20% leave:
+        // N(1) = 100 · 0.8 + (100 − 100 · 0.9) = 90, N(2) = 90 · 0.8 + 10 = 82.
+        let mut out = [0.0; 3];
+        realised_supply(&[100.0; 3], &[2020, 2021, 2022], 1.0, 0.2, 0.1, &mut out);
+        assert!(
+            (out[1] - 90.0).abs() < 1e-9 && (out[2] - 82.0).abs() < 1e-9,
+            "{out:?}"
+        );
+        // A 5-year step compounds: 100 · 0.8^5 + (100 − 100 · 0.9^5).
+        let mut out = [0.0; 2];
+        realised_supply(&[100.0; 2], &[2020, 2025], 1.0, 0.2, 0.1, &mut out);
+        let expected = 100.0 * 0.8f64.powi(5) + 100.0 - 100.0 * 0.9f64.powi(5);
+        assert!((out[1] - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn supply_risk_bounds() {
+        let d = |central, low, high| DeliveryShare { central, low, high };
+        assert!(d(0.9, 0.7, 1.0).check().is_ok());
+        assert!(d(0.9, 0.0, 1.0).check().is_err());
+        assert!(d(0.9, 0.7, 1.2).check().is_err());
+        assert!(d(0.6, 0.7, 1.0).check().is_err());
+        assert_eq!(d(0.9, 0.7, 1.0).share(0.0), 0.9);
+        assert!((d(0.9, 0.7, 1.0).share(-Z95) - 0.7).abs() < 1e-12);
+        assert_eq!(d(0.9, 0.7, 1.0).share(5.0), 1.0);
+        let a = |rate, low, high, planned| Attrition {
+            rate,
+            low,
+            high,
+            planned,
+        };
+        assert!(a(0.3, 0.2, 0.45, 0.3).check().is_ok());
+        assert!(a(0.3, 0.2, 1.0, 0.3).check().is_err());
+        assert!(a(0.3, -0.1, 0.45, 0.3).check().is_err());
+        assert!(a(0.3, 0.2, 0.45, 1.0).check().is_err());
+        assert!(a(0.5, 0.2, 0.45, 0.3).check().is_err());
+        assert!((a(0.3, 0.2, 0.45, 0.3).rate_at(Z95) - 0.45).abs() < 1e-12);
+        assert_eq!(a(0.3, 0.2, 0.45, 0.3).rate_at(-9.0), 0.0);
     }
 }

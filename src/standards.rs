@@ -223,6 +223,9 @@ pub struct Service {
     pub demands: Vec<Demand>,
     /// Planned supply, if the plan states one.
     pub supply: Option<crate::plan::Supply>,
+    /// Whether the planned supply arrives (delivery, attrition); `None`:
+    /// as planned.
+    pub supply_risk: Option<crate::plan::SupplyRisk>,
 }
 
 /// Population bases every model knows unless it redefines them: the

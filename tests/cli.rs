@@ -186,6 +186,13 @@ fn validate_and_help() {
         "{text}"
     );
     assert!(text.contains("caregivers need x0.43 ... x1.66"), "{text}");
+    // And for supply: each service's delivery and attrition.
+    assert!(
+        text.contains(
+            "supply drawn once per trajectory: caregivers delivery 0.8 of the planned additions (90%: 0.45 ... 1), attrition 0.3 a year (90%: 0.2 ... 0.45; the plan recruits for 0.3)"
+        ),
+        "{text}"
+    );
     let help = carecast(&["project", "--help"]);
     let h = String::from_utf8_lossy(&help.stdout);
     assert!(help.status.success() && h.contains("Examples:") && h.contains("--format"));

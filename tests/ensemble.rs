@@ -47,6 +47,7 @@ fn zero_noise() -> Stochastic {
         mortality: Some(MortalityNoise { sd: 0.0 }),
         migration: Some(MigrationNoise { sd: 0.0 }),
         certain_need: true,
+        certain_supply: true,
     }
 }
 
@@ -118,6 +119,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 500.0 }),
         certain_need: false,
+        certain_supply: false,
     };
     let forms = demand_forms(&model.services, model.base.grid(), &years_of(&model)).unwrap();
     let run = |threads: usize| {
@@ -189,6 +191,7 @@ fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
         mortality: None,
         migration: None,
         certain_need: false,
+        certain_supply: false,
     };
     let ens = EnsembleRequest::new(
         &model.base,
@@ -259,6 +262,7 @@ fn bad_ensemble_parameters() {
             mortality: None,
             migration: None,
             certain_need: false,
+            certain_supply: false,
         },
     ))
     .unwrap_err()
@@ -275,6 +279,7 @@ fn bad_ensemble_parameters() {
                 mortality: None,
                 migration: None,
                 certain_need: false,
+                certain_supply: false,
             },
         ))
         .unwrap_err()
@@ -288,6 +293,7 @@ fn bad_ensemble_parameters() {
             mortality: None,
             migration: Some(MigrationNoise { sd: f64::NAN }),
             certain_need: false,
+            certain_supply: false,
         },
     ))
     .unwrap_err()
@@ -537,6 +543,7 @@ fn p_shortfall_on_a_hand_made_case() {
         table: None,
         parent: None,
         supply: Some(years.iter().map(|&y| supply_of(y)).collect()),
+        supply_risk: None,
     };
     let n = 40_000;
     let ens = EnsembleRequest::new(
@@ -592,6 +599,7 @@ fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 400.0 }),
         certain_need: false,
+        certain_supply: false,
     };
     let ens = EnsembleRequest::new(
         &model.base,
@@ -643,6 +651,7 @@ fn kept_trajectories_match_the_streaming_quantiles() {
         mortality: Some(MortalityNoise::default()),
         migration: Some(MigrationNoise { sd: 800.0 }),
         certain_need: false,
+        certain_supply: false,
     };
     let n = 700;
     let ens = run_scenario(
@@ -717,7 +726,7 @@ fn demands_sharing_a_prevalence_table_are_perfectly_correlated() {
         },
         forms.clone(),
     );
-    let columns = ens.indicators.len() + ens.demands.len();
+    let columns = ens.columns;
     let k = ens.indicators.len();
     let y = ens.years.iter().position(|&v| v == 2030).unwrap();
     let at = |values: &[f64], d: usize| values[y * columns + k + d];
@@ -767,4 +776,156 @@ fn demands_sharing_a_prevalence_table_are_perfectly_correlated() {
     let certain = run_scenario(&model, plan, spec(300, zero_noise()), forms);
     let c = certain.demand(2030, beds).unwrap();
     assert!((c.p05 - det_beds).abs() < 1e-6 && (c.p95 - det_beds).abs() < 1e-6);
+}
+
+/// A hand-made case of supply risk: a certain demand of 1,000 places
+/// against a plan that builds from 800 places in the base year to 1,200
+/// five years later, of whose additions a share `d` arrives, `d` split
+/// normal with median 0.8 and 90% interval 0.5-1.0. A trajectory is short
+/// when `1000 − (800 + d·(P − 800))` exceeds the tolerance of `P`, so
+/// P(shortfall) is the split normal's CDF at the share that just fails.
+#[test]
+fn p_shortfall_with_a_delivery_share_on_a_hand_made_case() {
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let years = years_of(&model);
+    let planned = |y: i32| 800.0 + 400.0 * (f64::from(y - model.base_year) / 5.0).min(1.0);
+    let delivery = carecast::plan::DeliveryShare {
+        central: 0.8,
+        low: 0.5,
+        high: 1.0,
+    };
+    let form = DemandForm {
+        service: "places".into(),
+        method: "standard".into(),
+        primary: true,
+        basis: None,
+        scale: vec![0.0; years.len()],
+        constant: vec![1000.0; years.len()],
+        uncertainty: None,
+        table: None,
+        parent: None,
+        supply: Some(years.iter().map(|&y| planned(y)).collect()),
+        supply_risk: Some(carecast::plan::SupplyRisk {
+            delivery: Some(delivery),
+            attrition: None,
+        }),
+    };
+    let n = 40_000;
+    let ens = run_scenario(&model, plan, spec(n, Stochastic::default()), vec![form]);
+    let se = (0.25 / n as f64).sqrt();
+    let z95 = 1.644_853_626_951_472;
+    let cdf = |x: f64| {
+        let sd = if x < 0.8 { 0.3 } else { 0.2 } / z95;
+        if x >= 1.0 {
+            1.0
+        } else {
+            crate::common::normal_cdf((x - 0.8) / sd)
+        }
+    };
+    for &year in &years[1..] {
+        let p = planned(year);
+        let tolerance = carecast::gap::shortfall_tolerance(p);
+        let just_fails = (1000.0 - tolerance - 800.0) / (p - 800.0);
+        let expected = cdf(just_fails);
+        let risk = ens.risk("places", year).unwrap();
+        assert_eq!(risk.supply, p);
+        assert!(
+            (risk.p_shortfall - expected).abs() < 4.0 * se,
+            "{year}: P(shortfall) {} vs {expected}",
+            risk.p_shortfall
+        );
+        // The realised supply's median is the median share's; the gap's
+        // median is demand minus it.
+        let s = ens.supply(year, "places").unwrap();
+        let median = 800.0 + 0.8 * (p - 800.0);
+        assert!((s.p50 - median).abs() < 2.0, "{year}: {s:?}");
+        assert!((risk.shortfall_p50 - (1000.0 - median)).abs() < 2.0);
+        assert!(s.max <= p + 1e-9 && s.min >= 800.0 - 1e-9);
+    }
+}
+
+/// Delivery share 1 and attrition at the rate the plan recruits for give
+/// the plan's path in every trajectory, as does `certain_supply`; and supply
+/// draws never move the demographic or need draws.
+#[test]
+fn supply_as_planned_is_the_plans_path_and_supply_risk_moves_nothing_else() {
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let years = years_of(&model);
+    let forms = demand_forms(&model.services, model.base.grid(), &years).unwrap();
+    assert!(forms
+        .iter()
+        .any(|f| f.supply_risk.is_some_and(|r| r.attrition.is_some())));
+    let noisy = Stochastic {
+        tfr: Some(TfrNoise::default()),
+        mortality: Some(MortalityNoise::default()),
+        migration: Some(MigrationNoise { sd: 300.0 }),
+        certain_need: false,
+        certain_supply: false,
+    };
+    let as_planned: Vec<DemandForm> = forms
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            f.supply_risk = f.supply_risk.map(|r| carecast::plan::SupplyRisk {
+                delivery: r.delivery.map(|_| carecast::plan::DeliveryShare {
+                    central: 1.0,
+                    low: 1.0,
+                    high: 1.0,
+                }),
+                attrition: r.attrition.map(|a| carecast::plan::Attrition {
+                    rate: a.planned,
+                    low: a.planned,
+                    high: a.planned,
+                    ..a
+                }),
+            });
+            f
+        })
+        .collect();
+    let uncertain = run_scenario(&model, plan, spec(1_000, noisy), forms.clone());
+    let certain = run_scenario(
+        &model,
+        plan,
+        spec(
+            1_000,
+            Stochastic {
+                certain_supply: true,
+                ..noisy
+            },
+        ),
+        forms.clone(),
+    );
+    let planned = run_scenario(&model, plan, spec(1_000, noisy), as_planned);
+    let mut moved = 0;
+    for (y, &year) in years.iter().enumerate() {
+        for form in forms.iter().filter(|f| f.primary && f.supply.is_some()) {
+            let plan_value = form.supply.as_ref().unwrap()[y];
+            for ens in [&certain, &planned] {
+                let s = ens.supply(year, &form.service).unwrap();
+                assert!(
+                    (s.min - plan_value).abs() < 1e-6 && (s.max - plan_value).abs() < 1e-6,
+                    "{year} {}: {s:?} vs {plan_value}",
+                    form.service
+                );
+            }
+            let s = uncertain.supply(year, &form.service).unwrap();
+            if s.max - s.min > 1.0 {
+                moved += 1;
+            }
+        }
+        for i in 0..forms.len() {
+            assert_eq!(uncertain.demand(year, i), certain.demand(year, i));
+        }
+        for &ind in &uncertain.indicators {
+            assert_eq!(uncertain.get(year, ind), certain.get(year, ind));
+        }
+    }
+    assert!(moved > 0, "the supply risk drew nothing");
+    // Attrition above the planned rate leaves the caregivers short of the
+    // plan; the 95th percentile's supply stays at or below the plan's
+    // delivered-in-full path.
+    let s = uncertain.supply(2025, "caregivers").unwrap();
+    assert!(s.p05 < 0.8 * 3110.0 && s.p50 < 3110.0, "{s:?}");
 }

@@ -134,6 +134,7 @@ fn gap_sign_and_first_shortfall_on_a_hand_made_case() {
             points: vec![(2020.0, 150.0), (2028.0, 250.0)],
             interpolation: Interpolation::Step,
         }),
+        supply_risk: None,
     };
     let p = flat_projection(2020..=2030);
     let d = demand(std::slice::from_ref(&service), &p).unwrap();
@@ -550,6 +551,7 @@ fn a_rounding_level_dip_is_not_a_shortfall() {
             points: vec![(2020.0, supply)],
             interpolation: Interpolation::Step,
         }),
+        supply_risk: None,
     };
     let p = flat_projection(2020..=2024);
     let s = service(
@@ -578,4 +580,61 @@ fn a_rounding_level_dip_is_not_a_shortfall() {
     assert!(carecast::gap::is_short(20.6, 20.0));
     assert!(!carecast::gap::is_short(20.4, 20.0));
     assert!(carecast::gap::is_short(0.6, 0.0));
+}
+
+/// Replaces the `nth` (0-based) occurrence of `from` in `text`.
+fn replace_nth(text: &str, from: &str, to: &str, nth: usize) -> String {
+    let at = text.match_indices(from).nth(nth).expect("occurrence").0;
+    format!("{}{to}{}", &text[..at], &text[at + from.len()..])
+}
+
+#[test]
+fn delivery_share_outside_zero_one() {
+    for bad in ["[0.0, 1.0]", "[0.45, 1.2]", "[-0.5, 1.0]"] {
+        bad_model(
+            |t| {
+                t.replacen(
+                    "delivery_90 = [0.45, 1.0]",
+                    &format!("delivery_90 = {bad}"),
+                    1,
+                )
+            },
+            &["service nursing_beds supply", "delivery_90", "in (0, 1]"],
+        );
+    }
+    bad_model(
+        |t| replace_nth(&t, "delivery = 0.8", "delivery = 0.4", 0),
+        &["service nursing_beds supply", "low <= delivery <= high"],
+    );
+}
+
+#[test]
+fn attrition_outside_zero_one() {
+    for (from, to) in [
+        ("attrition = 0.30", "attrition = 1.0"),
+        ("attrition_90 = [0.20, 0.45]", "attrition_90 = [0.20, 1.5]"),
+        ("attrition_90 = [0.20, 0.45]", "attrition_90 = [-0.1, 0.45]"),
+    ] {
+        bad_model(
+            |t| t.replacen(from, to, 1),
+            &["service caregivers supply", "attrition", "in [0, 1)"],
+        );
+    }
+    bad_model(
+        |t| {
+            t.replacen(
+                "attrition_90 = [0.20, 0.45]",
+                "attrition_90 = [0.35, 0.45]",
+                1,
+            )
+        },
+        &["service caregivers supply", "low <= attrition <= high"],
+    );
+    bad_model(
+        |t| t.replacen("  attrition = 0.30\n", "", 1),
+        &[
+            "service caregivers supply",
+            "attrition_90 or planned_attrition without attrition",
+        ],
+    );
 }

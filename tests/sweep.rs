@@ -291,14 +291,48 @@ fn the_shipped_sweep_runs() {
         out.to_str().unwrap(),
     ]);
     assert!(text.contains("30 of 30 points"), "{text}");
-    // A stricter caregiver standard (30 per 10,000) than the supply was
-    // planned for (27) leaves caregivers short in 2025 at those points only.
+    let (header, rows) = crate::common::read_csv(&out.join("sweep.csv"));
+    let caregivers_2025: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[6] == "caregivers" && r[4] == "2025")
+        .collect();
+    assert_eq!(caregivers_2025.len(), 30);
+    // With the supply's delivery and attrition drawn, a stricter caregiver
+    // standard (30 per 10,000) than the supply was planned for (27) is more
+    // often short than the plan's own, point for point.
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (standard, p) = (col("standard.caregivers"), col("p_shortfall"));
+    for strict in caregivers_2025.iter().filter(|r| r[standard] == "30") {
+        let planned = caregivers_2025
+            .iter()
+            .find(|r| r[standard] == "27" && r[1..standard] == strict[1..standard])
+            .unwrap();
+        let (a, b): (f64, f64) = (planned[p].parse().unwrap(), strict[p].parse().unwrap());
+        assert!(b > a && b > 0.5, "{planned:?} vs {strict:?}");
+    }
+    // Supply as planned: the plan's own standard is met, the stricter one
+    // is not, so caregivers are short in 2025 at those points only.
+    let grid = dir.path().join("certain.toml");
+    std::fs::write(
+        &grid,
+        std::fs::read_to_string(crate::common::root().join("models/sweeps/jiaxing_tfr_e0.toml"))
+            .unwrap()
+            .replace(
+                "../jiaxing.toml",
+                &crate::common::root()
+                    .join("models/jiaxing.toml")
+                    .display()
+                    .to_string(),
+            )
+            .replace("threshold = 0.5", "threshold = 0.5\ncertain_supply = true"),
+    )
+    .unwrap();
+    let text = ok(&[
+        "sweep",
+        "--grid",
+        grid.to_str().unwrap(),
+        "--out",
+        dir.path().join("certain").to_str().unwrap(),
+    ]);
     assert!(text.contains("caregivers 2025: 15 points"), "{text}");
-    let (_, rows) = crate::common::read_csv(&out.join("sweep.csv"));
-    assert_eq!(
-        rows.iter()
-            .filter(|r| r[6] == "caregivers" && r[4] == "2025")
-            .count(),
-        30
-    );
 }

@@ -211,6 +211,10 @@ pub struct SimulateArgs {
     /// tables' or the demands' 90% intervals (every demand factor 1).
     #[arg(long)]
     pub certain_need: bool,
+    /// Take supply as planned: no draw of the services' delivery shares or
+    /// staff attrition (every supply path the plan's).
+    #[arg(long)]
+    pub certain_supply: bool,
     /// Keep the first N whole trajectories (every indicator, every year) in
     /// trajectories.csv, e.g. for spaghetti plots.
     #[arg(long, default_value_t = 0)]

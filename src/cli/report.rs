@@ -145,6 +145,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             mortality: Some(MortalityNoise::default()),
             migration: None,
             certain_need: false,
+            certain_supply: false,
         },
         keep: 0,
     };

@@ -9,7 +9,7 @@ use crate::ensemble::{
 };
 use crate::io::export::{
     demand_quantiles_table, first_shortfall_table, gap_risk_table, quantiles_table,
-    trajectories_table,
+    supply_quantiles_table, trajectories_table,
 };
 use crate::io::Format;
 use crate::Indicator;
@@ -33,6 +33,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
             sd: args.migration_sd,
         }),
         certain_need: args.certain_need,
+        certain_supply: args.certain_supply,
     };
     let spec = EnsembleSpec {
         trajectories: args.trajectories,
@@ -62,6 +63,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     if results.iter().any(|(_, s)| !s.demands.is_empty()) {
         files.push(("demand_quantiles", demand_quantiles_table(&items, format)?));
         files.push(("gap_risk", gap_risk_table(&items, format)?));
+        files.push(("supply_quantiles", supply_quantiles_table(&items, format)?));
         files.push(("first_shortfall", first_shortfall_table(&items, format)?));
     }
     if args.keep > 0 {
@@ -130,8 +132,15 @@ fn risk_lines(model: &Model, summary: &EnsembleSummary) -> String {
                 .map_or(String::new(), |r| {
                     format!(" = {:.1} {} {}", r.rate, r.unit, r.base_name)
                 });
+            // The supply that arrives, where it is uncertain.
+            let arriving = summary
+                .supply(year, &label.service)
+                .filter(|s| s.p95 > s.p05)
+                .map_or(String::new(), |s| {
+                    format!("; arriving {:.0}, 90%: {:.0}-{:.0}", s.p50, s.p05, s.p95)
+                });
             text.push_str(&format!(
-                "  P({} shortfall in {year}, {}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0})\n",
+                "  P({} shortfall in {year}, {}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0}{arriving})\n",
                 label.service,
                 if label.primary {
                     "by the plan's standard".to_string()

@@ -54,6 +54,41 @@ fn uncertain_need(model: &Model) -> String {
     text
 }
 
+/// What an ensemble draws for supply: each service's delivery share and
+/// attrition, with their 90% intervals.
+fn uncertain_supply(model: &Model) -> String {
+    let mut text = String::new();
+    for s in &model.services {
+        let Some(risk) = &s.supply_risk else {
+            continue;
+        };
+        let mut parts = Vec::new();
+        if let Some(d) = risk.delivery {
+            parts.push(format!(
+                "delivery {} of the planned additions (90%: {} ... {})",
+                fmt(d.central),
+                fmt(d.low),
+                fmt(d.high)
+            ));
+        }
+        if let Some(a) = risk.attrition {
+            parts.push(format!(
+                "attrition {} a year (90%: {} ... {}; the plan recruits for {})",
+                fmt(a.rate),
+                fmt(a.low),
+                fmt(a.high),
+                fmt(a.planned)
+            ));
+        }
+        text.push_str(&format!(
+            "supply drawn once per trajectory: {} {}\n",
+            s.id,
+            parts.join(", ")
+        ));
+    }
+    text
+}
+
 /// A factor as written, without float noise.
 fn fmt(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -83,6 +118,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         model.service_ids()
     ));
     text.push_str(&uncertain_need(&model));
+    text.push_str(&uncertain_supply(&model));
     for f in &model.flags {
         text.push_str(&format!("flagged assumption: {f}\n"));
     }

@@ -13,6 +13,7 @@ use super::lanes::Lanes;
 use super::noise::NoiseState;
 use super::request::EnsembleSpec;
 use super::step::{no_clamping, Bounds, StepInputs};
+use super::supply::SupplyInputs;
 use super::{ENSEMBLE_INDICATORS, LANE_CHUNK};
 
 /// What every block shares.
@@ -22,6 +23,7 @@ pub(super) struct BlockInputs<'a> {
     pub spec: &'a EnsembleSpec,
     pub weights: &'a Weights,
     pub demands: &'a DemandInputs<'a>,
+    pub supplies: &'a SupplyInputs,
 }
 
 /// Buffers a thread reuses from block to block.
@@ -31,6 +33,15 @@ pub(super) struct Scratch {
     /// One year's values of the block: `[column·count + t]`.
     year: Vec<f64>,
     demand: Vec<f64>,
+}
+
+/// A year's value columns, split into indicators, demands, supplies and
+/// gaps (the first three of `sizes` long, the gaps the rest).
+fn split_columns(values: &mut [f64], sizes: [usize; 3]) -> [&mut [f64]; 4] {
+    let (indicators, rest) = values.split_at_mut(sizes[0]);
+    let (demands, rest) = rest.split_at_mut(sizes[1]);
+    let (supplies, gaps) = rest.split_at_mut(sizes[2]);
+    [indicators, demands, supplies, gaps]
 }
 
 /// One block from the base year to the end year (see `dispatch::run_block`).
@@ -48,17 +59,26 @@ pub(super) fn run_block_impl(
         spec,
         weights: w,
         demands,
+        supplies,
     } = inputs;
     let grid = base.grid();
     let n_years = f64::from(grid.width());
     let k = ENSEMBLE_INDICATORS.len();
-    let kk = k + demands.forms.len();
+    let nf = demands.forms.len();
+    let ns = supplies.supplies.len();
+    let kk = k + nf + ns + supplies.risks.len();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(
         spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
             ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
     );
+    // Supply draws come from the block's stream after a long jump, so they
+    // never shift the demographic or need draws.
+    let mut supply_rng = rng.clone();
+    supply_rng.long_jump();
     let bounds = &Bounds::new(grid);
     let factors = demands.factors(count, spec.stochastic.certain_need, &mut rng);
+    let supply_paths = supplies.paths(count, spec.stochastic.certain_supply, &mut supply_rng);
+    let sizes = [k, nf, ns].map(|c| c * count);
     let Scratch {
         lanes,
         year: values,
@@ -83,16 +103,17 @@ pub(super) fn run_block_impl(
         acc.fill(v);
     }
     {
-        let (slot, demand_slot) = values.split_at_mut(k * count);
+        let [slot, demand_slot, supply_slot, gap_slot] = split_columns(values, sizes);
         lanes.emit(grid, w, None, slot);
         demands.emit(lanes, 0, &factors, demand_scratch, demand_slot);
+        supplies.emit(0, count, &supply_paths, demand_slot, supply_slot, gap_slot);
     }
     sink(0, values);
     let mut noise = NoiseState::new(spec.stochastic, grid.width() as usize, count, lanes);
     for (y, input) in steps.iter().enumerate() {
         noise.draw_step(lanes, &mut rng);
         lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
-        let (slot, demand_slot) = values.split_at_mut(k * count);
+        let [slot, demand_slot, supply_slot, gap_slot] = split_columns(values, sizes);
         // Chunks where no count can turn negative take the fused pass; the
         // rest the general step with clamping.
         let fast: Vec<bool> = if no_clamping(input, &lanes.mig_delta) {
@@ -110,6 +131,14 @@ pub(super) fn run_block_impl(
             lanes.indicators(grid, w, Some(&input.rates), slot, &fast);
         }
         demands.emit(lanes, y + 1, &factors, demand_scratch, demand_slot);
+        supplies.emit(
+            y + 1,
+            count,
+            &supply_paths,
+            demand_slot,
+            supply_slot,
+            gap_slot,
+        );
         sink(y + 1, values);
     }
 }

@@ -98,6 +98,7 @@ pub mod request;
 mod run;
 mod step;
 pub mod summary;
+mod supply;
 
 use crate::indicators::Indicator;
 

@@ -65,6 +65,9 @@ pub struct Stochastic {
     /// (the prevalence tables' and the demands' own 90% intervals are not
     /// drawn). `false` (the default): they are drawn.
     pub certain_need: bool,
+    /// Supply taken as planned: no draw of any service's delivery share or
+    /// attrition. `false` (the default): they are drawn.
+    pub certain_supply: bool,
 }
 
 impl Stochastic {

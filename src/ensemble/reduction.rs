@@ -7,6 +7,7 @@ use crate::gap::{shortfall_tolerance, DemandForm};
 
 use super::histogram::Cell;
 use super::summary::{DemandLabel, EnsembleSummary, FirstShortfall, GapRisk, Summary};
+use super::supply::SupplyInputs;
 use super::{BLOCK, ENSEMBLE_INDICATORS};
 
 /// A partial reduction: cells, block sums kept by block index, and exact
@@ -29,23 +30,30 @@ pub(super) struct Partial {
     block_first: Vec<usize>,
 }
 
-/// Where a risk's demand sits among the value columns, and its supply.
+/// Where a risk's demand and gap sit among the value columns, and its
+/// planned supply (whose tolerance decides what is short).
 pub(super) struct RiskColumn<'a> {
-    column: usize,
+    demand: usize,
+    gap: usize,
+    form: usize,
     supply: &'a [f64],
 }
 
 impl<'a> RiskColumn<'a> {
-    /// The risks of `demands`: every demand with a supply.
-    pub(super) fn of(demands: &'a [DemandForm]) -> Vec<RiskColumn<'a>> {
-        demands
+    /// The risks of `supplies`: every demand with a supply. Columns:
+    /// indicators, demands, supplies, then one gap per risk.
+    pub(super) fn of(supplies: &'a SupplyInputs, demands: usize) -> Vec<RiskColumn<'a>> {
+        let k = ENSEMBLE_INDICATORS.len();
+        let gaps = k + demands + supplies.supplies.len();
+        supplies
+            .risks
             .iter()
             .enumerate()
-            .filter_map(|(i, d)| {
-                Some(RiskColumn {
-                    column: ENSEMBLE_INDICATORS.len() + i,
-                    supply: d.supply.as_deref()?,
-                })
+            .map(|(r, risk)| RiskColumn {
+                demand: k + risk.form,
+                gap: gaps + r,
+                form: risk.form,
+                supply: &supplies.supplies[risk.supply].planned,
             })
             .collect()
     }
@@ -92,10 +100,10 @@ impl Partial {
         for (r, risk) in risks.iter().enumerate() {
             let supply = risk.supply[y];
             let tolerance = shortfall_tolerance(supply);
-            let demand = &values[risk.column * count..][..count];
+            let gap = &values[risk.gap * count..][..count];
             let first = &mut self.block_first[r * count..(r + 1) * count];
-            for (f, &d) in first.iter_mut().zip(demand) {
-                if d - supply > tolerance {
+            for (f, &g) in first.iter_mut().zip(gap) {
+                if g > tolerance {
                     self.short[r * self.years + y] += 1;
                     *f = (*f).min(y);
                 }
@@ -163,6 +171,7 @@ impl Partial {
         trajectories: usize,
         years: &[i32],
         demands: &[DemandForm],
+        supplies: &SupplyInputs,
         risks: &[RiskColumn],
     ) -> EnsembleSummary {
         self.sums.sort_by_key(|s| s.0);
@@ -185,9 +194,11 @@ impl Partial {
         let mut gap_risks = Vec::new();
         let mut first_shortfalls = Vec::new();
         for (r, col) in risks.iter().enumerate() {
-            let form = &demands[col.column - ENSEMBLE_INDICATORS.len()];
+            let form = &demands[col.form];
             for (y, &year) in years.iter().enumerate() {
-                let Some(demand) = summaries[y * k + col.column] else {
+                let (Some(demand), Some(gap)) =
+                    (summaries[y * k + col.demand], summaries[y * k + col.gap])
+                else {
                     continue;
                 };
                 let supply = col.supply[y];
@@ -198,8 +209,8 @@ impl Partial {
                     year,
                     supply,
                     p_shortfall: self.short[r * ny + y] as f64 / n,
-                    shortfall_p50: demand.p50 - supply,
-                    shortfall_p90: demand.p90 - supply,
+                    shortfall_p50: gap.p50,
+                    shortfall_p90: gap.p90,
                     capacity_needed_p90: demand.p90,
                 });
             }
@@ -227,6 +238,12 @@ impl Partial {
                     primary: d.primary,
                 })
                 .collect(),
+            supplies: supplies
+                .supplies
+                .iter()
+                .map(|s| s.service.clone())
+                .collect(),
+            columns: k,
             trajectories,
             summaries,
             risks: gap_risks,

@@ -101,6 +101,10 @@ impl<'a> EnsembleRequest<'a> {
             if let Some(u) = d.uncertainty {
                 u.check()?;
             }
+            if let Some(r) = d.supply_risk {
+                r.check()
+                    .map_err(|e| e.context(format!("service {} supply", d.service)))?;
+            }
         }
         Ok(EnsembleRequest {
             base,

@@ -18,6 +18,7 @@ use super::reduction::{Partial, RiskColumn};
 use super::request::EnsembleRequest;
 use super::step::step_inputs;
 use super::summary::EnsembleSummary;
+use super::supply::SupplyInputs;
 use super::{BLOCK, ENSEMBLE_INDICATORS};
 
 /// Runs a checked request (see [`EnsembleRequest::run`]).
@@ -35,11 +36,16 @@ pub(super) fn run(
         years,
     } = request;
     let steps = step_inputs(assumptions, *base_year, *end_year)?;
-    let k = ENSEMBLE_INDICATORS.len() + demands.len();
-    let cells_len = years.len() * k;
     let w = Weights::new(base.grid());
     let demand_inputs = DemandInputs::new(demands);
-    let risk_columns = RiskColumn::of(demands);
+    let supply_inputs = SupplyInputs::new(demands, years);
+    let risk_columns = RiskColumn::of(&supply_inputs, demands.len());
+    // Columns: indicators, demands, supplies, gaps (one per risk).
+    let k = ENSEMBLE_INDICATORS.len()
+        + demands.len()
+        + supply_inputs.supplies.len()
+        + risk_columns.len();
+    let cells_len = years.len() * k;
     let blocks = spec.trajectories.div_ceil(BLOCK);
     let count_of = |b: usize| BLOCK.min(spec.trajectories - b * BLOCK);
 
@@ -49,6 +55,7 @@ pub(super) fn run(
         spec,
         weights: &w,
         demands: &demand_inputs,
+        supplies: &supply_inputs,
     };
     // A whole block's values, `[(y·k + column)·count + t]`, for the blocks
     // that are buffered rather than absorbed as they go.
@@ -113,5 +120,11 @@ pub(super) fn run(
         })
         .collect();
     let all = partials.into_iter().fold(first, Partial::merge);
-    Ok(all.into_summary(spec.trajectories, years, demands, &risk_columns))
+    Ok(all.into_summary(
+        spec.trajectories,
+        years,
+        demands,
+        &supply_inputs,
+        &risk_columns,
+    ))
 }

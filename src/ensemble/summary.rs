@@ -92,10 +92,16 @@ pub struct EnsembleSummary {
     pub indicators: Vec<Indicator>,
     /// Demands summarised, in column order (after the indicators).
     pub demands: Vec<DemandLabel>,
+    /// Services whose realised supply is summarised, in column order (after
+    /// the demands); gaps follow, one per risk.
+    pub supplies: Vec<String>,
+    /// Value columns per year: indicators, demands, supplies and gaps.
+    pub columns: usize,
     /// Trajectories run.
     pub trajectories: usize,
-    /// (year index, column) -> summary, columns the indicators then the
-    /// demands; `None` where there is no value (flows in the base year).
+    /// (year index, column) -> summary, columns the indicators, the
+    /// demands, the supplies, then the gaps; `None` where there is no value
+    /// (flows in the base year).
     pub(super) summaries: Vec<Option<Summary>>,
     /// Gap risks per demand of a service with a supply, and year.
     pub risks: Vec<GapRisk>,
@@ -109,7 +115,14 @@ pub struct EnsembleSummary {
 impl EnsembleSummary {
     fn column(&self, year: i32, column: usize) -> Option<Summary> {
         let y = self.years.iter().position(|&v| v == year)?;
-        self.summaries[y * (self.indicators.len() + self.demands.len()) + column]
+        self.summaries[y * self.columns + column]
+    }
+
+    /// The summary of the realised supply of `service` in `year` (the
+    /// plan's path as delivered and staffed in each trajectory).
+    pub fn supply(&self, year: i32, service: &str) -> Option<Summary> {
+        let s = self.supplies.iter().position(|v| v == service)?;
+        self.column(year, self.indicators.len() + self.demands.len() + s)
     }
 
     /// The summary of `indicator` in `year`.

@@ -191,6 +191,46 @@ pub fn demand_quantiles_table(
     encode_table(cols, format)
 }
 
+/// `[scenario,]year,service,planned,p05,p10,p25,p50,p75,p90,p95,mean`: the
+/// supply that arrives of every service with a planned supply (the plan's
+/// path under each trajectory's delivery share and staff attrition).
+pub fn supply_quantiles_table(
+    items: &[(Option<&str>, &EnsembleSummary)],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let mut rows: Vec<(Option<&str>, i32, &str, f64, Summary)> = Vec::new();
+    for (scenario, summary) in items {
+        for &year in &summary.years {
+            for service in &summary.supplies {
+                let planned = summary
+                    .risks
+                    .iter()
+                    .find(|r| &r.service == service && r.year == year)
+                    .map(|r| r.supply);
+                if let (Some(s), Some(planned)) = (summary.supply(year, service), planned) {
+                    rows.push((*scenario, year, service.as_str(), planned, s));
+                }
+            }
+        }
+    }
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    let q = |f: fn(&Summary) -> f64| ColumnData::floats(&rows, |r| f(&r.4));
+    cols.extend([
+        ("year", ColumnData::ints(&rows, |r| r.1)),
+        ("service", ColumnData::texts(&rows, |r| r.2.to_string())),
+        ("planned", ColumnData::floats(&rows, |r| r.3)),
+        ("p05", q(|s| s.p05)),
+        ("p10", q(|s| s.p10)),
+        ("p25", q(|s| s.p25)),
+        ("p50", q(|s| s.p50)),
+        ("p75", q(|s| s.p75)),
+        ("p90", q(|s| s.p90)),
+        ("p95", q(|s| s.p95)),
+        ("mean", q(|s| s.mean)),
+    ]);
+    encode_table(cols, format)
+}
+
 /// `[scenario,]year,service,method,p_shortfall,shortfall_p50,shortfall_p90,capacity_needed_p90,supply`:
 /// one row per demand method of a service with a supply; shortfalls are
 /// `demand − supply` (negative: a surplus).
@@ -255,7 +295,7 @@ pub fn trajectories_table(
 ) -> Result<Vec<u8>> {
     let mut rows: Vec<(Option<&str>, i32, i32, &str, f64)> = Vec::new();
     for (scenario, summary) in items {
-        let columns = summary.indicators.len() + summary.demands.len();
+        let columns = summary.columns;
         for (t, values) in &summary.kept {
             for (y, &year) in summary.years.iter().enumerate() {
                 for (k, ind) in summary.indicators.iter().enumerate() {

@@ -54,6 +54,10 @@ struct RawSweep {
     mortality_sd: f64,
     #[serde(default)]
     migration_sd: f64,
+    #[serde(default)]
+    certain_need: bool,
+    #[serde(default)]
+    certain_supply: bool,
 }
 
 fn half() -> f64 {
@@ -205,7 +209,8 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
         }),
         mortality: Some(MortalityNoise { sd: s.mortality_sd }),
         migration: (s.migration_sd != 0.0).then_some(MigrationNoise { sd: s.migration_sd }),
-        certain_need: false,
+        certain_need: s.certain_need,
+        certain_supply: s.certain_supply,
     };
     // The ensemble's own check: at least one trajectory, noise in range.
     EnsembleSpec {

@@ -647,6 +647,25 @@ fn service_figure(
             .iter()
             .filter_map(|&y| supply.at(f64::from(y)).map(|v| (f64::from(y), v)))
             .collect();
+        // The supply that arrives (delivery, attrition): its 80% band.
+        if service.supply_risk.is_some() {
+            let arriving: Vec<(f64, f64, f64)> = ens
+                .years
+                .iter()
+                .filter_map(|&y| {
+                    ens.supply(y, &service.id)
+                        .map(|s| (f64::from(y), s.p10, s.p90))
+                })
+                .collect();
+            if arriving.iter().any(|b| b.2 > b.1) {
+                bands.push(Band {
+                    label: t.supply_band_label(),
+                    color: INK,
+                    opacity: 0.18,
+                    points: arriving,
+                });
+            }
+        }
         if !points.is_empty() {
             lines.push(Line {
                 label: t.supply_label(),

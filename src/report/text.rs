@@ -274,6 +274,12 @@ impl Words {
     pub fn supply_label(&self) -> String {
         self.pick("planned supply", "规划供给")
     }
+    pub fn supply_band_label(&self) -> String {
+        self.pick(
+            "supply arriving, 80% of trajectories",
+            "实际到位供给，80%模拟区间",
+        )
+    }
     pub fn target_mark(&self, year: i32) -> String {
         match self.lang {
             Lang::En => format!("plan target {year}"),
@@ -402,6 +408,7 @@ impl Words {
             })
             .unwrap_or_default();
         let n = input.ensemble.trajectories;
+        let supply_risk = model.services.iter().any(|s| s.supply_risk.is_some());
         match self.lang {
             Lang::En => vec![
                 format!(
@@ -417,7 +424,8 @@ impl Words {
                     if input.ensemble.demands.is_empty() { "" } else { ", and the prevalence tables, use rates and standards where the model gives an interval: one draw per table and trajectory, shared by the demands that read it" },
                     input.seed
                 ),
-                "A gap is demand minus planned supply: positive is a shortfall, negative a surplus. Capacity for 90% confidence is the supply that meets demand in 90% of the trajectories. Gaps are shown by the plan's own standard and, where the model has a need-based demand (persons with dependency or dementia x the share who use the service x units per user), by need.".to_string(),
+                "A gap is demand minus planned supply: positive is a shortfall, negative a surplus. Capacity for 90% confidence is the supply that meets demand in 90% of the trajectories. Gaps are shown by the plan's own standard and, where the model has a need-based demand (persons with dependency or dementia x the share who use the service x units per user), by need.".to_string()
+                    + if supply_risk { " Supply is uncertain too where the model gives its risk: the share of the planned additions in place on time and, for staff, the annual attrition against the recruitment the plan implies, drawn once per trajectory and service; P(shortfall) sets demand against the supply that arrives." } else { "" },
             ],
             Lang::Zh => vec![
                 format!(
@@ -433,7 +441,8 @@ impl Words {
                     if input.ensemble.demands.is_empty() { "" } else { "，以及给出区间的患病率表、使用率和服务标准随机；每张患病率表每条轨迹抽取一次，读取同一张表的各项需求共用" },
                     input.seed
                 ),
-                "缺口＝需求－规划供给：正值为短缺，负值为盈余。“90%把握所需供给”指在90%的模拟轨迹中都能满足需求的供给量。缺口按规划标准测算，模型给出按实际需要测算的需求（失能或认知障碍人数×使用比例×每位使用者所需单位）时，也按实际需要测算。".to_string(),
+                "缺口＝需求－规划供给：正值为短缺，负值为盈余。“90%把握所需供给”指在90%的模拟轨迹中都能满足需求的供给量。缺口按规划标准测算，模型给出按实际需要测算的需求（失能或认知障碍人数×使用比例×每位使用者所需单位）时，也按实际需要测算。".to_string()
+                    + if supply_risk { "模型给出供给风险时，供给同样随机：规划新增量按期到位的比例，以及人员的年流失率（规划按预期流失率补充招聘），每条轨迹每项服务抽取一次；短缺概率按实际到位的供给测算。" } else { "" },
             ],
         }
     }

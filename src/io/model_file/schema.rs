@@ -130,6 +130,22 @@ pub struct RawSupply {
     /// The plan states no supply for this service.
     #[serde(default)]
     pub unknown: Option<bool>,
+    /// Median share of the planned additions delivered on time.
+    #[serde(default)]
+    pub delivery: Option<f64>,
+    /// 90% interval of that share.
+    #[serde(default)]
+    pub delivery_90: Option<[f64; 2]>,
+    /// Median annual attrition of the stock (staff who leave).
+    #[serde(default)]
+    pub attrition: Option<f64>,
+    /// 90% interval of the annual attrition.
+    #[serde(default)]
+    pub attrition_90: Option<[f64; 2]>,
+    /// The annual attrition the plan's recruitment allows for (default:
+    /// `attrition`).
+    #[serde(default)]
+    pub planned_attrition: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@ use crate::age_grid::{AgeGrid, AgeRange};
 use crate::error::{Error, Result};
 use crate::io::tables::read_text_table;
 use crate::path::YearPath;
-use crate::plan::{Interpolation, Supply};
+use crate::plan::{Attrition, DeliveryShare, Interpolation, Supply, SupplyRisk};
 use crate::population::Sex;
 use crate::standards::{
     Demand, DemandMethod, FactorInterval, Prevalence, Rate, Service, DEFAULT_BASES,
@@ -89,6 +89,14 @@ pub(super) fn read_services(
                 Err(e) => note(&dkey, e),
             }
         }
+        let supply_risk = match rs.supply.as_ref().map(read_supply_risk) {
+            Some(Ok(risk)) => risk,
+            Some(Err(e)) => {
+                note(&format!("{key} supply"), e);
+                None
+            }
+            None => None,
+        };
         let supply = match &rs.supply {
             None => {
                 note(
@@ -116,6 +124,7 @@ pub(super) fn read_services(
             unit: rs.unit.clone(),
             demands,
             supply,
+            supply_risk,
         });
     }
     services
@@ -278,6 +287,59 @@ pub(super) fn read_supply(raw: &RawSupply) -> Result<Supply> {
         };
     supply.check()?;
     Ok(supply)
+}
+
+/// The supply risk of `[service.supply]`: `delivery`/`delivery_90` and
+/// `attrition`/`attrition_90`/`planned_attrition`; `None` when it gives
+/// neither. A median without an interval is a fixed value; an interval
+/// without `delivery` takes its midpoint as the median.
+pub(super) fn read_supply_risk(raw: &RawSupply) -> Result<Option<SupplyRisk>> {
+    let delivery = match (raw.delivery, raw.delivery_90) {
+        (None, None) => None,
+        (central, interval) => {
+            let [low, high] = interval.unwrap_or([central.unwrap_or(1.0); 2]);
+            Some(DeliveryShare {
+                central: central.unwrap_or((low + high) / 2.0),
+                low,
+                high,
+            })
+        }
+    };
+    let attrition = match (raw.attrition, raw.attrition_90, raw.planned_attrition) {
+        (None, None, None) => None,
+        (Some(rate), interval, planned) => {
+            let [low, high] = interval.unwrap_or([rate; 2]);
+            Some(Attrition {
+                rate,
+                low,
+                high,
+                planned: planned.unwrap_or(rate),
+            })
+        }
+        (None, _, _) => {
+            return Err(Error::invalid(
+                "attrition",
+                "attrition_90 or planned_attrition without attrition",
+                "attrition = the median annual rate, with them",
+            ))
+        }
+    };
+    if delivery.is_none() && attrition.is_none() {
+        return Ok(None);
+    }
+    if raw.unknown == Some(true) {
+        return Err(Error::invalid(
+            "supply",
+            "delivery or attrition with unknown = true",
+            "a planned supply (points or build_rate) for them to apply to",
+        ));
+    }
+    let risk = SupplyRisk {
+        delivery,
+        attrition,
+    };
+    risk.check()?;
+    Ok(Some(risk))
 }
 
 /// Relative tolerance on a table's factor: `low_90 / prevalence` (and
