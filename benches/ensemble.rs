@@ -37,6 +37,7 @@ fn benches(c: &mut Criterion) {
         migration: Some(MigrationNoise { sd: 1000.0 }),
         certain_need: false,
         certain_supply: false,
+        certain_base: false,
     };
     for (name, stochastic) in [("tfr_noise", tfr_only), ("all_noise", all)] {
         let n = 8192;

@@ -76,6 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             migration: None,
             certain_need: false,
             certain_supply: false,
+            certain_base: false,
         },
         keep: 0,
     };

@@ -70,6 +70,41 @@ pub struct Model {
     pub services: Vec<Service>,
     /// Figures the plan states, to be set against the projection.
     pub stated: Vec<StatedFigure>,
+    /// How uncertain the base population is (ensembles draw it).
+    pub base_uncertainty: BaseUncertainty,
+}
+
+/// The uncertainty of a base population: a factor on the whole (the
+/// registry or census total) and factors on age bands (the synthesized
+/// structure: a calibration tilt, the count of young children), each a 90%
+/// interval drawn once per trajectory (split log-normal, median 1). A
+/// group's factor is the total's times that of every band it lies in (in
+/// proportion to its overlap). Empty: the base is certain.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BaseUncertainty {
+    /// Factor on every count.
+    pub total: Option<crate::standards::FactorInterval>,
+    /// Factors on age bands, in order.
+    pub bands: Vec<(crate::age_grid::AgeRange, crate::standards::FactorInterval)>,
+}
+
+impl BaseUncertainty {
+    /// Whether nothing is drawn.
+    pub fn is_certain(&self) -> bool {
+        self.total.is_none() && self.bands.is_empty()
+    }
+
+    /// Checks every interval (`0 < low <= 1 <= high`).
+    pub fn check(&self) -> Result<()> {
+        if let Some(t) = &self.total {
+            t.check().map_err(|e| e.context("base total_90"))?;
+        }
+        for (ages, f) in &self.bands {
+            f.check()
+                .map_err(|e| e.context(format!("base structure_90 ages {ages}")))?;
+        }
+        Ok(())
+    }
 }
 
 /// A figure a plan (or a census) states for one indicator and year, e.g.

@@ -186,6 +186,12 @@ fn validate_and_help() {
         "{text}"
     );
     assert!(text.contains("caregivers need x0.43 ... x1.66"), "{text}");
+    assert!(
+        text.contains(
+            "base drawn once per trajectory: total x0.95 ... x1.05, ages 0-4 x0.45 ... x1.1, ages 45-59 x0.96 ... x1.04"
+        ),
+        "{text}"
+    );
     // And for supply: each service's delivery and attrition.
     assert!(
         text.contains(

@@ -638,3 +638,19 @@ fn attrition_outside_zero_one() {
         ],
     );
 }
+
+#[test]
+fn base_intervals_without_one_or_with_bad_ages() {
+    bad_model(
+        |t| t.replacen("total_90 = [0.95, 1.05]", "total_90 = [1.05, 1.2]", 1),
+        &["base total_90", "low <= 1 <= high"],
+    );
+    bad_model(
+        |t| t.replacen("{ ages = \"0-4\",", "{ ages = \"four\",", 1),
+        &["structure_90[1]", "\"four\""],
+    );
+    bad_model(
+        |t| t.replacen("factor_90 = [0.96, 1.04]", "factor_90 = [0.0, 1.04]", 1),
+        &["base structure_90 ages 45-59", "factors > 0"],
+    );
+}

@@ -215,6 +215,10 @@ pub struct SimulateArgs {
     /// staff attrition (every supply path the plan's).
     #[arg(long)]
     pub certain_supply: bool,
+    /// Take the base population as certain: no draw of the model's base
+    /// total or structure intervals.
+    #[arg(long)]
+    pub certain_base: bool,
     /// Keep the first N whole trajectories (every indicator, every year) in
     /// trajectories.csv, e.g. for spaghetti plots.
     #[arg(long, default_value_t = 0)]

@@ -146,6 +146,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             migration: None,
             certain_need: false,
             certain_supply: false,
+            certain_base: false,
         },
         keep: 0,
     };

@@ -119,6 +119,23 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     ));
     text.push_str(&uncertain_need(&model));
     text.push_str(&uncertain_supply(&model));
+    let base = &model.base_uncertainty;
+    if !base.is_certain() {
+        let mut parts: Vec<String> = base
+            .total
+            .iter()
+            .map(|u| format!("total x{} ... x{}", fmt(u.low), fmt(u.high)))
+            .collect();
+        parts.extend(
+            base.bands
+                .iter()
+                .map(|(ages, u)| format!("ages {ages} x{} ... x{}", fmt(u.low), fmt(u.high))),
+        );
+        text.push_str(&format!(
+            "base drawn once per trajectory: {}\n",
+            parts.join(", ")
+        ));
+    }
     for f in &model.flags {
         text.push_str(&format!("flagged assumption: {f}\n"));
     }

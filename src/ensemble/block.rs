@@ -5,7 +5,12 @@
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::age_grid::AgeGrid;
+use crate::model::BaseUncertainty;
 use crate::population::Population;
+use crate::standards::FactorInterval;
 
 use super::demand::DemandInputs;
 use super::indicators::{Weights, TOTAL};
@@ -24,6 +29,62 @@ pub(super) struct BlockInputs<'a> {
     pub weights: &'a Weights,
     pub demands: &'a DemandInputs<'a>,
     pub supplies: &'a SupplyInputs,
+    pub base_factors: &'a BaseFactors,
+}
+
+/// The base's uncertainty on the grid: its total's interval, and per band
+/// its interval and each group's share in it.
+pub(super) struct BaseFactors {
+    total: Option<FactorInterval>,
+    bands: Vec<(FactorInterval, Vec<f64>)>,
+}
+
+impl BaseFactors {
+    pub(super) fn new(uncertainty: &BaseUncertainty, grid: AgeGrid) -> BaseFactors {
+        BaseFactors {
+            total: uncertainty.total,
+            bands: uncertainty
+                .bands
+                .iter()
+                .map(|(ages, f)| {
+                    let overlap = (0..grid.len())
+                        .map(|a| grid.fraction_in(a, ages.from, ages.to))
+                        .collect();
+                    (*f, overlap)
+                })
+                .collect(),
+        }
+    }
+
+    fn is_certain(&self) -> bool {
+        self.total.is_none() && self.bands.is_empty()
+    }
+
+    /// Scales each lane's base by its draws (per trajectory: the total's
+    /// factor, then each band's), a group's factor being the total's times
+    /// `1 + overlap · (band − 1)` for every band.
+    fn apply(&self, lanes: &mut Lanes, rng: &mut Xoshiro256PlusPlus) {
+        let g = lanes.g;
+        let mut group = vec![1.0; g];
+        for t in 0..lanes.real {
+            let total = self
+                .total
+                .map_or(1.0, |f| f.factor(StandardNormal.sample(rng)));
+            group.fill(total);
+            for (f, overlap) in &self.bands {
+                let band = f.factor(StandardNormal.sample(rng));
+                for (v, w) in group.iter_mut().zip(overlap) {
+                    *v *= 1.0 + w * (band - 1.0);
+                }
+            }
+            for s in 0..2 {
+                for (a, &f) in group.iter().enumerate() {
+                    let (row, lane) = lanes.at(s, a, t);
+                    lanes.pop[row][lane] *= f;
+                }
+            }
+        }
+    }
 }
 
 /// Buffers a thread reuses from block to block.
@@ -60,6 +121,7 @@ pub(super) fn run_block_impl(
         weights: w,
         demands,
         supplies,
+        base_factors,
     } = inputs;
     let grid = base.grid();
     let n_years = f64::from(grid.width());
@@ -75,6 +137,10 @@ pub(super) fn run_block_impl(
     // never shift the demographic or need draws.
     let mut supply_rng = rng.clone();
     supply_rng.long_jump();
+    // The base's draws likewise, from the stream after a jump.
+    let mut base_rng = rng.clone();
+    base_rng.jump();
+    let uncertain_base = !spec.stochastic.certain_base && !base_factors.is_certain();
     let bounds = &Bounds::new(grid);
     let factors = demands.factors(count, spec.stochastic.certain_need, &mut rng);
     let supply_paths = supplies.paths(count, spec.stochastic.certain_supply, &mut supply_rng);
@@ -92,15 +158,22 @@ pub(super) fn run_block_impl(
         None => lanes.insert(Lanes::new(base, count)),
     };
     values.resize(kk * count, 0.0);
-    // Every lane starts from the same base: its indicators are computed for
-    // the first chunk and copied.
-    let mut first_only = vec![true; lanes.n / LANE_CHUNK];
-    first_only[0] = false;
-    lanes.accumulate(w, &first_only);
-    lanes.median_pass(grid, &first_only);
-    for acc in lanes.acc.iter_mut().chain([&mut lanes.median]) {
-        let v = acc[0];
-        acc.fill(v);
+    if uncertain_base {
+        base_factors.apply(lanes, &mut base_rng);
+        let all = vec![false; lanes.n / LANE_CHUNK];
+        lanes.accumulate(w, &all);
+        lanes.median_pass(grid, &all);
+    } else {
+        // Every lane starts from the same base: its indicators are computed
+        // for the first chunk and copied.
+        let mut first_only = vec![true; lanes.n / LANE_CHUNK];
+        first_only[0] = false;
+        lanes.accumulate(w, &first_only);
+        lanes.median_pass(grid, &first_only);
+        for acc in lanes.acc.iter_mut().chain([&mut lanes.median]) {
+            let v = acc[0];
+            acc.fill(v);
+        }
     }
     {
         let [slot, demand_slot, supply_slot, gap_slot] = split_columns(values, sizes);

@@ -68,6 +68,9 @@ pub struct Stochastic {
     /// Supply taken as planned: no draw of any service's delivery share or
     /// attrition. `false` (the default): they are drawn.
     pub certain_supply: bool,
+    /// The base population taken as certain: no draw of the model's base
+    /// total or structure intervals. `false` (the default): they are drawn.
+    pub certain_base: bool,
 }
 
 impl Stochastic {

@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::gap::{demand_forms, DemandForm};
-use crate::model::Model;
+use crate::model::{BaseUncertainty, Model};
 use crate::population::Population;
 use crate::projection::Assumptions;
 use crate::standards::Service;
@@ -58,6 +58,7 @@ pub struct EnsembleRequest<'a> {
     pub(super) spec: EnsembleSpec,
     pub(super) demands: Vec<DemandForm>,
     pub(super) years: Vec<i32>,
+    pub(super) base_uncertainty: BaseUncertainty,
 }
 
 impl<'a> EnsembleRequest<'a> {
@@ -114,7 +115,20 @@ impl<'a> EnsembleRequest<'a> {
             spec,
             demands,
             years,
+            base_uncertainty: BaseUncertainty::default(),
         })
+    }
+
+    /// The request with an uncertain base: each trajectory starts from the
+    /// base times its draws of `uncertainty` (unless the spec's
+    /// `certain_base`).
+    pub fn with_base_uncertainty(
+        mut self,
+        uncertainty: BaseUncertainty,
+    ) -> Result<EnsembleRequest<'a>> {
+        uncertainty.check()?;
+        self.base_uncertainty = uncertainty;
+        Ok(self)
     }
 
     /// A request for `model`'s base and horizon under `assumptions` (a
@@ -136,7 +150,8 @@ impl<'a> EnsembleRequest<'a> {
             assumptions,
             spec,
             forms,
-        )
+        )?
+        .with_base_uncertainty(model.base_uncertainty.clone())
     }
 
     /// The years summarised: the base year, then one per step.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 
-use super::block::{BlockInputs, Scratch};
+use super::block::{BaseFactors, BlockInputs, Scratch};
 use super::demand::DemandInputs;
 use super::dispatch::run_block;
 use super::histogram::Cell;
@@ -34,6 +34,7 @@ pub(super) fn run(
         spec,
         demands,
         years,
+        base_uncertainty,
     } = request;
     let steps = step_inputs(assumptions, *base_year, *end_year)?;
     let w = Weights::new(base.grid());
@@ -56,6 +57,7 @@ pub(super) fn run(
         weights: &w,
         demands: &demand_inputs,
         supplies: &supply_inputs,
+        base_factors: &BaseFactors::new(base_uncertainty, base.grid()),
     };
     // A whole block's values, `[(y·k + column)·count + t]`, for the blocks
     // that are buffered rather than absorbed as they go.

@@ -58,6 +58,8 @@ struct RawSweep {
     certain_need: bool,
     #[serde(default)]
     certain_supply: bool,
+    #[serde(default)]
+    certain_base: bool,
 }
 
 fn half() -> f64 {
@@ -211,6 +213,7 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
         migration: (s.migration_sd != 0.0).then_some(MigrationNoise { sd: s.migration_sd }),
         certain_need: s.certain_need,
         certain_supply: s.certain_supply,
+        certain_base: s.certain_base,
     };
     // The ensemble's own check: at least one trajectory, noise in range.
     EnsembleSpec {

@@ -425,7 +425,8 @@ impl Words {
                     input.seed
                 ),
                 "A gap is demand minus planned supply: positive is a shortfall, negative a surplus. Capacity for 90% confidence is the supply that meets demand in 90% of the trajectories. Gaps are shown by the plan's own standard and, where the model has a need-based demand (persons with dependency or dementia x the share who use the service x units per user), by need.".to_string()
-                    + if supply_risk { " Supply is uncertain too where the model gives its risk: the share of the planned additions in place on time and, for staff, the annual attrition against the recruitment the plan implies, drawn once per trajectory and service; P(shortfall) sets demand against the supply that arrives." } else { "" },
+                    + if supply_risk { " Supply is uncertain too where the model gives its risk: the share of the planned additions in place on time and, for staff, the annual attrition against the recruitment the plan implies, drawn once per trajectory and service; P(shortfall) sets demand against the supply that arrives." } else { "" }
+                    + if model.base_uncertainty.is_certain() { "" } else { " The base population is uncertain too: its total and the age bands the model names are scaled by factors drawn once per trajectory." },
             ],
             Lang::Zh => vec![
                 format!(
@@ -442,7 +443,8 @@ impl Words {
                     input.seed
                 ),
                 "缺口＝需求－规划供给：正值为短缺，负值为盈余。“90%把握所需供给”指在90%的模拟轨迹中都能满足需求的供给量。缺口按规划标准测算，模型给出按实际需要测算的需求（失能或认知障碍人数×使用比例×每位使用者所需单位）时，也按实际需要测算。".to_string()
-                    + if supply_risk { "模型给出供给风险时，供给同样随机：规划新增量按期到位的比例，以及人员的年流失率（规划按预期流失率补充招聘），每条轨迹每项服务抽取一次；短缺概率按实际到位的供给测算。" } else { "" },
+                    + if supply_risk { "模型给出供给风险时，供给同样随机：规划新增量按期到位的比例，以及人员的年流失率（规划按预期流失率补充招聘），每条轨迹每项服务抽取一次；短缺概率按实际到位的供给测算。" } else { "" }
+                    + if model.base_uncertainty.is_certain() { "" } else { "基期人口同样随机：总量及模型指定年龄段按每条轨迹抽取一次的系数缩放。" },
             ],
         }
     }

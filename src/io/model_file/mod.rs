@@ -276,6 +276,13 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             Err(e) => note(&key, e),
         }
     }
+    let base_uncertainty = match read_base_uncertainty(&raw.base) {
+        Ok(u) => u,
+        Err(e) => {
+            note("base", e);
+            crate::model::BaseUncertainty::default()
+        }
+    };
     match base {
         Some(base) if problems.is_empty() => Ok(Model {
             name: raw.region.name,
@@ -289,7 +296,25 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             default_scenario: raw.projection.default_scenario,
             services,
             stated,
+            base_uncertainty,
         }),
         _ => Err(ModelProblems { file, problems }),
     }
+}
+
+/// The base's `total_90` and `structure_90` intervals.
+fn read_base_uncertainty(raw: &RawBase) -> Result<crate::model::BaseUncertainty> {
+    let interval = |[low, high]: [f64; 2]| crate::standards::FactorInterval { low, high };
+    let mut bands = Vec::new();
+    for (i, b) in raw.structure_90.iter().enumerate() {
+        let ages = crate::age_grid::AgeRange::parse(&b.ages)
+            .map_err(|e| e.context(format!("structure_90[{}]", i + 1)))?;
+        bands.push((ages, interval(b.factor_90)));
+    }
+    let u = crate::model::BaseUncertainty {
+        total: raw.total_90.map(interval),
+        bands,
+    };
+    u.check()?;
+    Ok(u)
 }

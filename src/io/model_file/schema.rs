@@ -197,6 +197,24 @@ pub struct RawBase {
     pub value_column: String,
     #[serde(default)]
     pub year: Option<i32>,
+    /// 90% interval of a factor on the whole base (its registry or census
+    /// total), drawn once per trajectory.
+    #[serde(default)]
+    pub total_90: Option<[f64; 2]>,
+    /// 90% intervals of factors on age bands of the base (its synthesized
+    /// structure), each drawn once per trajectory.
+    #[serde(default)]
+    pub structure_90: Vec<RawBandFactor>,
+}
+
+/// A factor on one age band of the base.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBandFactor {
+    /// Ages, e.g. "0-4".
+    pub ages: String,
+    /// 90% interval of the factor on them.
+    pub factor_90: [f64; 2],
 }
 
 fn default_population_column() -> String {
