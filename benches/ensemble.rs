@@ -79,6 +79,7 @@ fn benches(c: &mut Criterion) {
         seed: 7,
         years: None,
         stochastic: all,
+        model_migration: false,
     };
     group.throughput(Throughput::Elements(cells(per_point) * sweep.len() as u64));
     group.bench_function("4_points", |b| {

@@ -72,6 +72,9 @@ pub struct Model {
     pub stated: Vec<StatedFigure>,
     /// How uncertain the base population is (ensembles draw it).
     pub base_uncertainty: BaseUncertainty,
+    /// The model's migration noise: the default of ensembles that do not
+    /// set their own (`[uncertainty] migration_sd`).
+    pub migration_noise: Option<crate::ensemble::MigrationNoise>,
 }
 
 /// The uncertainty of a base population: a factor on the whole (the

@@ -480,6 +480,9 @@ pub struct PointSettings {
     pub years: Option<Vec<i32>>,
     /// The ensemble's noise before the point's noise parameters apply.
     pub stochastic: Stochastic,
+    /// Whether each point takes its model's migration noise (the sweep
+    /// sets none of its own).
+    pub model_migration: bool,
 }
 
 /// Gap columns of a service row.
@@ -572,7 +575,11 @@ pub fn prepare_point(
     let scenario = model
         .scenario(&scenario_of(grid, index, settings, model))
         .map_err(at)?;
-    let setup = apply(model, scenario, &grid.point(index), settings.stochastic).map_err(at)?;
+    let mut stochastic = settings.stochastic;
+    if settings.model_migration {
+        stochastic.migration = model.migration_noise;
+    }
+    let setup = apply(model, scenario, &grid.point(index), stochastic).map_err(at)?;
     report_years(settings, model)?;
     Ok(setup)
 }

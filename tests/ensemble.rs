@@ -1066,3 +1066,49 @@ fn a_band_factor_moves_only_its_ages() {
     let s = drawn.get(y0, Indicator::Total).unwrap();
     assert!(s.p95 / s.p05 > 1.05, "{s:?}");
 }
+
+/// `simulate` takes the model's migration noise unless `--migration-sd`
+/// says otherwise; 0 turns it off.
+#[test]
+fn simulate_takes_the_models_migration_noise() {
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
+    assert_eq!(model.migration_noise, Some(MigrationNoise { sd: 10800.0 }));
+    let run = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "simulate",
+            "--model",
+            "models/jiaxing.toml",
+            "-n",
+            "512",
+            "--certain-base",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let o = crate::common::carecast(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (header, rows) = crate::common::read_csv(&dir.path().join("quantiles.csv"));
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r[col("year")] == "2050" && r[col("indicator")] == "net_migration")
+            .unwrap()
+            .clone();
+        let v = |n: &str| row[col(n)].parse::<f64>().unwrap();
+        v("p95") - v("p05")
+    };
+    let (default, explicit, off) = (
+        run(&[]),
+        run(&["--migration-sd", "10800"]),
+        run(&["--migration-sd", "0"]),
+    );
+    assert_eq!(default, explicit);
+    assert_eq!(off, 0.0);
+    // Annual net migration: the 90% range of a normal with sd 10,800.
+    assert!(
+        (default / (2.0 * 1.645 * 10800.0) - 1.0).abs() < 0.15,
+        "{default}"
+    );
+}

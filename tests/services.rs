@@ -654,3 +654,11 @@ fn base_intervals_without_one_or_with_bad_ages() {
         &["base structure_90 ages 45-59", "factors > 0"],
     );
 }
+
+#[test]
+fn negative_migration_sd() {
+    bad_model(
+        |t| t.replacen("migration_sd = 10800", "migration_sd = -5", 1),
+        &["uncertainty", "migration_sd", "a number >= 0"],
+    );
+}

@@ -204,9 +204,10 @@ pub struct SimulateArgs {
     /// dying, a Lee-Carter-style index (0: mortality as the scenario says).
     #[arg(long, default_value_t = 0.015, allow_negative_numbers = true)]
     pub mortality_sd: f64,
-    /// Standard deviation of the annual net migration total, persons a year (0: none).
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    pub migration_sd: f64,
+    /// Standard deviation of the annual net migration total, persons a year
+    /// (0: none) [default: the model's `[uncertainty] migration_sd`, else 0].
+    #[arg(long, allow_negative_numbers = true)]
+    pub migration_sd: Option<f64>,
     /// Take need and standards as certain: no draw of the prevalence
     /// tables' or the demands' 90% intervals (every demand factor 1).
     #[arg(long)]

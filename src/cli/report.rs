@@ -137,7 +137,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         LangArg::En => Lang::En,
         LangArg::Zh => Lang::Zh,
     };
-    let spec = EnsembleSpec {
+    let mut spec = EnsembleSpec {
         trajectories: args.trajectories,
         seed: args.seed,
         stochastic: Stochastic {
@@ -154,6 +154,8 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     // Every input is checked before anything is computed or written.
     let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
     let model = &sel.model;
+    // The model's own migration noise, if it gives one.
+    spec.stochastic.migration = model.migration_noise;
     let (font_path, font, lang, note) = choose_font(args.font.as_deref(), asked)?;
     let heat = match &args.sweep {
         Some(dir) => Some(sweep_heat(

@@ -29,9 +29,10 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         mortality: Some(MortalityNoise {
             sd: args.mortality_sd,
         }),
-        migration: (args.migration_sd != 0.0).then_some(MigrationNoise {
-            sd: args.migration_sd,
-        }),
+        migration: match args.migration_sd {
+            Some(sd) => (sd != 0.0).then_some(MigrationNoise { sd }),
+            None => model.migration_noise,
+        },
         certain_need: args.certain_need,
         certain_supply: args.certain_supply,
         certain_base: args.certain_base,

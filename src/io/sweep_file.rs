@@ -53,7 +53,7 @@ struct RawSweep {
     #[serde(default = "mortality_sd")]
     mortality_sd: f64,
     #[serde(default)]
-    migration_sd: f64,
+    migration_sd: Option<f64>,
     #[serde(default)]
     certain_need: bool,
     #[serde(default)]
@@ -94,6 +94,8 @@ pub struct SweepSpec {
     pub threshold: f64,
     /// The noise, before the grid changes it.
     pub stochastic: Stochastic,
+    /// The sweep sets no `migration_sd`: each point takes its model's.
+    pub model_migration: bool,
     /// The points.
     pub grid: Grid,
 }
@@ -107,6 +109,7 @@ impl SweepSpec {
             seed: self.seed,
             years: self.years.clone(),
             stochastic: self.stochastic,
+            model_migration: self.model_migration,
         }
     }
 
@@ -129,14 +132,15 @@ impl SweepSpec {
     /// shards of different sweeps are never merged.
     pub fn id(&self) -> Result<String> {
         let mut text = format!(
-            "{:?}|{}|{}|{:?}|{:?}|{:?}|{}",
+            "{:?}|{}|{}|{:?}|{:?}|{:?}|{}|{}",
             self.scenario,
             self.trajectories,
             self.seed,
             self.years,
             self.stochastic,
             self.grid,
-            self.threshold
+            self.threshold,
+            self.model_migration
         );
         let mut models: Vec<PathBuf> = (0..self.grid.len())
             .filter_map(|i| self.model_of(i))
@@ -210,7 +214,10 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
             volatility: s.tfr_volatility,
         }),
         mortality: Some(MortalityNoise { sd: s.mortality_sd }),
-        migration: (s.migration_sd != 0.0).then_some(MigrationNoise { sd: s.migration_sd }),
+        migration: s
+            .migration_sd
+            .filter(|&sd| sd != 0.0)
+            .map(|sd| MigrationNoise { sd }),
         certain_need: s.certain_need,
         certain_supply: s.certain_supply,
         certain_base: s.certain_base,
@@ -233,6 +240,7 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
         years: s.years,
         threshold: s.threshold,
         stochastic,
+        model_migration: s.migration_sd.is_none(),
         grid,
     };
     spec.model = s.model.map(|m| spec.resolve(&m));

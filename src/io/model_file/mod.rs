@@ -283,6 +283,13 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             crate::model::BaseUncertainty::default()
         }
     };
+    let migration_sd = raw.uncertainty.as_ref().and_then(|u| u.migration_sd);
+    if let Some(sd) = migration_sd.filter(|sd| !(sd.is_finite() && *sd >= 0.0)) {
+        note(
+            "uncertainty",
+            Error::invalid("migration_sd", sd, "persons a year, a number >= 0"),
+        );
+    }
     match base {
         Some(base) if problems.is_empty() => Ok(Model {
             name: raw.region.name,
@@ -297,6 +304,9 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             services,
             stated,
             base_uncertainty,
+            migration_noise: migration_sd
+                .filter(|&sd| sd > 0.0)
+                .map(|sd| crate::ensemble::MigrationNoise { sd }),
         }),
         _ => Err(ModelProblems { file, problems }),
     }

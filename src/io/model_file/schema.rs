@@ -45,6 +45,19 @@ pub struct RawModel {
     /// Figures the plan itself states (marked on the report's charts).
     #[serde(rename = "stated", default)]
     pub stated: Vec<RawStated>,
+    /// `[uncertainty]`: the model's own ensemble settings.
+    #[serde(default)]
+    pub uncertainty: Option<RawUncertainty>,
+}
+
+/// `[uncertainty]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUncertainty {
+    /// Standard deviation of the annual net migration total, persons a
+    /// year: the default of `simulate --migration-sd`, `report` and sweeps.
+    #[serde(default)]
+    pub migration_sd: Option<f64>,
 }
 
 /// `[[stated]]`: a figure the plan or a census states, e.g. the share aged
