@@ -72,8 +72,8 @@ pub mod wpp;
 
 pub use age_grid::{AgeGrid, AgeRange};
 pub use ensemble::{
-    EnsembleRequest, EnsembleSpec, EnsembleSummary, FirstShortfall, GapRisk, MigrationNoise,
-    MortalityNoise, Stochastic, TfrNoise,
+    Calibration, EnsembleRequest, EnsembleSpec, EnsembleSummary, FirstShortfall, GapRisk,
+    MigrationNoise, MortalityNoise, PeriodBounds, Stochastic, TfrNoise,
 };
 pub use error::{Error, Result};
 pub use fertility::Fertility;

@@ -182,8 +182,22 @@ pub struct GapArgs {
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// Model file (TOML).
+    #[arg(long, conflicts_with_all = ["wpp_dir", "country"], required_unless_present = "wpp_dir")]
+    pub model: Option<PathBuf>,
+    /// UN WPP 2019 folder: a country's medium variant with TFR and e0
+    /// noise calibrated to the UN's own 80% and 95% bounds (needs the
+    /// tfrproj*, e0Mproj*, e0Fproj* files); migration stays deterministic.
+    #[arg(long, requires = "country")]
+    pub wpp_dir: Option<PathBuf>,
+    /// UN country code or name (with --wpp-dir), e.g. 156 or China.
     #[arg(long)]
-    pub model: PathBuf,
+    pub country: Option<String>,
+    /// Step and age-interval width in years for --wpp-dir: 5 (as published) or 1 (graduated).
+    #[arg(long, default_value_t = 5, value_parser = parse_step)]
+    pub step: u32,
+    /// Last year of a --wpp-dir ensemble (a whole number of steps after 2020).
+    #[arg(long, default_value_t = 2100)]
+    pub end_year: i32,
     /// Scenario to run; "all" runs every scenario (adds a `scenario` column).
     /// Default: the model's default scenario.
     #[arg(long)]

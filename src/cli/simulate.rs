@@ -11,13 +11,17 @@ use crate::io::export::{
     demand_quantiles_table, first_shortfall_table, gap_risk_table, quantiles_table,
     supply_quantiles_table, trajectories_table,
 };
-use crate::io::Format;
+use crate::io::{wpp, Format};
+use crate::AgeGrid;
 use crate::Indicator;
 use crate::Model;
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
     let format: Format = args.output.format.into();
-    let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
+    let Some(model_path) = &args.model else {
+        return run_wpp(args, format);
+    };
+    let sel = SelectedModel::load(model_path, args.scenario.as_deref())?;
     let model = &sel.model;
     let stochastic = Stochastic {
         // Always present so that its parameters are checked; zero volatility
@@ -105,6 +109,79 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
                 ));
             }
             text.push_str(&risk_lines(model, summary));
+        }
+        text.push_str(&wrote);
+        out(&text);
+    }
+    Ok(())
+}
+
+/// `simulate --wpp-dir DIR --country C`: the UN medium variant with TFR
+/// and e0 noise calibrated to the UN's bounds; prints the total
+/// population's median and 80% and 95% intervals beside the UN's.
+fn run_wpp(args: &SimulateArgs, format: Format) -> Result<()> {
+    let dir = args
+        .wpp_dir
+        .as_ref()
+        .context("--model or --wpp-dir is required")?;
+    let country = args.country.as_deref().unwrap_or_default();
+    let (code, name) = wpp::resolve_country(dir, country)?;
+    let grid = if args.step == 1 {
+        AgeGrid::single_years()
+    } else {
+        AgeGrid::five_year()
+    };
+    let calibration = wpp::read_calibration(dir, code)?;
+    let inputs = wpp::read_country(dir, code, 2020)?;
+    let base = inputs.base(grid)?;
+    let assumptions = inputs.assumptions(grid)?;
+    let spec = EnsembleSpec {
+        trajectories: args.trajectories,
+        seed: args.seed,
+        stochastic: Stochastic::default(),
+        keep: args.keep,
+    };
+    let request = EnsembleRequest::new(&base, 2020, args.end_year, &assumptions, spec, Vec::new())?
+        .with_calibration(calibration)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let start = std::time::Instant::now();
+    let bar = super::trajectory_bar(args.trajectories, &name, args.output.quiet);
+    let summary = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
+    bar.finish_and_clear();
+    let elapsed = start.elapsed().as_secs_f64();
+    let items = [(None, &summary)];
+    let mut files = vec![("quantiles", quantiles_table(&items, format)?)];
+    if args.keep > 0 {
+        files.push(("trajectories", trajectories_table(&items, format)?));
+    }
+    let wrote = args.output.write(&format!("wpp-{code}-ensemble"), files)?;
+    if !args.output.quiet {
+        let mut text = format!(
+            "{name} (UN WPP 2019 medium variant, TFR and e0 calibrated to the UN's 80% and 95% bounds, {}-year steps, thousands): {} trajectories, seed {}, in {:.2} s\n",
+            grid.width(),
+            args.trajectories,
+            args.seed,
+            elapsed
+        );
+        for year in [2030, 2050, 2100] {
+            let Some(s) = summary.get(year, Indicator::Total) else {
+                continue;
+            };
+            let un = wpp::read_population_bounds(dir, code, year).ok();
+            text.push_str(&format!(
+                "  {year}: total {:.0} (80%: {:.0}-{:.0}; 95%: {:.0}-{:.0}){}\n",
+                s.p50,
+                s.p10,
+                s.p90,
+                s.p025,
+                s.p975,
+                un.map_or(String::new(), |[l95, l80, u80, u95]| format!(
+                    "; UN 80%: {l80:.0}-{u80:.0}; 95%: {l95:.0}-{u95:.0}"
+                ))
+            ));
         }
         text.push_str(&wrote);
         out(&text);

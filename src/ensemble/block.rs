@@ -12,6 +12,7 @@ use crate::model::BaseUncertainty;
 use crate::population::Population;
 use crate::standards::FactorInterval;
 
+use super::calibration::CalibratedSteps;
 use super::demand::DemandInputs;
 use super::indicators::{Weights, TOTAL};
 use super::lanes::Lanes;
@@ -30,6 +31,7 @@ pub(super) struct BlockInputs<'a> {
     pub demands: &'a DemandInputs<'a>,
     pub supplies: &'a SupplyInputs,
     pub base_factors: &'a BaseFactors,
+    pub calibrated: Option<&'a CalibratedSteps>,
 }
 
 /// The base's uncertainty on the grid: its total's interval, and per band
@@ -122,6 +124,7 @@ pub(super) fn run_block_impl(
         demands,
         supplies,
         base_factors,
+        calibrated,
     } = inputs;
     let grid = base.grid();
     let n_years = f64::from(grid.width());
@@ -182,9 +185,15 @@ pub(super) fn run_block_impl(
         supplies.emit(0, count, &supply_paths, demand_slot, supply_slot, gap_slot);
     }
     sink(0, values);
-    let mut noise = NoiseState::new(spec.stochastic, grid.width() as usize, count, lanes);
+    let mut noise = NoiseState::new(
+        spec.stochastic,
+        *calibrated,
+        grid.width() as usize,
+        count,
+        lanes,
+    );
     for (y, input) in steps.iter().enumerate() {
-        noise.draw_step(lanes, &mut rng);
+        noise.draw_step(y, lanes, &mut rng);
         lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
         let [slot, demand_slot, supply_slot, gap_slot] = split_columns(values, sizes);
         // Chunks where no count can turn negative take the fused pass; the

@@ -198,7 +198,7 @@ impl Lanes {
                 (Definition::E0(s), Some(r)) => match &self.mort_factor {
                     None => slot.fill(r.e0[s]),
                     Some(f) => {
-                        for (o, &f) in slot.iter_mut().zip(f) {
+                        for (o, &f) in slot.iter_mut().zip(&f[s * self.n..]) {
                             *o = e0_of_survival(&r.survival[s], width, f);
                         }
                     }
@@ -213,7 +213,7 @@ impl Lanes {
 /// group to group, the pooled open-group ratio last) with probabilities of
 /// dying scaled by `f`: person-years `L(0) = n·S(birth)`, `L(a+1) = L(a)·S(a)`,
 /// and the open group's `T = L·S/(1 − S)` from the pooled ratio.
-fn e0_of_survival(sr: &SurvivalRatios, n: f64, f: f64) -> f64 {
+pub(super) fn e0_of_survival(sr: &SurvivalRatios, n: f64, f: f64) -> f64 {
     let g = sr.groups.len();
     let mut l = n * scaled_survival(sr.birth, f);
     let mut total = 0.0;

@@ -29,8 +29,8 @@ impl Lanes {
         for j in 0..W {
             let t = t0 + j;
             let e = self.mig_delta[t];
-            let f = self.mort_factor.as_ref().map(|m| m[t]);
-            let surv = |v: f64| f.map_or(v, |f| scaled_survival(v, f));
+            let f = |s: usize| self.mort_factor.as_ref().map(|m| m[s * self.n + t]);
+            let surv = |s: usize, v: f64| f(s).map_or(v, |f| scaled_survival(v, f));
             let half =
                 |s: usize, a: usize| 0.5 * (r.migration[[s, a]] + input.noise_shares[[s, a]] * e);
             let mut fert = 0.0;
@@ -45,9 +45,9 @@ impl Lanes {
                         fert += r.asfr[a] * st;
                     }
                     if a >= 1 {
-                        let mut v = start(a - 1) * surv(groups[a - 1]);
+                        let mut v = start(a - 1) * surv(s, groups[a - 1]);
                         if a == g - 1 {
-                            v += st * surv(groups[a]);
+                            v += st * surv(s, groups[a]);
                         }
                         ok &= v + half(s, a) >= 0.0;
                     }
@@ -56,7 +56,7 @@ impl Lanes {
             let births = n_years * self.tfr_factor[t] * 0.5 * fert.max(0.0);
             for s in 0..2 {
                 let share = if s == 0 { male_share } else { 1.0 - male_share };
-                ok &= births * share * surv(r.survival[s].birth) + half(s, 0) >= 0.0;
+                ok &= births * share * surv(s, r.survival[s].birth) + half(s, 0) >= 0.0;
             }
         }
         ok
@@ -187,12 +187,22 @@ impl Lanes {
             let t0 = c * W;
             let mut delta = [0.0; W];
             delta.copy_from_slice(&self.mig_delta[t0..t0 + W]);
-            let mut mf = [1.0; W];
+            // Per sex and lane, the factor on probabilities of dying.
+            let mut mf = [[1.0; W]; 2];
             if let Some(f) = &self.mort_factor {
-                mf.copy_from_slice(&f[t0..t0 + W]);
+                for (s, row) in mf.iter_mut().enumerate() {
+                    row.copy_from_slice(&f[s * self.n + t0..s * self.n + t0 + W]);
+                }
             }
-            // Survival of lane `j` from `s` (the same when mortality is fixed).
-            let surv = |s: f64, j: usize| if mortal { scaled_survival(s, mf[j]) } else { s };
+            // Survival of lane `j` of sex `x` from `s` (the same when
+            // mortality is fixed).
+            let surv = |x: usize, s: f64, j: usize| {
+                if mortal {
+                    scaled_survival(s, mf[x][j])
+                } else {
+                    s
+                }
+            };
             let mut fert = [0.0; W];
             let mut snaps = [[0.0; W]; 6]; // 85+, 80+, 65+, 60+, 15+, 1+
             let mut fives = [[0.0; W]; 32]; // suffix sums from every multiple of 5
@@ -218,8 +228,8 @@ impl Lanes {
                         let top = rows[a];
                         for j in 0..W {
                             let e = delta[j];
-                            v[j] = (x[j] + h0 + k0 * e) * surv(s0, j)
-                                + (top[j] + h1 + k1 * e) * surv(s1, j)
+                            v[j] = (x[j] + h0 + k0 * e) * surv(s, s0, j)
+                                + (top[j] + h1 + k1 * e) * surv(s, s1, j)
                                 + h1
                                 + k1 * e;
                         }
@@ -231,7 +241,8 @@ impl Lanes {
                     } else if mortal {
                         for j in 0..W {
                             let e = delta[j];
-                            v[j] = (x[j] + h0 + k0 * e) * scaled_survival(s0, mf[j]) + h1 + k1 * e;
+                            v[j] =
+                                (x[j] + h0 + k0 * e) * scaled_survival(s0, mf[s][j]) + h1 + k1 * e;
                         }
                     } else if noisy {
                         for j in 0..W {
@@ -279,7 +290,7 @@ impl Lanes {
                 let (h, k, _, _) = coef[s * g];
                 let row = &mut chunk[s * g];
                 for j in 0..W {
-                    let v = births[j] * share * surv(birth_survival[s], j) + h + k * delta[j];
+                    let v = births[j] * share * surv(s, birth_survival[s], j) + h + k * delta[j];
                     row[j] = v;
                     total[j] += v;
                 }
@@ -361,7 +372,7 @@ mod tests {
         let bounds = Bounds::new(grid);
         let count = 64;
         let mut mixed = Lanes::new(&model.base, count);
-        mixed.mort_factor = Some(vec![1.0; mixed.n]);
+        mixed.mort_factor = Some(vec![1.0; 2 * mixed.n]);
         let chunks = mixed.n / LANE_CHUNK;
         let k = ENSEMBLE_INDICATORS.len();
         let (mut out_a, mut out_b) = (vec![0.0; k * count], vec![0.0; k * count]);
@@ -375,8 +386,10 @@ mod tests {
                     let scale = if (t / LANE_CHUNK) % 2 == 0 { 1e3 } else { 4e6 };
                     lanes.mig_delta[t] = -scale * (1.0 + (t % 5) as f64) * (1 + y) as f64;
                     lanes.tfr_factor[t] = 0.8 + 0.05 * (t % 7) as f64;
+                    let n = lanes.n;
                     if let Some(f) = lanes.mort_factor.as_mut() {
                         f[t] = 0.7 + 0.1 * (t % 6) as f64;
+                        f[n + t] = 0.75 + 0.1 * (t % 4) as f64;
                     }
                 }
                 lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);

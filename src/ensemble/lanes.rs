@@ -27,8 +27,9 @@ pub(super) struct Lanes {
     pub(super) acc: [Vec<f64>; SLOTS],
     pub(super) median: Vec<f64>,
     pub(super) tfr_factor: Vec<f64>,
-    /// Factor on probabilities of dying this step; `None` when mortality is
-    /// not random (the survival ratios are used as they are).
+    /// Factor on probabilities of dying this step, `[s·n + t]` (sex, then
+    /// lane); `None` when mortality is not random (the survival ratios are
+    /// used as they are).
     pub(super) mort_factor: Option<Vec<f64>>,
     pub(super) mig_delta: Vec<f64>,
     /// Totals before the current step.
@@ -105,10 +106,11 @@ impl Lanes {
             let (mut deaths, mut migration, mut fert) = (0.0, 0.0, 0.0);
             if let Some(f) = &self.mort_factor {
                 for (s, row) in survival.iter_mut().enumerate() {
+                    let f = f[s * self.n + t];
                     for (a, v) in row[..g].iter_mut().enumerate() {
-                        *v = scaled_survival(r.survival[s].groups[a], f[t]);
+                        *v = scaled_survival(r.survival[s].groups[a], f);
                     }
-                    row[g] = scaled_survival(r.survival[s].birth, f[t]);
+                    row[g] = scaled_survival(r.survival[s].birth, f);
                 }
             }
             for s in 0..2 {

@@ -86,6 +86,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod block;
+pub mod calibration;
 mod demand;
 mod dispatch;
 mod histogram;
@@ -102,6 +103,7 @@ mod supply;
 
 use crate::indicators::Indicator;
 
+pub use calibration::{Calibration, PeriodBounds};
 pub use noise::{MigrationNoise, MortalityNoise, Stochastic, TfrNoise};
 pub use request::{EnsembleRequest, EnsembleSpec};
 pub use summary::{DemandLabel, EnsembleSummary, FirstShortfall, GapRisk, Summary};

@@ -6,6 +6,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
 
+use super::calibration::CalibratedSteps;
 use super::lanes::Lanes;
 
 /// AR(1) deviations of log TFR around the scenario path.
@@ -107,8 +108,10 @@ fn non_negative(what: &str, value: f64) -> Result<()> {
 
 /// The state of a block's processes: each trajectory's TFR deviation and
 /// mortality index.
-pub(super) struct NoiseState {
+pub(super) struct NoiseState<'a> {
     stochastic: Stochastic,
+    /// Calibrated TFR and mortality, replacing `stochastic`'s.
+    calibrated: Option<&'a CalibratedSteps>,
     /// Draws per step (the grid's width in years).
     per_step: usize,
     /// d(t) of log TFR, per trajectory.
@@ -117,20 +120,22 @@ pub(super) struct NoiseState {
     kappa: Vec<f64>,
 }
 
-impl NoiseState {
+impl<'a> NoiseState<'a> {
     /// Every process at its start (`d = κ = 0`) for `count` trajectories;
     /// gives `lanes` a mortality factor when mortality is random.
     pub(super) fn new(
         stochastic: Stochastic,
+        calibrated: Option<&'a CalibratedSteps>,
         per_step: usize,
         count: usize,
         lanes: &mut Lanes,
-    ) -> NoiseState {
-        if stochastic.mortality.is_some() {
-            lanes.mort_factor = Some(vec![1.0; lanes.n]);
+    ) -> NoiseState<'a> {
+        if stochastic.mortality.is_some() || calibrated.is_some() {
+            lanes.mort_factor = Some(vec![1.0; 2 * lanes.n]);
         }
         NoiseState {
             stochastic,
+            calibrated,
             per_step,
             tfr_deviation: vec![0.0; count],
             kappa: vec![0.0; count],
@@ -143,8 +148,48 @@ impl NoiseState {
     /// Draws come in a fixed order: per trajectory, its mortality
     /// innovations (one per year of the step), its TFR deviations (one per
     /// year), then its migration deviation.
+    ///
+    /// Calibrated (see [`super::calibration`]), step `step` draws per
+    /// trajectory one mortality innovation, one TFR innovation, then the
+    /// migration deviation; the states start at the first step's draw.
     #[inline(always)]
-    pub(super) fn draw_step(&mut self, lanes: &mut Lanes, rng: &mut Xoshiro256PlusPlus) {
+    pub(super) fn draw_step(
+        &mut self,
+        step: usize,
+        lanes: &mut Lanes,
+        rng: &mut Xoshiro256PlusPlus,
+    ) {
+        if let Some(c) = self.calibrated {
+            let mig_sd = self.stochastic.migration.map(|m| m.sd);
+            let n_years = self.per_step as f64;
+            let (tfr_map, kappa_map) = (&c.tfr[step], &c.kappa[step]);
+            let innovation = |state: &mut f64, rho: f64, e: f64| {
+                *state = if step == 0 {
+                    e
+                } else {
+                    rho * *state + (1.0 - rho * rho).sqrt() * e
+                };
+            };
+            let n = lanes.n;
+            let f = lanes.mort_factor.as_mut().expect("calibrated mortality");
+            for t in 0..self.kappa.len() {
+                let e: f64 = StandardNormal.sample(rng);
+                innovation(&mut self.kappa[t], c.e0_rho, e);
+                f[t] = kappa_map[0].at(self.kappa[t]).exp();
+                f[n + t] = kappa_map[1].at(self.kappa[t]).exp();
+                let e: f64 = StandardNormal.sample(rng);
+                innovation(&mut self.tfr_deviation[t], c.tfr_rho, e);
+                lanes.tfr_factor[t] = tfr_map.at(self.tfr_deviation[t]).exp();
+                lanes.mig_delta[t] = match mig_sd {
+                    Some(sd) => {
+                        let e: f64 = StandardNormal.sample(rng);
+                        sd * e * n_years
+                    }
+                    None => 0.0,
+                };
+            }
+            return;
+        }
         let per_step = self.per_step;
         let (phi, sigma) = self
             .stochastic
@@ -154,6 +199,7 @@ impl NoiseState {
         let mig_sd = self.stochastic.migration.map(|m| m.sd).unwrap_or(0.0);
         let mort_sd = self.stochastic.mortality.map(|m| m.sd);
         let n_years = per_step as f64;
+        let n = lanes.n;
         for t in 0..self.kappa.len() {
             if let (Some(sd), Some(f)) = (mort_sd, lanes.mort_factor.as_mut()) {
                 let mut sum = 0.0;
@@ -162,7 +208,9 @@ impl NoiseState {
                     self.kappa[t] += sd * e;
                     sum += self.kappa[t].exp();
                 }
+                // One index for both sexes.
                 f[t] = sum / per_step as f64;
+                f[n + t] = f[t];
             }
             let mut factor = 1.0;
             if self.stochastic.tfr.is_some() {

@@ -16,6 +16,7 @@ use crate::population::Population;
 use crate::projection::Assumptions;
 use crate::standards::Service;
 
+use super::calibration::Calibration;
 use super::noise::Stochastic;
 use super::summary::EnsembleSummary;
 
@@ -59,6 +60,7 @@ pub struct EnsembleRequest<'a> {
     pub(super) demands: Vec<DemandForm>,
     pub(super) years: Vec<i32>,
     pub(super) base_uncertainty: BaseUncertainty,
+    pub(super) calibration: Option<Calibration>,
 }
 
 impl<'a> EnsembleRequest<'a> {
@@ -116,7 +118,17 @@ impl<'a> EnsembleRequest<'a> {
             demands,
             years,
             base_uncertainty: BaseUncertainty::default(),
+            calibration: None,
         })
+    }
+
+    /// The request with fertility and mortality noise calibrated to
+    /// published bounds (see [`super::calibration`]); it replaces the
+    /// spec's TFR and mortality noise.
+    pub fn with_calibration(mut self, calibration: Calibration) -> Result<EnsembleRequest<'a>> {
+        calibration.check()?;
+        self.calibration = Some(calibration);
+        Ok(self)
     }
 
     /// The request with an uncertain base: each trajectory starts from the

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::error::Result;
 
 use super::block::{BaseFactors, BlockInputs, Scratch};
+use super::calibration::CalibratedSteps;
 use super::demand::DemandInputs;
 use super::dispatch::run_block;
 use super::histogram::Cell;
@@ -35,9 +36,13 @@ pub(super) fn run(
         demands,
         years,
         base_uncertainty,
+        calibration,
     } = request;
     let steps = step_inputs(assumptions, *base_year, *end_year)?;
     let w = Weights::new(base.grid());
+    let calibrated = calibration
+        .as_ref()
+        .map(|c| CalibratedSteps::new(c, &steps, *base_year, f64::from(base.grid().width())));
     let demand_inputs = DemandInputs::new(demands);
     let supply_inputs = SupplyInputs::new(demands, years);
     let risk_columns = RiskColumn::of(&supply_inputs, demands.len());
@@ -58,6 +63,7 @@ pub(super) fn run(
         demands: &demand_inputs,
         supplies: &supply_inputs,
         base_factors: &BaseFactors::new(base_uncertainty, base.grid()),
+        calibrated: calibrated.as_ref(),
     };
     // A whole block's values, `[(y·k + column)·count + t]`, for the blocks
     // that are buffered rather than absorbed as they go.

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::ensemble::{Calibration, PeriodBounds};
 use crate::error::{Error, Result};
 use crate::wpp::WppInputs;
 
@@ -208,6 +209,77 @@ pub fn read_country(dir: &Path, country: u32, base_year: i32) -> Result<WppInput
         srb: read_table(dir, "sexRatio.txt", country, false)?.periods_scalar()?,
         migration: read_table(dir, "migration.txt", country, false)?.periods_scalar()?,
     })
+}
+
+/// The UN's probabilistic bounds of one country (`tfrprojMed`,
+/// `tfrproj80l/80u/95l/95u`, `e0Mproj`, `e0Mproj80l/...`, `e0Fproj...`) as
+/// a [`Calibration`] with the default persistence. A missing file is an
+/// error naming it.
+pub fn read_calibration(dir: &Path, country: u32) -> Result<Calibration> {
+    let bounds = |stem: &str, median: &str| -> Result<Vec<PeriodBounds>> {
+        let files = [
+            format!("{stem}95l.txt"),
+            format!("{stem}80l.txt"),
+            median.to_string(),
+            format!("{stem}80u.txt"),
+            format!("{stem}95u.txt"),
+        ];
+        let series = files
+            .iter()
+            .map(|f| read_table(dir, f, country, false)?.periods_scalar())
+            .collect::<Result<Vec<_>>>()?;
+        series[2]
+            .iter()
+            .map(|&(start, end, _)| {
+                let mut values = [0.0; 5];
+                for (v, s) in values.iter_mut().zip(&series) {
+                    *v = s
+                        .iter()
+                        .find(|p| p.0 == start && p.1 == end)
+                        .map(|p| p.2)
+                        .ok_or_else(|| {
+                            Error::invalid(
+                                format!("{stem}*.txt: period {start}-{end}"),
+                                "missing in one of the bound files",
+                                "the same periods in the median and every bound",
+                            )
+                        })?;
+                }
+                Ok(PeriodBounds { start, end, values })
+            })
+            .collect()
+    };
+    let (tfr_persistence, e0_persistence) = crate::ensemble::calibration::DEFAULT_PERSISTENCE;
+    let calibration = Calibration {
+        tfr: bounds("tfrproj", "tfrprojMed.txt")?,
+        e0: [
+            bounds("e0Mproj", "e0Mproj.txt")?,
+            bounds("e0Fproj", "e0Fproj.txt")?,
+        ],
+        tfr_persistence,
+        e0_persistence,
+    };
+    calibration
+        .check()
+        .map_err(|e| e.context(format!("{} (country {country})", dir.display())))?;
+    Ok(calibration)
+}
+
+/// The UN's bounds of the total population in `year`: lower 95%, lower
+/// 80%, upper 80%, upper 95% (`popproj95l/80l/80u/95u.txt`, thousands).
+pub fn read_population_bounds(dir: &Path, country: u32, year: i32) -> Result<[f64; 4]> {
+    let mut out = [0.0; 4];
+    for (o, f) in out.iter_mut().zip([
+        "popproj95l.txt",
+        "popproj80l.txt",
+        "popproj80u.txt",
+        "popproj95u.txt",
+    ]) {
+        let t = read_table(dir, f, country, false)?;
+        let col = t.column(&year.to_string())?;
+        *o = t.rows[0].1[col];
+    }
+    Ok(out)
 }
 
 /// Population by 5-year group and sex in a projection-variant file

@@ -1,0 +1,231 @@
+//! Fertility and mortality noise calibrated to a published probabilistic
+//! projection (the UN's WPP 2019: median, 80% and 95% bounds of TFR and of
+//! e0 by sex, per 5-year period).
+//!
+//! Each process is a Gaussian copula: a standardised AR(1) state `x`
+//! (`x(1) = ε`, `x(k+1) = ρ·x(k) + √(1 − ρ²)·ε`, unit variance in every
+//! step) mapped through the period's quantiles, so every step's marginal
+//! distribution has the published median and 80% and 95% bounds exactly
+//! (piecewise linear between the normal quantiles of the five points,
+//! extended linearly beyond the 95% bounds):
+//!
+//! * TFR: `TFR = median-path TFR · exp(g(x))`, `g` through `ln(bound /
+//!   median)` at the normal quantiles −1.96, −1.28, 0, 1.28, 1.96;
+//! * mortality: each sex's probabilities of dying scaled by `exp(κ_s)`,
+//!   `κ_s = h_s(y)` from one state `y` for both sexes (their deviations
+//!   move together), where `h_s` passes through the κ at which the step's
+//!   e0 of that sex (from the step's survival ratios) moves from its median
+//!   by the published bound's distance from the published median.
+//!
+//! Only the persistence `ρ` is chosen, not fitted: the published bounds
+//! fix each step's spread, `ρ` how deviations carry from step to step, and
+//! with them the spread of the population (an output; nothing fits it).
+//! Defaults: `ρ = 0.9` per 5 years for TFR, of the order of the
+//! autoregressive coefficient of the UN's phase-III TFR model (Fosdick &
+//! Raftery 2014, Demography 51:1269-1294; Raftery, Alkema & Gerland 2014,
+//! Stat Sci 29:58-68), and `ρ = 0.97` for mortality, whose e0 deviations
+//! persist (bayesLife's random-walk-like gains, Raftery et al. 2013,
+//! Demography 50:777-801). On a 1-year grid ρ is taken to the 1/5th power
+//! per step and each step uses the period that contains it.
+
+use crate::error::{Error, Result};
+
+use super::indicators::e0_of_survival;
+use super::step::StepInputs;
+
+/// The standard normal quantiles of the 2.5th, 10th, 50th, 90th and 97.5th
+/// percentiles.
+const Z: [f64; 5] = [
+    -1.959_963_984_540_054,
+    -1.281_551_565_544_601,
+    0.0,
+    1.281_551_565_544_601,
+    1.959_963_984_540_054,
+];
+
+/// A period's published median and 80% and 95% bounds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PeriodBounds {
+    /// First year of the period.
+    pub start: f64,
+    /// First year after it.
+    pub end: f64,
+    /// Lower 95% bound, lower 80% bound, median, upper 80%, upper 95%.
+    pub values: [f64; 5],
+}
+
+/// Published uncertainty of TFR and e0 (by sex), per period, and the
+/// persistence of each process per 5 years.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    /// TFR bounds by period.
+    pub tfr: Vec<PeriodBounds>,
+    /// e0 bounds by period: male, female.
+    pub e0: [Vec<PeriodBounds>; 2],
+    /// ρ of the TFR state per 5 years, in [0, 1).
+    pub tfr_persistence: f64,
+    /// ρ of the mortality state per 5 years, in [0, 1).
+    pub e0_persistence: f64,
+}
+
+/// The default ρ per 5 years of TFR and mortality (see the module).
+pub const DEFAULT_PERSISTENCE: (f64, f64) = (0.9, 0.97);
+
+impl Calibration {
+    /// Checks that every period's values increase and are positive and
+    /// that ρ is in [0, 1).
+    pub fn check(&self) -> Result<()> {
+        for (what, p) in [
+            ("TFR persistence", self.tfr_persistence),
+            ("e0 persistence", self.e0_persistence),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(Error::invalid(what, p, "a correlation in [0, 1)"));
+            }
+        }
+        let all = [
+            ("TFR", &self.tfr),
+            ("e0 male", &self.e0[0]),
+            ("e0 female", &self.e0[1]),
+        ];
+        for (what, periods) in all {
+            if periods.is_empty() {
+                return Err(Error::invalid(
+                    format!("{what} bounds"),
+                    "none",
+                    "one per period",
+                ));
+            }
+            for b in periods {
+                let v = b.values;
+                if !(v.iter().all(|x| x.is_finite() && *x > 0.0)
+                    && v.windows(2).all(|w| w[0] <= w[1]))
+                {
+                    return Err(Error::invalid(
+                        format!("{what} bounds {}-{}", b.start, b.end),
+                        format!("{v:?}"),
+                        "positive 95% low <= 80% low <= median <= 80% high <= 95% high",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A monotone map from a standard normal deviate through five knots.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct QuantileMap([f64; 5]);
+
+impl QuantileMap {
+    pub(super) fn at(&self, z: f64) -> f64 {
+        let k = &self.0;
+        let i = match z {
+            z if z < Z[1] => 0,
+            z if z < Z[2] => 1,
+            z if z < Z[3] => 2,
+            _ => 3,
+        };
+        k[i] + (z - Z[i]) * (k[i + 1] - k[i]) / (Z[i + 1] - Z[i])
+    }
+}
+
+/// The calibration on the ensemble's steps: per step the TFR map (log
+/// factor) and the κ map, and ρ per step.
+pub(super) struct CalibratedSteps {
+    pub(super) tfr: Vec<QuantileMap>,
+    /// Per step, the κ map of each sex (male, female), from one state.
+    pub(super) kappa: Vec<[QuantileMap; 2]>,
+    pub(super) tfr_rho: f64,
+    pub(super) e0_rho: f64,
+}
+
+/// The period of `periods` containing year `mid`, or the nearest.
+fn period_at(periods: &[PeriodBounds], mid: f64) -> &PeriodBounds {
+    periods
+        .iter()
+        .find(|p| p.start <= mid && mid < p.end)
+        .unwrap_or_else(|| {
+            if mid < periods[0].start {
+                &periods[0]
+            } else {
+                &periods[periods.len() - 1]
+            }
+        })
+}
+
+impl CalibratedSteps {
+    /// The maps of each of `steps` (step `k` from `base_year + k·width`).
+    pub(super) fn new(
+        calibration: &Calibration,
+        steps: &[StepInputs],
+        base_year: i32,
+        width: f64,
+    ) -> CalibratedSteps {
+        let mut tfr = Vec::with_capacity(steps.len());
+        let mut kappa = Vec::with_capacity(steps.len());
+        for (k, step) in steps.iter().enumerate() {
+            let mid = f64::from(base_year) + width * (k as f64 + 0.5);
+            let b = period_at(&calibration.tfr, mid).values;
+            tfr.push(QuantileMap(b.map(|v| (v / b[2]).ln())));
+            let maps = [0, 1].map(|s| {
+                let bounds = period_at(&calibration.e0[s], mid).values;
+                let e0 = |kappa: f64| e0_of_survival(&step.rates.survival[s], width, kappa.exp());
+                let centre = e0(0.0);
+                QuantileMap(bounds.map(|b| solve_kappa(&e0, centre + b - bounds[2])))
+            });
+            kappa.push(maps);
+        }
+        let per_step = width / 5.0;
+        CalibratedSteps {
+            tfr,
+            kappa,
+            tfr_rho: calibration.tfr_persistence.powf(per_step),
+            e0_rho: calibration.e0_persistence.powf(per_step),
+        }
+    }
+}
+
+/// The κ at which the decreasing `e0(κ)` equals `target` (bisection on
+/// [−6, 6]; the nearer end when out of reach).
+fn solve_kappa(e0: &dyn Fn(f64) -> f64, target: f64) -> f64 {
+    let (mut lo, mut hi) = (-6.0, 6.0);
+    if e0(lo) <= target {
+        return lo;
+    }
+    if e0(hi) >= target {
+        return hi;
+    }
+    for _ in 0..80 {
+        let mid = 0.5 * (lo + hi);
+        if e0(mid) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_map_passes_its_knots_and_extends_linearly() {
+        let m = QuantileMap([-0.3, -0.2, 0.0, 0.1, 0.25]);
+        for (z, k) in Z.iter().zip(m.0) {
+            assert!((m.at(*z) - k).abs() < 1e-12);
+        }
+        let slope = (0.25 - 0.1) / (Z[4] - Z[3]);
+        assert!((m.at(3.0) - (0.25 + slope * (3.0 - Z[4]))).abs() < 1e-12);
+        assert!(m.at(-3.0) < -0.3);
+    }
+
+    #[test]
+    fn kappa_solves_a_decreasing_function() {
+        let f = |k: f64| 80.0 - 10.0 * k;
+        assert!((solve_kappa(&f, 75.0) - 0.5).abs() < 1e-9);
+        assert_eq!(solve_kappa(&f, 200.0), -6.0);
+    }
+}
