@@ -202,7 +202,10 @@ pub(super) fn run_block_impl(
             vec![true; lanes.n / LANE_CHUNK]
         } else {
             (0..lanes.n / LANE_CHUNK)
-                .map(|c| lanes.chunk_never_negative(c, input, n_years))
+                .map(|c| {
+                    lanes.chunk_clearly_never_negative(c, input, n_years)
+                        || lanes.chunk_never_negative(c, input, n_years)
+                })
                 .collect()
         };
         lanes.step_fast(grid, input, n_years, bounds, w, &fast);
