@@ -409,6 +409,13 @@ impl Words {
             .unwrap_or_default();
         let n = input.ensemble.trajectories;
         let supply_risk = model.services.iter().any(|s| s.supply_risk.is_some());
+        let base = &model.base_uncertainty;
+        let bands: Vec<String> = base
+            .bands
+            .iter()
+            .map(|(ages, _)| ages.to_string())
+            .collect();
+        let migration = model.migration_noise.map(|m| format_count(m.sd));
         match self.lang {
             Lang::En => vec![
                 format!(
@@ -419,14 +426,22 @@ impl Words {
                     scenarios.join(", ")
                 ),
                 format!(
-                    "Central scenario {}: {central_label}. Uncertainty bands and probabilities of shortfall come from {n} Monte Carlo trajectories of it (random fertility, mortality{}), seed {}.",
+                    "Central scenario {}: {central_label}. Uncertainty bands and probabilities of shortfall come from {n} Monte Carlo trajectories of it (random fertility, mortality{}{}), seed {}.",
                     self.scenario(central),
+                    migration.as_ref().map_or(String::new(), |sd| format!(", net migration (a standard deviation of {sd} persons a year)")),
                     if input.ensemble.demands.is_empty() { "" } else { ", and the prevalence tables, use rates and standards where the model gives an interval: one draw per table and trajectory, shared by the demands that read it" },
                     input.seed
                 ),
                 "A gap is demand minus planned supply: positive is a shortfall, negative a surplus. Capacity for 90% confidence is the supply that meets demand in 90% of the trajectories. Gaps are shown by the plan's own standard and, where the model has a need-based demand (persons with dependency or dementia x the share who use the service x units per user), by need.".to_string()
                     + if supply_risk { " Supply is uncertain too where the model gives its risk: the share of the planned additions in place on time and, for staff, the annual attrition against the recruitment the plan implies, drawn once per trajectory and service; P(shortfall) sets demand against the supply that arrives." } else { "" }
-                    + if model.base_uncertainty.is_certain() { "" } else { " The base population is uncertain too: its total and the age bands the model names are scaled by factors drawn once per trajectory." },
+                    + &if base.is_certain() { String::new() } else {
+                        let parts: Vec<String> = base.total.iter().map(|_| "its total".to_string()).chain(bands.iter().map(|b| format!("ages {b}"))).collect();
+                        let list = match parts.split_last() {
+                            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                            _ => parts.join(""),
+                        };
+                        format!(" The base population is uncertain too: {list} are scaled by factors drawn once per trajectory.")
+                    },
             ],
             Lang::Zh => vec![
                 format!(
@@ -437,14 +452,18 @@ impl Words {
                     scenarios.join("、")
                 ),
                 format!(
-                    "中心情景为{}（{central_label}）。不确定性区间与短缺概率来自该情景的 {n} 条蒙特卡洛轨迹（生育率、死亡率随机{}），随机种子 {}。",
+                    "中心情景为{}（{central_label}）。不确定性区间与短缺概率来自该情景的 {n} 条蒙特卡洛轨迹（生育率、死亡率{}随机{}），随机种子 {}。",
                     self.scenario(central),
+                    migration.as_ref().map_or(String::new(), |sd| format!("、净迁移（每年标准差 {sd} 人）")),
                     if input.ensemble.demands.is_empty() { "" } else { "，以及给出区间的患病率表、使用率和服务标准随机；每张患病率表每条轨迹抽取一次，读取同一张表的各项需求共用" },
                     input.seed
                 ),
                 "缺口＝需求－规划供给：正值为短缺，负值为盈余。“90%把握所需供给”指在90%的模拟轨迹中都能满足需求的供给量。缺口按规划标准测算，模型给出按实际需要测算的需求（失能或认知障碍人数×使用比例×每位使用者所需单位）时，也按实际需要测算。".to_string()
                     + if supply_risk { "模型给出供给风险时，供给同样随机：规划新增量按期到位的比例，以及人员的年流失率（规划按预期流失率补充招聘），每条轨迹每项服务抽取一次；短缺概率按实际到位的供给测算。" } else { "" }
-                    + if model.base_uncertainty.is_certain() { "" } else { "基期人口同样随机：总量及模型指定年龄段按每条轨迹抽取一次的系数缩放。" },
+                    + &if base.is_certain() { String::new() } else {
+                        let parts: Vec<String> = base.total.iter().map(|_| "总量".to_string()).chain(bands.iter().map(|b| format!("{b}岁"))).collect();
+                        format!("基期人口同样随机：{}按每条轨迹抽取一次的系数缩放。", parts.join("、"))
+                    },
             ],
         }
     }
