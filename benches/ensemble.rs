@@ -38,6 +38,7 @@ fn benches(c: &mut Criterion) {
         certain_need: false,
         certain_supply: false,
         certain_base: false,
+        own_noise: false,
     };
     for (name, stochastic) in [("tfr_noise", tfr_only), ("all_noise", all)] {
         let n = 8192;

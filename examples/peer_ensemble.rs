@@ -77,6 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             certain_need: false,
             certain_supply: false,
             certain_base: false,
+            own_noise: false,
         },
         keep: 0,
     };

@@ -75,6 +75,9 @@ pub struct Model {
     /// The model's migration noise: the default of ensembles that do not
     /// set their own (`[uncertainty] migration_sd`).
     pub migration_noise: Option<crate::ensemble::MigrationNoise>,
+    /// Published TFR and e0 bounds whose relative spread the model's
+    /// ensembles borrow (`[uncertainty] calibration`), with the table.
+    pub calibration: Option<(String, crate::ensemble::Calibration)>,
 }
 
 /// The uncertainty of a base population: a factor on the whole (the

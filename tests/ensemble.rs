@@ -49,6 +49,7 @@ fn zero_noise() -> Stochastic {
         certain_need: true,
         certain_supply: true,
         certain_base: true,
+        own_noise: false,
     }
 }
 
@@ -122,6 +123,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
         certain_need: false,
         certain_supply: false,
         certain_base: false,
+        own_noise: false,
     };
     let forms = demand_forms(&model.services, model.base.grid(), &years_of(&model)).unwrap();
     let run = |threads: usize| {
@@ -195,6 +197,7 @@ fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
         certain_need: false,
         certain_supply: false,
         certain_base: false,
+        own_noise: false,
     };
     let ens = EnsembleRequest::new(
         &model.base,
@@ -267,6 +270,7 @@ fn bad_ensemble_parameters() {
             certain_need: false,
             certain_supply: false,
             certain_base: false,
+            own_noise: false,
         },
     ))
     .unwrap_err()
@@ -285,6 +289,7 @@ fn bad_ensemble_parameters() {
                 certain_need: false,
                 certain_supply: false,
                 certain_base: false,
+                own_noise: false,
             },
         ))
         .unwrap_err()
@@ -300,6 +305,7 @@ fn bad_ensemble_parameters() {
             certain_need: false,
             certain_supply: false,
             certain_base: false,
+            own_noise: false,
         },
     ))
     .unwrap_err()
@@ -607,6 +613,7 @@ fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
         certain_need: false,
         certain_supply: false,
         certain_base: false,
+        own_noise: false,
     };
     let ens = EnsembleRequest::new(
         &model.base,
@@ -660,6 +667,7 @@ fn kept_trajectories_match_the_streaming_quantiles() {
         certain_need: false,
         certain_supply: false,
         certain_base: false,
+        own_noise: false,
     };
     let n = 700;
     let ens = run_scenario(
@@ -872,6 +880,7 @@ fn supply_as_planned_is_the_plans_path_and_supply_risk_moves_nothing_else() {
         certain_need: false,
         certain_supply: false,
         certain_base: false,
+        own_noise: false,
     };
     let as_planned: Vec<DemandForm> = forms
         .iter()
@@ -902,6 +911,7 @@ fn supply_as_planned_is_the_plans_path_and_supply_risk_moves_nothing_else() {
             Stochastic {
                 certain_supply: true,
                 certain_base: true,
+                own_noise: false,
                 ..noisy
             },
         ),
@@ -1110,5 +1120,53 @@ fn simulate_takes_the_models_migration_noise() {
     assert!(
         (default / (2.0 * 1.645 * 10800.0) - 1.0).abs() < 0.15,
         "{default}"
+    );
+}
+
+/// A model borrowing published bounds: its TFR's 95% and 80% bounds, as
+/// ratios to its median, are the published ones of the same horizon; with
+/// `own_noise` the spec's TFR noise applies instead.
+#[test]
+fn a_model_borrows_published_bounds_by_horizon() {
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let (table, calibration) = model.calibration.clone().unwrap();
+    assert!(table.ends_with("wpp2019_bounds_158.csv"), "{table}");
+    let mut stochastic = zero_noise();
+    stochastic.tfr = Some(TfrNoise::default());
+    let run = |stochastic: Stochastic| {
+        EnsembleRequest::for_model(&model, &plan.assumptions, &[], spec(20_000, stochastic))
+            .unwrap()
+            .run(&|_| {})
+            .unwrap()
+    };
+    let borrowed = run(stochastic);
+    // 2030 is the step 9-10 years after the base year 2021: the period
+    // 2025-2030 of the publication (which starts in 2020).
+    let published = calibration
+        .tfr
+        .iter()
+        .find(|p| p.start == 2025.0)
+        .unwrap()
+        .values;
+    let s = borrowed.get(2030, Indicator::Tfr).unwrap();
+    let ours = [s.p025, s.p10, s.p50, s.p90, s.p975].map(|v| v / s.p50);
+    for j in [0, 1, 3, 4] {
+        let (a, b) = (ours[j] - 1.0, published[j] / published[2] - 1.0);
+        assert!(
+            (a - b).abs() <= 0.1 * b.abs(),
+            "bound {j}: {ours:?} vs {published:?}"
+        );
+    }
+    // Own noise: the default AR(1) (a stationary ±18% at 95%), narrower
+    // than the published +21% at this horizon.
+    let own = run(Stochastic {
+        own_noise: true,
+        ..stochastic
+    });
+    let s = own.get(2030, Indicator::Tfr).unwrap();
+    assert!(
+        s.p975 / s.p50 - 1.0 < 0.9 * (published[4] / published[2] - 1.0),
+        "{s:?}"
     );
 }

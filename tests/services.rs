@@ -662,3 +662,26 @@ fn negative_migration_sd() {
         &["uncertainty", "migration_sd", "a number >= 0"],
     );
 }
+
+#[test]
+fn a_bad_calibration_table() {
+    let fx = Fixture::new();
+    let file = fx.path("data/reference/wpp2019_bounds_158.csv");
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::write(
+        &file,
+        "quantity,start,end,l95,l80,median,u80,u95\ntfr,2020,2025,1.0,1.1,1.2,1.3,1.4\nfertility,2025,2030,1.0,1.1,1.2,1.3,1.4\n",
+    )
+    .unwrap();
+    let o = carecast(&["validate", "--model", &fx.model()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("wpp2019_bounds_158.csv")
+            && err.contains("row 3")
+            && err.contains("e0_female"),
+        "{err}"
+    );
+}

@@ -234,6 +234,11 @@ pub struct SimulateArgs {
     /// total or structure intervals.
     #[arg(long)]
     pub certain_base: bool,
+    /// Use the TFR and mortality noise options above even where the model
+    /// borrows a calibration to published bounds ([uncertainty] calibration),
+    /// which otherwise replaces them.
+    #[arg(long)]
+    pub own_noise: bool,
     /// Keep the first N whole trajectories (every indicator, every year) in
     /// trajectories.csv, e.g. for spaghetti plots.
     #[arg(long, default_value_t = 0)]

@@ -147,6 +147,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             certain_need: false,
             certain_supply: false,
             certain_base: false,
+            own_noise: false,
         },
         keep: 0,
     };

@@ -40,6 +40,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         certain_need: args.certain_need,
         certain_supply: args.certain_supply,
         certain_base: args.certain_base,
+        own_noise: args.own_noise,
     };
     let spec = EnsembleSpec {
         trajectories: args.trajectories,

@@ -119,6 +119,11 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     ));
     text.push_str(&uncertain_need(&model));
     text.push_str(&uncertain_supply(&model));
+    if let Some((table, _)) = &model.calibration {
+        text.push_str(&format!(
+            "fertility and mortality noise calibrated to the bounds in {table} (relative, by horizon)\n"
+        ));
+    }
     let base = &model.base_uncertainty;
     if !base.is_certain() {
         let mut parts: Vec<String> = base

@@ -26,7 +26,14 @@
 //! Stat Sci 29:58-68), and `ρ = 0.97` for mortality, whose e0 deviations
 //! persist (bayesLife's random-walk-like gains, Raftery et al. 2013,
 //! Demography 50:777-801). On a 1-year grid ρ is taken to the 1/5th power
-//! per step and each step uses the period that contains it.
+//! per step.
+//!
+//! A model borrows another population's spread on the relative scale and
+//! by horizon: a step `h` years after the model's base year takes the
+//! published period `h` years after the publication's own start (2020 for
+//! WPP 2019), its TFR bounds as ratios to the median and its e0 bounds as
+//! distances from the median; before the middle of the first period the
+//! spread grows in proportion to `h` (a base year's own rates are known).
 
 use crate::error::{Error, Result};
 
@@ -155,24 +162,32 @@ fn period_at(periods: &[PeriodBounds], mid: f64) -> &PeriodBounds {
 }
 
 impl CalibratedSteps {
-    /// The maps of each of `steps` (step `k` from `base_year + k·width`).
+    /// The maps of each of `steps` (step `k` covering `k·width` to
+    /// `(k + 1)·width` years after the base year).
     pub(super) fn new(
         calibration: &Calibration,
         steps: &[StepInputs],
-        base_year: i32,
         width: f64,
     ) -> CalibratedSteps {
         let mut tfr = Vec::with_capacity(steps.len());
         let mut kappa = Vec::with_capacity(steps.len());
+        // Spreads are borrowed by horizon: a step `h` years after the base
+        // year takes the period `h` years after the calibration's own start,
+        // and within the first period's first half the spread grows in
+        // proportion to `h` from nothing at the base year.
+        let origin = calibration.tfr[0].start;
+        let first_mid = 0.5 * (calibration.tfr[0].start + calibration.tfr[0].end) - origin;
         for (k, step) in steps.iter().enumerate() {
-            let mid = f64::from(base_year) + width * (k as f64 + 0.5);
+            let h = width * (k as f64 + 0.5);
+            let mid = origin + h;
+            let scale = (h / first_mid).min(1.0);
             let b = period_at(&calibration.tfr, mid).values;
-            tfr.push(QuantileMap(b.map(|v| (v / b[2]).ln())));
+            tfr.push(QuantileMap(b.map(|v| scale * (v / b[2]).ln())));
             let maps = [0, 1].map(|s| {
                 let bounds = period_at(&calibration.e0[s], mid).values;
                 let e0 = |kappa: f64| e0_of_survival(&step.rates.survival[s], width, kappa.exp());
                 let centre = e0(0.0);
-                QuantileMap(bounds.map(|b| solve_kappa(&e0, centre + b - bounds[2])))
+                QuantileMap(bounds.map(|b| solve_kappa(&e0, centre + scale * (b - bounds[2]))))
             });
             kappa.push(maps);
         }

@@ -72,6 +72,10 @@ pub struct Stochastic {
     /// The base population taken as certain: no draw of the model's base
     /// total or structure intervals. `false` (the default): they are drawn.
     pub certain_base: bool,
+    /// Use `tfr` and `mortality` even where the model borrows a
+    /// calibration (`[uncertainty] calibration`); `false` (the default):
+    /// the calibration replaces them.
+    pub own_noise: bool,
 }
 
 impl Stochastic {

@@ -155,7 +155,7 @@ impl<'a> EnsembleRequest<'a> {
         spec.check()?;
         let forms = demand_forms(services, model.base.grid(), &model.years())
             .map_err(|e| e.context("service demands"))?;
-        EnsembleRequest::new(
+        let request = EnsembleRequest::new(
             &model.base,
             model.base_year,
             model.end_year,
@@ -163,7 +163,11 @@ impl<'a> EnsembleRequest<'a> {
             spec,
             forms,
         )?
-        .with_base_uncertainty(model.base_uncertainty.clone())
+        .with_base_uncertainty(model.base_uncertainty.clone())?;
+        match &model.calibration {
+            Some((_, c)) if !spec.stochastic.own_noise => request.with_calibration(c.clone()),
+            _ => Ok(request),
+        }
     }
 
     /// The years summarised: the base year, then one per step.

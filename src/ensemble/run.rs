@@ -42,7 +42,7 @@ pub(super) fn run(
     let w = Weights::new(base.grid());
     let calibrated = calibration
         .as_ref()
-        .map(|c| CalibratedSteps::new(c, &steps, *base_year, f64::from(base.grid().width())));
+        .map(|c| CalibratedSteps::new(c, &steps, f64::from(base.grid().width())));
     let demand_inputs = DemandInputs::new(demands);
     let supply_inputs = SupplyInputs::new(demands, years);
     let risk_columns = RiskColumn::of(&supply_inputs, demands.len());

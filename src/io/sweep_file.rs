@@ -60,6 +60,8 @@ struct RawSweep {
     certain_supply: bool,
     #[serde(default)]
     certain_base: bool,
+    #[serde(default)]
+    own_noise: bool,
 }
 
 fn half() -> f64 {
@@ -221,6 +223,7 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
         certain_need: s.certain_need,
         certain_supply: s.certain_supply,
         certain_base: s.certain_base,
+        own_noise: s.own_noise,
     };
     // The ensemble's own check: at least one trajectory, noise in range.
     EnsembleSpec {

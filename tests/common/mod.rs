@@ -92,6 +92,7 @@ impl Fixture {
             "data/reference/dementia_prevalence_china.csv",
             "data/reference/adl_dependency_china.csv",
             "data/reference/severe_dependency_china.csv",
+            "data/reference/wpp2019_bounds_158.csv",
         ] {
             let to = dir.path().join(rel);
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();

@@ -284,6 +284,23 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
         }
     };
     let migration_sd = raw.uncertainty.as_ref().and_then(|u| u.migration_sd);
+    let calibration = match raw
+        .uncertainty
+        .as_ref()
+        .and_then(|u| u.calibration.as_ref())
+    {
+        None => None,
+        Some(table) => {
+            let path = rel(table);
+            match read_calibration_table(&path) {
+                Ok(c) => Some((path.display().to_string(), c)),
+                Err(e) => {
+                    note("uncertainty calibration", e);
+                    None
+                }
+            }
+        }
+    };
     if let Some(sd) = migration_sd.filter(|sd| !(sd.is_finite() && *sd >= 0.0)) {
         note(
             "uncertainty",
@@ -307,9 +324,61 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             migration_noise: migration_sd
                 .filter(|&sd| sd > 0.0)
                 .map(|sd| crate::ensemble::MigrationNoise { sd }),
+            calibration,
         }),
         _ => Err(ModelProblems { file, problems }),
     }
+}
+
+/// Published bounds `quantity,start,end,l95,l80,median,u80,u95` (quantity
+/// `tfr`, `e0_male`, `e0_female`, one row per 5-year period) as a
+/// calibration with the default persistence.
+pub fn read_calibration_table(path: &Path) -> Result<crate::ensemble::Calibration> {
+    use crate::ensemble::PeriodBounds;
+    let t = tables::read_text_table(path)?;
+    let names = [
+        "quantity", "start", "end", "l95", "l80", "median", "u80", "u95",
+    ];
+    t.only_columns(&names)?;
+    let cols = names
+        .iter()
+        .map(|n| t.require(n))
+        .collect::<Result<Vec<_>>>()?;
+    let (mut tfr, mut male, mut female) = (Vec::new(), Vec::new(), Vec::new());
+    for row in 0..t.height() {
+        let mut values = [0.0; 5];
+        for (v, &c) in values.iter_mut().zip(&cols[3..]) {
+            *v = t.number(row, c)?;
+        }
+        let bounds = PeriodBounds {
+            start: t.number(row, cols[1])?,
+            end: t.number(row, cols[2])?,
+            values,
+        };
+        match t.text(row, cols[0])? {
+            "tfr" => tfr.push(bounds),
+            "e0_male" => male.push(bounds),
+            "e0_female" => female.push(bounds),
+            other => {
+                return Err(Error::invalid(
+                    format!("{}: row {}, quantity", t.file(), row + 2),
+                    format!("{other:?}"),
+                    "tfr, e0_male or e0_female",
+                ))
+            }
+        }
+    }
+    let (tfr_persistence, e0_persistence) = crate::ensemble::calibration::DEFAULT_PERSISTENCE;
+    let calibration = crate::ensemble::Calibration {
+        tfr,
+        e0: [male, female],
+        tfr_persistence,
+        e0_persistence,
+    };
+    calibration
+        .check()
+        .map_err(|e| e.context(t.file().to_string()))?;
+    Ok(calibration)
 }
 
 /// The base's `total_90` and `structure_90` intervals.

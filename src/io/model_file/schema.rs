@@ -58,6 +58,10 @@ pub struct RawUncertainty {
     /// year: the default of `simulate --migration-sd`, `report` and sweeps.
     #[serde(default)]
     pub migration_sd: Option<f64>,
+    /// A table of published TFR and e0 bounds (`quantity,start,end,l95,
+    /// l80,median,u80,u95`) whose relative spread the model borrows.
+    #[serde(default)]
+    pub calibration: Option<String>,
 }
 
 /// `[[stated]]`: a figure the plan or a census states, e.g. the share aged
