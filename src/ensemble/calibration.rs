@@ -26,7 +26,8 @@
 //! Stat Sci 29:58-68), and `ρ = 0.97` for mortality, whose e0 deviations
 //! persist (bayesLife's random-walk-like gains, Raftery et al. 2013,
 //! Demography 50:777-801). On a 1-year grid ρ is taken to the 1/5th power
-//! per step.
+//! per step, and the bounds are interpolated linearly between the periods'
+//! midpoints (on a 5-year grid aligned with the periods: the periods' own).
 //!
 //! A model borrows another population's spread on the relative scale and
 //! by horizon: a step `h` years after the model's base year takes the
@@ -147,18 +148,24 @@ pub(super) struct CalibratedSteps {
     pub(super) e0_rho: f64,
 }
 
-/// The period of `periods` containing year `mid`, or the nearest.
-fn period_at(periods: &[PeriodBounds], mid: f64) -> &PeriodBounds {
-    periods
-        .iter()
-        .find(|p| p.start <= mid && mid < p.end)
-        .unwrap_or_else(|| {
-            if mid < periods[0].start {
-                &periods[0]
-            } else {
-                &periods[periods.len() - 1]
-            }
-        })
+/// `f` of the periods' values at year `mid`, interpolated linearly between
+/// the midpoints of neighbouring periods (held beyond the first and last),
+/// so the spread moves smoothly from period to period.
+fn interpolated(periods: &[PeriodBounds], mid: f64, f: impl Fn(&[f64; 5]) -> [f64; 5]) -> [f64; 5] {
+    let centre = |p: &PeriodBounds| 0.5 * (p.start + p.end);
+    let first = &periods[0];
+    if mid <= centre(first) {
+        return f(&first.values);
+    }
+    for w in periods.windows(2) {
+        let (a, b) = (centre(&w[0]), centre(&w[1]));
+        if mid <= b {
+            let x = (mid - a) / (b - a);
+            let (fa, fb) = (f(&w[0].values), f(&w[1].values));
+            return [0, 1, 2, 3, 4].map(|j| fa[j] + x * (fb[j] - fa[j]));
+        }
+    }
+    f(&periods[periods.len() - 1].values)
 }
 
 impl CalibratedSteps {
@@ -181,13 +188,13 @@ impl CalibratedSteps {
             let h = width * (k as f64 + 0.5);
             let mid = origin + h;
             let scale = (h / first_mid).min(1.0);
-            let b = period_at(&calibration.tfr, mid).values;
-            tfr.push(QuantileMap(b.map(|v| scale * (v / b[2]).ln())));
+            let log_ratios = interpolated(&calibration.tfr, mid, |b| b.map(|v| (v / b[2]).ln()));
+            tfr.push(QuantileMap(log_ratios.map(|v| scale * v)));
             let maps = [0, 1].map(|s| {
-                let bounds = period_at(&calibration.e0[s], mid).values;
+                let offsets = interpolated(&calibration.e0[s], mid, |b| b.map(|v| v - b[2]));
                 let e0 = |kappa: f64| e0_of_survival(&step.rates.survival[s], width, kappa.exp());
                 let centre = e0(0.0);
-                QuantileMap(bounds.map(|b| solve_kappa(&e0, centre + scale * (b - bounds[2]))))
+                QuantileMap(offsets.map(|d| solve_kappa(&e0, centre + scale * d)))
             });
             kappa.push(maps);
         }
