@@ -400,6 +400,38 @@ pub struct SynthesizeArgs {
     pub quiet: bool,
 }
 
+/// A UN WPP 2019 country, its base and medium-variant assumptions on the
+/// grid of `step` (5: as published, 1: graduated), from 2020.
+pub(crate) struct WppCountry {
+    pub code: u32,
+    pub name: String,
+    pub grid: crate::AgeGrid,
+    pub base: crate::population::Population,
+    pub assumptions: crate::projection::Assumptions,
+}
+
+/// Reads `country` (a code or a name) from the WPP folder `dir`.
+pub(crate) fn load_wpp_country(
+    dir: &std::path::Path,
+    country: &str,
+    step: u32,
+) -> anyhow::Result<WppCountry> {
+    let (code, name) = crate::io::wpp::resolve_country(dir, country)?;
+    let grid = if step == 1 {
+        crate::AgeGrid::single_years()
+    } else {
+        crate::AgeGrid::five_year()
+    };
+    let inputs = crate::io::wpp::read_country(dir, code, 2020)?;
+    Ok(WppCountry {
+        code,
+        name,
+        grid,
+        base: inputs.base(grid)?,
+        assumptions: inputs.assumptions(grid)?,
+    })
+}
+
 fn parse_step(text: &str) -> Result<u32, String> {
     match text {
         "1" => Ok(1),

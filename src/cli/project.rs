@@ -4,23 +4,20 @@ use anyhow::{Context, Result};
 
 use super::{out, summary, ProjectArgs, SelectedModel};
 use crate::io::export::{indicator_rows, indicators_table, population_table, Labelled};
-use crate::io::{wpp, Format};
+use crate::io::Format;
 use crate::projection::{project, Projection};
-use crate::AgeGrid;
 
 pub fn run(args: &ProjectArgs) -> Result<()> {
     let format: Format = args.output.format.into();
     let (title, default_dir, runs, notes) = if let Some(dir) = &args.wpp_dir {
         let country = args.country.as_deref().unwrap_or_default();
-        let (code, name) = wpp::resolve_country(dir, country)?;
-        let grid = if args.step == 1 {
-            AgeGrid::single_years()
-        } else {
-            AgeGrid::five_year()
-        };
-        let inputs = wpp::read_country(dir, code, 2020)?;
-        let base = inputs.base(grid)?;
-        let assumptions = inputs.assumptions(grid)?;
+        let super::WppCountry {
+            code,
+            name,
+            grid,
+            base,
+            assumptions,
+        } = super::load_wpp_country(dir, country, args.step)?;
         let projection = project(&base, 2020, args.end_year, &assumptions)?;
         let title = format!(
             "{name} (UN WPP 2019 medium-variant inputs, {}-year steps, thousands)",

@@ -12,7 +12,6 @@ use crate::io::export::{
     supply_quantiles_table, trajectories_table,
 };
 use crate::io::{wpp, Format};
-use crate::AgeGrid;
 use crate::Indicator;
 use crate::Model;
 
@@ -126,16 +125,14 @@ fn run_wpp(args: &SimulateArgs, format: Format) -> Result<()> {
         .as_ref()
         .context("--model or --wpp-dir is required")?;
     let country = args.country.as_deref().unwrap_or_default();
-    let (code, name) = wpp::resolve_country(dir, country)?;
-    let grid = if args.step == 1 {
-        AgeGrid::single_years()
-    } else {
-        AgeGrid::five_year()
-    };
+    let super::WppCountry {
+        code,
+        name,
+        grid,
+        base,
+        assumptions,
+    } = super::load_wpp_country(dir, country, args.step)?;
     let calibration = wpp::read_calibration(dir, code)?;
-    let inputs = wpp::read_country(dir, code, 2020)?;
-    let base = inputs.base(grid)?;
-    let assumptions = inputs.assumptions(grid)?;
     let spec = EnsembleSpec {
         trajectories: args.trajectories,
         seed: args.seed,
