@@ -119,6 +119,31 @@ fn scenario_column<'a>(
     }
 }
 
+/// The quantile columns of `summaries` (one per row):
+/// `p05,p10,p25,p50,p75,p90,p95,mean`, with `p025` first and `p975` before
+/// the mean when `tails`.
+fn quantile_columns(summaries: &[Summary], tails: bool) -> Vec<(&'static str, ColumnData)> {
+    /// A column: its name, its value, whether it is a 95% tail.
+    type QuantileColumn = (&'static str, fn(&Summary) -> f64, bool);
+    let columns: [QuantileColumn; 10] = [
+        ("p025", |s| s.p025, true),
+        ("p05", |s| s.p05, false),
+        ("p10", |s| s.p10, false),
+        ("p25", |s| s.p25, false),
+        ("p50", |s| s.p50, false),
+        ("p75", |s| s.p75, false),
+        ("p90", |s| s.p90, false),
+        ("p95", |s| s.p95, false),
+        ("p975", |s| s.p975, true),
+        ("mean", |s| s.mean, false),
+    ];
+    columns
+        .into_iter()
+        .filter(|c| tails || !c.2)
+        .map(|(name, f, _)| (name, ColumnData::floats(summaries, f)))
+        .collect()
+}
+
 /// `[scenario,]year,indicator,p025,p05,p10,p25,p50,p75,p90,p95,p975,mean`.
 pub fn quantiles_table(
     items: &[(Option<&str>, &EnsembleSummary)],
@@ -135,21 +160,12 @@ pub fn quantiles_table(
         }
     }
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
-    let q = |f: fn(&Summary) -> f64| ColumnData::floats(&rows, |r| f(&r.3));
+    let summaries: Vec<Summary> = rows.iter().map(|r| r.3).collect();
     cols.extend([
         ("year", ColumnData::ints(&rows, |r| r.1)),
         ("indicator", ColumnData::texts(&rows, |r| r.2.to_string())),
-        ("p025", q(|s| s.p025)),
-        ("p05", q(|s| s.p05)),
-        ("p10", q(|s| s.p10)),
-        ("p25", q(|s| s.p25)),
-        ("p50", q(|s| s.p50)),
-        ("p75", q(|s| s.p75)),
-        ("p90", q(|s| s.p90)),
-        ("p95", q(|s| s.p95)),
-        ("p975", q(|s| s.p975)),
-        ("mean", q(|s| s.mean)),
     ]);
+    cols.extend(quantile_columns(&summaries, true));
     encode_table(cols, format)
 }
 
@@ -170,7 +186,7 @@ pub fn demand_quantiles_table(
         }
     }
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
-    let q = |f: fn(&Summary) -> f64| ColumnData::floats(&rows, |r| f(&r.4));
+    let summaries: Vec<Summary> = rows.iter().map(|r| r.4).collect();
     let label = |f: fn(&crate::ensemble::DemandLabel) -> String| {
         ColumnData::texts(&rows, |r| f(&r.3.demands[r.2]))
     };
@@ -179,15 +195,8 @@ pub fn demand_quantiles_table(
         ("service", label(|d| d.service.clone())),
         ("method", label(|d| d.method.clone())),
         ("primary", label(|d| d.primary.to_string())),
-        ("p05", q(|s| s.p05)),
-        ("p10", q(|s| s.p10)),
-        ("p25", q(|s| s.p25)),
-        ("p50", q(|s| s.p50)),
-        ("p75", q(|s| s.p75)),
-        ("p90", q(|s| s.p90)),
-        ("p95", q(|s| s.p95)),
-        ("mean", q(|s| s.mean)),
     ]);
+    cols.extend(quantile_columns(&summaries, false));
     encode_table(cols, format)
 }
 
@@ -214,20 +223,13 @@ pub fn supply_quantiles_table(
         }
     }
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
-    let q = |f: fn(&Summary) -> f64| ColumnData::floats(&rows, |r| f(&r.4));
+    let summaries: Vec<Summary> = rows.iter().map(|r| r.4).collect();
     cols.extend([
         ("year", ColumnData::ints(&rows, |r| r.1)),
         ("service", ColumnData::texts(&rows, |r| r.2.to_string())),
         ("planned", ColumnData::floats(&rows, |r| r.3)),
-        ("p05", q(|s| s.p05)),
-        ("p10", q(|s| s.p10)),
-        ("p25", q(|s| s.p25)),
-        ("p50", q(|s| s.p50)),
-        ("p75", q(|s| s.p75)),
-        ("p90", q(|s| s.p90)),
-        ("p95", q(|s| s.p95)),
-        ("mean", q(|s| s.mean)),
     ]);
+    cols.extend(quantile_columns(&summaries, false));
     encode_table(cols, format)
 }
 
