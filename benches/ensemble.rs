@@ -39,6 +39,8 @@ fn benches(c: &mut Criterion) {
         certain_supply: false,
         certain_base: false,
         own_noise: false,
+        certain_fertility: false,
+        certain_mortality: false,
     };
     for (name, stochastic) in [("tfr_noise", tfr_only), ("all_noise", all)] {
         let n = 8192;

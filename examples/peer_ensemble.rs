@@ -78,6 +78,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             certain_supply: false,
             certain_base: false,
             own_noise: false,
+            certain_fertility: false,
+            certain_mortality: false,
         },
         keep: 0,
     };

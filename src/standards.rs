@@ -226,6 +226,10 @@ pub struct Service {
     /// Whether the planned supply arrives (delivery, attrition); `None`:
     /// as planned.
     pub supply_risk: Option<crate::plan::SupplyRisk>,
+    /// The most the service can add in a year (its build or training
+    /// capacity), which the robust build schedule respects; `None`: no
+    /// limit.
+    pub max_build_per_year: Option<f64>,
 }
 
 /// Population bases every model knows unless it redefines them: the

@@ -50,6 +50,8 @@ fn zero_noise() -> Stochastic {
         certain_supply: true,
         certain_base: true,
         own_noise: false,
+        certain_fertility: false,
+        certain_mortality: false,
     }
 }
 
@@ -124,6 +126,8 @@ fn same_seed_same_result_on_one_and_two_threads() {
         certain_supply: false,
         certain_base: false,
         own_noise: false,
+        certain_fertility: false,
+        certain_mortality: false,
     };
     let forms = demand_forms(&model.services, model.base.grid(), &years_of(&model)).unwrap();
     let run = |threads: usize| {
@@ -198,6 +202,8 @@ fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
         certain_supply: false,
         certain_base: false,
         own_noise: false,
+        certain_fertility: false,
+        certain_mortality: false,
     };
     let ens = EnsembleRequest::new(
         &model.base,
@@ -271,6 +277,8 @@ fn bad_ensemble_parameters() {
             certain_supply: false,
             certain_base: false,
             own_noise: false,
+            certain_fertility: false,
+            certain_mortality: false,
         },
     ))
     .unwrap_err()
@@ -290,6 +298,8 @@ fn bad_ensemble_parameters() {
                 certain_supply: false,
                 certain_base: false,
                 own_noise: false,
+                certain_fertility: false,
+                certain_mortality: false,
             },
         ))
         .unwrap_err()
@@ -306,6 +316,8 @@ fn bad_ensemble_parameters() {
             certain_supply: false,
             certain_base: false,
             own_noise: false,
+            certain_fertility: false,
+            certain_mortality: false,
         },
     ))
     .unwrap_err()
@@ -614,6 +626,8 @@ fn mortality_noise_widens_e0_and_the_elderly_and_keeps_the_balance() {
         certain_supply: false,
         certain_base: false,
         own_noise: false,
+        certain_fertility: false,
+        certain_mortality: false,
     };
     let ens = EnsembleRequest::new(
         &model.base,
@@ -668,6 +682,8 @@ fn kept_trajectories_match_the_streaming_quantiles() {
         certain_supply: false,
         certain_base: false,
         own_noise: false,
+        certain_fertility: false,
+        certain_mortality: false,
     };
     let n = 700;
     let ens = run_scenario(
@@ -881,6 +897,8 @@ fn supply_as_planned_is_the_plans_path_and_supply_risk_moves_nothing_else() {
         certain_supply: false,
         certain_base: false,
         own_noise: false,
+        certain_fertility: false,
+        certain_mortality: false,
     };
     let as_planned: Vec<DemandForm> = forms
         .iter()
@@ -912,6 +930,8 @@ fn supply_as_planned_is_the_plans_path_and_supply_risk_moves_nothing_else() {
                 certain_supply: true,
                 certain_base: true,
                 own_noise: false,
+                certain_fertility: false,
+                certain_mortality: false,
                 ..noisy
             },
         ),
@@ -1162,6 +1182,8 @@ fn a_model_borrows_published_bounds_by_horizon() {
     // than the published +21% at this horizon.
     let own = run(Stochastic {
         own_noise: true,
+        certain_fertility: false,
+        certain_mortality: false,
         ..stochastic
     });
     let s = own.get(2030, Indicator::Tfr).unwrap();

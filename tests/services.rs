@@ -135,6 +135,7 @@ fn gap_sign_and_first_shortfall_on_a_hand_made_case() {
             interpolation: Interpolation::Step,
         }),
         supply_risk: None,
+        max_build_per_year: None,
     };
     let p = flat_projection(2020..=2030);
     let d = demand(std::slice::from_ref(&service), &p).unwrap();
@@ -552,6 +553,7 @@ fn a_rounding_level_dip_is_not_a_shortfall() {
             interpolation: Interpolation::Step,
         }),
         supply_risk: None,
+        max_build_per_year: None,
     };
     let p = flat_projection(2020..=2024);
     let s = service(

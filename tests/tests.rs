@@ -11,6 +11,7 @@ mod ensemble;
 mod model_inputs;
 mod preston;
 mod report;
+mod risk;
 mod services;
 mod sweep;
 mod wpp_validation;

@@ -234,11 +234,26 @@ pub struct SimulateArgs {
     /// total or structure intervals.
     #[arg(long)]
     pub certain_base: bool,
+    /// Take fertility as the scenario says: no TFR noise, calibrated or not.
+    #[arg(long)]
+    pub certain_fertility: bool,
+    /// Take mortality as the scenario says: no mortality noise, calibrated or not.
+    #[arg(long)]
+    pub certain_mortality: bool,
     /// Use the TFR and mortality noise options above even where the model
     /// borrows a calibration to published bounds ([uncertainty] calibration),
     /// which otherwise replaces them.
     #[arg(long)]
     pub own_noise: bool,
+    /// Risk level α of the robust build schedule (robust_plan.csv): the
+    /// smallest non-decreasing stock with P(shortfall) <= α in every year.
+    #[arg(long, default_value_t = crate::ensemble::DEFAULT_ALPHA, value_parser = parse_alpha, allow_negative_numbers = true)]
+    pub alpha: f64,
+    /// Also run one ensemble per uncertainty source alone and one without
+    /// it (12 more runs of -n trajectories) and write risk_drivers.csv: the
+    /// share of each gap's variance due to each source.
+    #[arg(long)]
+    pub drivers: bool,
     /// Keep the first N whole trajectories (every indicator, every year) in
     /// trajectories.csv, e.g. for spaghetti plots.
     #[arg(long, default_value_t = 0)]
@@ -350,6 +365,10 @@ pub struct ReportArgs {
     /// Random seed: the same seed gives the same report on any number of threads.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Risk level α of the robust build schedule: the smallest
+    /// non-decreasing stock with P(shortfall) <= α in every year.
+    #[arg(long, default_value_t = crate::ensemble::DEFAULT_ALPHA, value_parser = parse_alpha, allow_negative_numbers = true)]
+    pub alpha: f64,
     /// Years of the key-figures table [default: 2025,2030,2035].
     #[arg(long, value_delimiter = ',')]
     pub years: Vec<i32>,
@@ -430,6 +449,16 @@ pub(crate) fn load_wpp_country(
         base: inputs.base(grid)?,
         assumptions: inputs.assumptions(grid)?,
     })
+}
+
+/// A risk level α in (0, 1).
+fn parse_alpha(text: &str) -> Result<f64, String> {
+    let alpha: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("found {text:?}, expected a probability in (0, 1), e.g. 0.10"))?;
+    crate::ensemble::check_alpha(alpha).map_err(|e| e.to_string())?;
+    Ok(alpha)
 }
 
 fn parse_step(text: &str) -> Result<u32, String> {

@@ -148,6 +148,8 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             certain_supply: false,
             certain_base: false,
             own_noise: false,
+            certain_fertility: false,
+            certain_mortality: false,
         },
         keep: 0,
     };
@@ -183,6 +185,14 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             eprintln!("{note}");
         }
     }
+    let key_years = model.key_years_within(&args.years);
+    if key_years.is_empty() {
+        bail!(
+            "--years: none within the projection ({}-{}); expected years such as 2025,2030,2035",
+            model.base_year,
+            model.end_year
+        );
+    }
     let start = std::time::Instant::now();
     let central_name = sel.scenarios.first().cloned().unwrap_or_default();
     let mut runs = Vec::new();
@@ -198,18 +208,23 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         .build()
         .context("cannot start the worker threads")?;
     let s = model.scenario(&central_name)?;
-    let request = EnsembleRequest::for_model(model, &s.assumptions, &model.services, spec)?;
+    let request = EnsembleRequest::for_model(model, &s.assumptions, &model.services, spec)?
+        .with_alpha(args.alpha)?;
     let bar = super::trajectory_bar(args.trajectories, "ensemble", args.quiet);
     let ensemble = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
     bar.finish_and_clear();
-    let key_years = model.key_years_within(&args.years);
-    if key_years.is_empty() {
-        bail!(
-            "--years: none within the projection ({}-{}); expected years such as 2025,2030,2035",
-            model.base_year,
-            model.end_year
-        );
-    }
+    // What drives each risk: one ensemble per source alone and one without.
+    let sources = request.sources();
+    let drivers = if ensemble.risks.is_empty() {
+        Vec::new()
+    } else {
+        let bar =
+            super::trajectory_bar(2 * sources.len() * args.trajectories, "drivers", args.quiet);
+        let d = pool
+            .install(|| request.risk_drivers(&ensemble, &|done| bar.set_position(done as u64)))?;
+        bar.finish_and_clear();
+        d
+    };
     let input = ReportInput {
         model,
         runs,
@@ -218,6 +233,9 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         seed: args.seed,
         sweep: heat,
         key_years,
+        stochastic: request.spec().stochastic,
+        sources,
+        drivers: &drivers,
     };
     let report = report::build(&input, lang)?;
     let rendered: Vec<(String, Vec<u8>, Vec<u8>)> = pool.install(|| {

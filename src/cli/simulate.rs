@@ -4,12 +4,12 @@ use anyhow::{Context, Result};
 
 use super::{out, SelectedModel, SimulateArgs};
 use crate::ensemble::{
-    EnsembleRequest, EnsembleSpec, EnsembleSummary, MigrationNoise, MortalityNoise, Stochastic,
-    TfrNoise,
+    top_driver, EnsembleRequest, EnsembleSpec, EnsembleSummary, MigrationNoise, MortalityNoise,
+    RiskDriver, Stochastic, TfrNoise,
 };
 use crate::io::export::{
     demand_quantiles_table, first_shortfall_table, gap_risk_table, quantiles_table,
-    supply_quantiles_table, trajectories_table,
+    risk_drivers_table, robust_plan_table, robust_rows, supply_quantiles_table, trajectories_table,
 };
 use crate::io::{wpp, Format};
 use crate::Indicator;
@@ -40,6 +40,8 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         certain_supply: args.certain_supply,
         certain_base: args.certain_base,
         own_noise: args.own_noise,
+        certain_fertility: args.certain_fertility,
+        certain_mortality: args.certain_mortality,
     };
     let spec = EnsembleSpec {
         trajectories: args.trajectories,
@@ -52,12 +54,27 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         .build()
         .context("cannot start the worker threads")?;
     let mut results: Vec<(String, EnsembleSummary)> = Vec::new();
+    let mut drivers: Vec<Vec<RiskDriver>> = Vec::new();
     let start = std::time::Instant::now();
     for s in sel.selected() {
-        let request = EnsembleRequest::for_model(model, &s.assumptions, &model.services, spec)?;
+        let request = EnsembleRequest::for_model(model, &s.assumptions, &model.services, spec)?
+            .with_alpha(args.alpha)?;
         let bar = super::trajectory_bar(args.trajectories, &s.name, args.output.quiet);
         let summary = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
         bar.finish_and_clear();
+        if args.drivers {
+            let runs = 2 * request.sources().len();
+            let bar = super::trajectory_bar(
+                runs * args.trajectories,
+                &format!("{} drivers", s.name),
+                args.output.quiet,
+            );
+            let d = pool.install(|| {
+                request.risk_drivers(&summary, &|done| bar.set_position(done as u64))
+            })?;
+            bar.finish_and_clear();
+            drivers.push(d);
+        }
         results.push((s.name.clone(), summary));
     }
     let elapsed = start.elapsed().as_secs_f64();
@@ -71,6 +88,18 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         files.push(("gap_risk", gap_risk_table(&items, format)?));
         files.push(("supply_quantiles", supply_quantiles_table(&items, format)?));
         files.push(("first_shortfall", first_shortfall_table(&items, format)?));
+        files.push((
+            "robust_plan",
+            robust_plan_table(&items, &model.services, format)?,
+        ));
+    }
+    if args.drivers {
+        let driver_items: Vec<(Option<&str>, &[RiskDriver])> = items
+            .iter()
+            .zip(&drivers)
+            .map(|((sc, _), d)| (*sc, d.as_slice()))
+            .collect();
+        files.push(("risk_drivers", risk_drivers_table(&driver_items, format)?));
     }
     if args.keep > 0 {
         files.push(("trajectories", trajectories_table(&items, format)?));
@@ -108,7 +137,12 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
                     band(Indicator::Pop0To2, false).unwrap_or_default(),
                 ));
             }
-            text.push_str(&risk_lines(model, summary));
+            let scenario_drivers = results
+                .iter()
+                .position(|(n, _)| n == name)
+                .and_then(|i| drivers.get(i));
+            text.push_str(&risk_lines(model, summary, scenario_drivers));
+            text.push_str(&robust_lines(model, summary, args.alpha));
         }
         text.push_str(&wrote);
         out(&text);
@@ -192,7 +226,11 @@ fn run_wpp(args: &SimulateArgs, format: Format) -> Result<()> {
 /// short): P(shortfall) by the plan's standard and by need, and the capacity
 /// that meets demand in 90% of trajectories, also as the standard's rate on
 /// the median projection when the standard is a ratio.
-fn risk_lines(model: &Model, summary: &EnsembleSummary) -> String {
+fn risk_lines(
+    model: &Model,
+    summary: &EnsembleSummary,
+    drivers: Option<&Vec<RiskDriver>>,
+) -> String {
     let services = &model.services;
     let mut text = String::new();
     for &year in model.key_years.iter().take(2) {
@@ -216,8 +254,17 @@ fn risk_lines(model: &Model, summary: &EnsembleSummary) -> String {
                 .map_or(String::new(), |s| {
                     format!("; arriving {:.0}, 90%: {:.0}-{:.0}", s.p50, s.p05, s.p95)
                 });
+            let driver = drivers
+                .and_then(|d| top_driver(d, &label.service, &label.method, year))
+                .map_or(String::new(), |(source, share)| {
+                    format!(
+                        "; driven by {} ({:.0}% of the variance)",
+                        source.name(),
+                        100.0 * share
+                    )
+                });
             text.push_str(&format!(
-                "  P({} shortfall in {year}, {}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0}{arriving})\n",
+                "  P({} shortfall in {year}, {}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0}{arriving}){driver}\n",
                 label.service,
                 if label.primary {
                     "by the plan's standard".to_string()
@@ -229,6 +276,69 @@ fn risk_lines(model: &Model, summary: &EnsembleSummary) -> String {
                 risk.supply
             ));
         }
+    }
+    text
+}
+
+/// One line per service and demand method with a supply: the robust
+/// schedule's stock against the plan in the first key year (the plan's
+/// target year) and the last year of the horizon.
+fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64) -> String {
+    let rows = robust_rows(&[(None, summary)], &model.services);
+    let target = model.key_years.first().copied();
+    let mut text = String::new();
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (_, service, method, _) in &rows {
+        if seen.contains(&(*service, *method)) {
+            continue;
+        }
+        seen.push((*service, *method));
+        let of = |year: Option<i32>| {
+            rows.iter()
+                .find(|r| r.1 == *service && r.2 == *method && Some(r.3.year) == year)
+                .map(|r| r.3)
+        };
+        let unit = model
+            .services
+            .iter()
+            .find(|s| s.id == *service)
+            .map_or("", |s| s.unit.as_str());
+        let view = if summary
+            .demands
+            .iter()
+            .any(|d| d.service == *service && d.method == *method && d.primary)
+        {
+            "by the plan's standard".to_string()
+        } else {
+            format!("by {method}")
+        };
+        let phrase = |r: crate::plan::RobustStep| {
+            if r.extra_vs_plan > 0.5 {
+                format!(
+                    "{:.0} more {unit} than planned by {}",
+                    r.extra_vs_plan, r.year
+                )
+            } else {
+                format!(
+                    "no more than planned by {} ({:.0} {unit} to spare)",
+                    r.year,
+                    (-r.extra_vs_plan).max(0.0)
+                )
+            }
+        };
+        let parts: Vec<String> = [of(target), of(Some(model.end_year))]
+            .into_iter()
+            .flatten()
+            .map(phrase)
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        text.push_str(&format!(
+            "  to stay {:.0}% safe {view} in every year, {service} needs {}\n",
+            100.0 * (1.0 - alpha),
+            parts.join(" and ")
+        ));
     }
     text
 }

@@ -58,10 +58,23 @@ impl<'a> DemandInputs<'a> {
         }
     }
 
+    /// Normal draws per trajectory: one per uncertain table, one per
+    /// demand with its own interval.
+    fn draws_per_trajectory(&self) -> usize {
+        self.tables.len()
+            + self
+                .forms
+                .iter()
+                .filter(|f| f.uncertainty.is_some())
+                .count()
+    }
+
     /// Draws each trajectory's factors (per trajectory: each uncertain
     /// table in order of first use, then each uncertain demand in order);
     /// a demand's factor is its own times its table's, a share's times its
-    /// parent's: `[f·count + t]`. All 1 (and nothing drawn) when `certain`.
+    /// parent's: `[f·count + t]`. All 1 when `certain`; the draws are made
+    /// all the same, so the demographic draws after them do not depend on
+    /// whether need is certain (common random numbers for the drivers).
     pub(super) fn factors(
         &self,
         count: usize,
@@ -71,6 +84,9 @@ impl<'a> DemandInputs<'a> {
         let nf = self.forms.len();
         let mut factors = vec![1.0; nf * count];
         if certain {
+            for _ in 0..count * self.draws_per_trajectory() {
+                let _: f64 = StandardNormal.sample(rng);
+            }
             return factors;
         }
         let mut table_factors = vec![1.0; self.tables.len()];

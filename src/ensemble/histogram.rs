@@ -269,13 +269,23 @@ impl Cell {
         self.n == 0
     }
 
+    #[cfg(test)]
     pub(super) fn summary(&self, sum: f64) -> Summary {
+        self.summary_at(sum, &[]).0
+    }
+
+    /// The summary, and the quantiles at `levels` (each in [0, 1]) by the
+    /// same rule. The sd counts each binned value at its bin's centre
+    /// (exact for values outside the range), an error below the bin width.
+    pub(super) fn summary_at(&self, sum: f64, levels: &[f64]) -> (Summary, Vec<f64>) {
         let mut outside = self.outside.clone();
         outside.sort_by(f64::total_cmp);
         let split = outside.partition_point(|&v| v < self.lo);
         let (below, above) = outside.split_at(split);
+        let mean = sum / self.n as f64;
         // Values in bins `0..=i`; not needed when every value is the same.
         let mut cumulative = Vec::new();
+        let mut squares = 0.0;
         if self.min != self.max {
             cumulative = vec![0u64; BINS];
             for (c, &v) in cumulative.iter_mut().zip(&self.counts) {
@@ -285,13 +295,18 @@ impl Cell {
                 *c += u64::from(v);
             }
             let mut acc = 0;
-            for c in &mut cumulative {
+            for (i, c) in cumulative.iter_mut().enumerate() {
+                if *c > 0 {
+                    let d = self.lo + self.width * (i as f64 + 0.5) - mean;
+                    squares += *c as f64 * d * d;
+                }
                 acc += *c;
                 *c = acc;
             }
+            squares += outside.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>();
         }
         let q = |p: f64| self.at_rank(below, above, &cumulative, p * (self.n as f64 - 1.0));
-        Summary {
+        let summary = Summary {
             p025: q(0.025),
             p05: q(0.05),
             p10: q(0.10),
@@ -301,10 +316,12 @@ impl Cell {
             p90: q(0.90),
             p95: q(0.95),
             p975: q(0.975),
-            mean: sum / self.n as f64,
+            mean,
+            sd: (squares / self.n as f64).sqrt(),
             min: self.min,
             max: self.max,
-        }
+        };
+        (summary, levels.iter().map(|&p| q(p)).collect())
     }
 }
 
@@ -380,6 +397,19 @@ mod tests {
         assert_eq!(s.max, sorted[sorted.len() - 1]);
         let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
         assert!((s.mean - mean).abs() <= 1e-9 * mean.abs());
+        // The sd within a bin width; any level by the same rule.
+        let var = sorted.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / sorted.len() as f64;
+        assert!(
+            (s.sd - var.sqrt()).abs() <= cell.width,
+            "sd {} vs {}",
+            s.sd,
+            var.sqrt()
+        );
+        let (s2, at) = cell.summary_at(sum, &[0.9, 0.333, 1.0]);
+        assert_eq!(s2, s);
+        assert_eq!(at[0], s.p90);
+        assert!((at[1] - exact(&sorted, 0.333)).abs() <= cell.width * (1.0 + 1e-9));
+        assert!((at[2] - s.max).abs() <= cell.width);
     }
 
     #[test]

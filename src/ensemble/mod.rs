@@ -89,6 +89,7 @@ mod block;
 pub mod calibration;
 mod demand;
 mod dispatch;
+pub mod drivers;
 mod histogram;
 mod indicators;
 mod kernel;
@@ -104,8 +105,9 @@ mod supply;
 use crate::indicators::Indicator;
 
 pub use calibration::{Calibration, PeriodBounds};
+pub use drivers::{top_driver, RiskDriver, Source};
 pub use noise::{MigrationNoise, MortalityNoise, Stochastic, TfrNoise};
-pub use request::{EnsembleRequest, EnsembleSpec};
+pub use request::{check_alpha, EnsembleRequest, EnsembleSpec, DEFAULT_ALPHA};
 pub use summary::{DemandLabel, EnsembleSummary, FirstShortfall, GapRisk, Summary};
 
 /// Trajectories the fast kernels handle together (lanes are padded to it).

@@ -76,6 +76,13 @@ pub struct Stochastic {
     /// calibration (`[uncertainty] calibration`); `false` (the default):
     /// the calibration replaces them.
     pub own_noise: bool,
+    /// Fertility taken as the scenario says: no TFR noise, calibrated or
+    /// not (the calibrated draws are still made, so the other sources'
+    /// draws stay the same).
+    pub certain_fertility: bool,
+    /// Mortality taken as the scenario says: no mortality noise,
+    /// calibrated or not (draws made as for `certain_fertility`).
+    pub certain_mortality: bool,
 }
 
 impl Stochastic {
@@ -134,6 +141,19 @@ impl<'a> NoiseState<'a> {
         count: usize,
         lanes: &mut Lanes,
     ) -> NoiseState<'a> {
+        // A source taken as certain keeps its draws at zero spread, so the
+        // other sources see the same random numbers.
+        let mut stochastic = stochastic;
+        if stochastic.certain_fertility {
+            if let Some(t) = &mut stochastic.tfr {
+                t.volatility = 0.0;
+            }
+        }
+        if stochastic.certain_mortality {
+            if let Some(m) = &mut stochastic.mortality {
+                m.sd = 0.0;
+            }
+        }
         if stochastic.mortality.is_some() || calibrated.is_some() {
             lanes.mort_factor = Some(vec![1.0; 2 * lanes.n]);
         }
@@ -175,15 +195,20 @@ impl<'a> NoiseState<'a> {
                 };
             };
             let n = lanes.n;
-            let f = lanes.mort_factor.as_mut().expect("calibrated mortality");
+            let fertility = !self.stochastic.certain_fertility;
             for t in 0..self.kappa.len() {
                 let e: f64 = StandardNormal.sample(rng);
                 innovation(&mut self.kappa[t], c.e0_rho, e);
-                f[t] = kappa_map[0].at(self.kappa[t]).exp();
-                f[n + t] = kappa_map[1].at(self.kappa[t]).exp();
+                if !self.stochastic.certain_mortality {
+                    let f = lanes.mort_factor.as_mut().expect("calibrated mortality");
+                    f[t] = kappa_map[0].at(self.kappa[t]).exp();
+                    f[n + t] = kappa_map[1].at(self.kappa[t]).exp();
+                }
                 let e: f64 = StandardNormal.sample(rng);
                 innovation(&mut self.tfr_deviation[t], c.tfr_rho, e);
-                lanes.tfr_factor[t] = tfr_map.at(self.tfr_deviation[t]).exp();
+                if fertility {
+                    lanes.tfr_factor[t] = tfr_map.at(self.tfr_deviation[t]).exp();
+                }
                 lanes.mig_delta[t] = match mig_sd {
                     Some(sd) => {
                         let e: f64 = StandardNormal.sample(rng);

@@ -173,22 +173,25 @@ impl Partial {
         demands: &[DemandForm],
         supplies: &SupplyInputs,
         risks: &[RiskColumn],
+        alpha: f64,
     ) -> EnsembleSummary {
         self.sums.sort_by_key(|s| s.0);
         self.kept.sort_by_key(|k| k.0);
         let k = self.columns;
-        let summaries: Vec<Option<Summary>> = self
+        // Every cell's summary, and its quantile at 1 − α.
+        let (summaries, at_level): (Vec<Option<Summary>>, Vec<f64>) = self
             .cells
             .iter()
             .enumerate()
             .map(|(c, cell)| {
                 if cell.is_empty() {
-                    return None;
+                    return (None, f64::NAN);
                 }
                 let sum: f64 = self.sums.iter().map(|s| s.1[c]).sum();
-                Some(cell.summary(sum))
+                let (summary, at) = cell.summary_at(sum, &[1.0 - alpha]);
+                (Some(summary), at[0])
             })
-            .collect();
+            .unzip();
         let n = trajectories as f64;
         let ny = years.len();
         let mut gap_risks = Vec::new();
@@ -211,7 +214,10 @@ impl Partial {
                     p_shortfall: self.short[r * ny + y] as f64 / n,
                     shortfall_p50: gap.p50,
                     shortfall_p90: gap.p90,
+                    shortfall_sd: gap.sd,
                     capacity_needed_p90: demand.p90,
+                    alpha,
+                    capacity_needed: at_level[y * k + col.demand],
                 });
             }
             let first = &self.first[r * (ny + 1)..(r + 1) * (ny + 1)];

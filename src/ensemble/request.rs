@@ -61,6 +61,24 @@ pub struct EnsembleRequest<'a> {
     pub(super) years: Vec<i32>,
     pub(super) base_uncertainty: BaseUncertainty,
     pub(super) calibration: Option<Calibration>,
+    pub(super) alpha: f64,
+}
+
+/// The default risk level of the robust build schedule: P(shortfall) at
+/// most 10% in every year.
+pub const DEFAULT_ALPHA: f64 = 0.10;
+
+/// Checks a risk level α in (0, 1).
+pub fn check_alpha(alpha: f64) -> Result<()> {
+    if alpha > 0.0 && alpha < 1.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "alpha (risk level)",
+            alpha,
+            "a probability in (0, 1), e.g. 0.10",
+        ))
+    }
 }
 
 impl<'a> EnsembleRequest<'a> {
@@ -119,6 +137,7 @@ impl<'a> EnsembleRequest<'a> {
             years,
             base_uncertainty: BaseUncertainty::default(),
             calibration: None,
+            alpha: DEFAULT_ALPHA,
         })
     }
 
@@ -129,6 +148,30 @@ impl<'a> EnsembleRequest<'a> {
         calibration.check()?;
         self.calibration = Some(calibration);
         Ok(self)
+    }
+
+    /// The request with risk level `alpha` in (0, 1) (default
+    /// [`DEFAULT_ALPHA`]): every gap risk then reports the capacity that
+    /// meets demand with probability 1 − α, the basis of the robust build
+    /// schedule ([`crate::plan::robust_schedule`]).
+    pub fn with_alpha(mut self, alpha: f64) -> Result<EnsembleRequest<'a>> {
+        check_alpha(alpha)?;
+        self.alpha = alpha;
+        Ok(self)
+    }
+
+    /// The same request under other stochastic assumptions (the drivers'
+    /// one-source-at-a-time runs); checked like a new one.
+    pub fn with_stochastic(&self, stochastic: Stochastic) -> Result<EnsembleRequest<'a>> {
+        let spec = EnsembleSpec {
+            stochastic,
+            ..self.spec
+        };
+        spec.check()?;
+        Ok(EnsembleRequest {
+            spec,
+            ..self.clone()
+        })
     }
 
     /// The request with an uncertain base: each trajectory starts from the

@@ -37,6 +37,7 @@ pub(super) fn run(
         years,
         base_uncertainty,
         calibration,
+        alpha,
     } = request;
     let steps = step_inputs(assumptions, *base_year, *end_year)?;
     let w = Weights::new(base.grid());
@@ -134,5 +135,6 @@ pub(super) fn run(
         demands,
         &supply_inputs,
         &risk_columns,
+        *alpha,
     ))
 }

@@ -26,6 +26,9 @@ pub struct Summary {
     pub p975: f64,
     /// Mean over the trajectories.
     pub mean: f64,
+    /// Standard deviation over the trajectories (population form; values
+    /// inside the histogram's range counted at their bin's centre).
+    pub sd: f64,
     /// Smallest value (exact).
     pub min: f64,
     /// Largest value (exact).
@@ -63,8 +66,16 @@ pub struct GapRisk {
     pub shortfall_p50: f64,
     /// 90th percentile of demand minus supply.
     pub shortfall_p90: f64,
+    /// Standard deviation of demand minus supply over the trajectories.
+    pub shortfall_sd: f64,
     /// Capacity that meets demand in 90% of trajectories (demand's p90).
     pub capacity_needed_p90: f64,
+    /// The risk level of the request (see
+    /// [`crate::ensemble::EnsembleRequest::with_alpha`]).
+    pub alpha: f64,
+    /// Capacity that meets demand with probability 1 − α (demand's
+    /// quantile at 1 − α): what must be in service for P(shortfall) <= α.
+    pub capacity_needed: f64,
 }
 
 /// When a service first falls short, over the trajectories.
@@ -152,5 +163,29 @@ impl EnsembleSummary {
         self.risks
             .iter()
             .find(|r| r.service == service && r.method == method && r.year == year)
+    }
+}
+
+impl EnsembleSummary {
+    /// The robust build schedule of `service` by demand `method`: the
+    /// smallest non-decreasing stock path with P(shortfall) <= α (the
+    /// request's) in every year, against the plan's supply (see
+    /// [`crate::plan::robust_schedule`]); empty when the demand has no
+    /// supply.
+    pub fn robust_schedule(
+        &self,
+        service: &str,
+        method: &str,
+        max_build_per_year: Option<f64>,
+    ) -> Vec<crate::plan::RobustStep> {
+        let risks: Vec<&GapRisk> = self
+            .risks
+            .iter()
+            .filter(|r| r.service == service && r.method == method)
+            .collect();
+        let years: Vec<i32> = risks.iter().map(|r| r.year).collect();
+        let required: Vec<f64> = risks.iter().map(|r| r.capacity_needed).collect();
+        let planned: Vec<f64> = risks.iter().map(|r| r.supply).collect();
+        crate::plan::robust_schedule(&years, &required, &planned, max_build_per_year)
     }
 }

@@ -2,13 +2,15 @@
 //! `indicators.csv`): pure functions from results to columns; writing is
 //! [`crate::io::OutputSet`]'s job.
 
-use crate::ensemble::{EnsembleSummary, FirstShortfall, GapRisk, Summary};
+use crate::ensemble::{EnsembleSummary, FirstShortfall, GapRisk, RiskDriver, Summary};
 use crate::error::Result;
 use crate::gap::{DemandValue, GapValue};
 use crate::indicators::{indicators, IndicatorValue};
 use crate::io::tables::{encode_table, ColumnData, Format};
+use crate::plan::RobustStep;
 use crate::population::Sex;
 use crate::projection::Projection;
+use crate::standards::Service;
 
 /// One scenario's projection, named when several are written together.
 pub struct Labelled<'a> {
@@ -257,6 +259,87 @@ pub fn gap_risk_table(
         ("supply", f(|r| r.supply)),
     ]);
     encode_table(cols, format)
+}
+
+/// `[scenario,]year,service,method,source,variance_share,gap_sd_alone,gap_sd_all,p_shortfall_alone,p_shortfall_without,p_shortfall_all`:
+/// what drives each gap (see [`crate::ensemble::drivers`]).
+pub fn risk_drivers_table(
+    items: &[(Option<&str>, &[RiskDriver])],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let rows: Vec<(Option<&str>, &RiskDriver)> = items
+        .iter()
+        .flat_map(|(sc, d)| d.iter().map(move |r| (*sc, r)))
+        .collect();
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    let f = |f: fn(&RiskDriver) -> f64| ColumnData::floats(&rows, |r| f(r.1));
+    cols.extend([
+        ("year", ColumnData::ints(&rows, |r| r.1.year)),
+        ("service", ColumnData::texts(&rows, |r| r.1.service.clone())),
+        ("method", ColumnData::texts(&rows, |r| r.1.method.clone())),
+        (
+            "source",
+            ColumnData::texts(&rows, |r| r.1.source.name().to_string()),
+        ),
+        ("variance_share", f(|r| r.variance_share)),
+        ("gap_sd_alone", f(|r| r.gap_sd_alone)),
+        ("gap_sd_all", f(|r| r.gap_sd_all)),
+        ("p_shortfall_alone", f(|r| r.p_shortfall_alone)),
+        ("p_shortfall_without", f(|r| r.p_shortfall_without)),
+        ("p_shortfall_all", f(|r| r.p_shortfall_all)),
+    ]);
+    encode_table(cols, format)
+}
+
+/// `[scenario,]year,service,method,stock_needed,additions,planned,extra_vs_plan`:
+/// per service with a supply and demand method, the robust build schedule
+/// (the smallest non-decreasing stock path with P(shortfall) <= α in every
+/// year, within the service's `max_build_per_year`) against the plan.
+pub fn robust_plan_table(
+    items: &[(Option<&str>, &EnsembleSummary)],
+    services: &[Service],
+    format: Format,
+) -> Result<Vec<u8>> {
+    let rows = robust_rows(items, services);
+    let mut cols = scenario_column(rows.iter().map(|r| r.0));
+    let f = |f: fn(&RobustStep) -> f64| ColumnData::floats(&rows, |r| f(&r.3));
+    cols.extend([
+        ("year", ColumnData::ints(&rows, |r| r.3.year)),
+        ("service", ColumnData::texts(&rows, |r| r.1.to_string())),
+        ("method", ColumnData::texts(&rows, |r| r.2.to_string())),
+        ("stock_needed", f(|r| r.stock_needed)),
+        ("additions", f(|r| r.additions)),
+        ("planned", f(|r| r.planned)),
+        ("extra_vs_plan", f(|r| r.extra_vs_plan)),
+    ]);
+    encode_table(cols, format)
+}
+
+/// The robust schedule's rows: `(scenario, service, method, step)`, per
+/// scenario, risk (in the summary's order) and year.
+pub fn robust_rows<'a>(
+    items: &[(Option<&'a str>, &'a EnsembleSummary)],
+    services: &[Service],
+) -> Vec<(Option<&'a str>, &'a str, &'a str, RobustStep)> {
+    let mut rows = Vec::new();
+    for (scenario, summary) in items {
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for fs in &summary.first_shortfalls {
+            let key = (fs.service.as_str(), fs.method.as_str());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let limit = services
+                .iter()
+                .find(|s| s.id == fs.service)
+                .and_then(|s| s.max_build_per_year);
+            for step in summary.robust_schedule(key.0, key.1, limit) {
+                rows.push((*scenario, key.0, key.1, step));
+            }
+        }
+    }
+    rows
 }
 
 /// `[scenario,]service,method,first_shortfall_year,probability`: when each

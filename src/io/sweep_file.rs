@@ -224,6 +224,8 @@ pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
         certain_supply: s.certain_supply,
         certain_base: s.certain_base,
         own_noise: s.own_noise,
+        certain_fertility: false,
+        certain_mortality: false,
     };
     // The ensemble's own check: at least one trajectory, noise in range.
     EnsembleSpec {

@@ -151,6 +151,7 @@ where
         Body::Pyramid(p) => draw_pyramid(&body, p),
         Body::Gaps(g) => draw_gaps(&body, g),
         Body::Heat(h, label) => draw_heat(&body, h, label),
+        Body::Drivers(d) => draw_drivers(&body, d),
     }
 }
 
@@ -578,6 +579,109 @@ where
         (Key::Bar(super::SHORTFALL_RED), g.shortfall.clone()),
         (Key::Bar(super::SURPLUS_GREEN), g.surplus.clone()),
     ];
+    draw_legend(&legend, &keys)
+}
+
+/// The colour of a source of uncertainty (by its table name), the same in
+/// every chart.
+fn source_color(name: &str) -> Rgb {
+    let k = crate::ensemble::Source::ALL
+        .iter()
+        .position(|s| s.name() == name)
+        .unwrap_or(0);
+    super::PALETTE[k % super::PALETTE.len()]
+}
+
+/// Stacked bars: one row per gap, one segment per source (its share of the
+/// gap's variance), the risk written beside each bar.
+fn draw_drivers<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &super::DriverBars) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (plot, legend) = area.split_horizontally(area.dim_in_pixel().0 - LEGEND_WIDTH);
+    let value_style = font(22);
+    let widest = |texts: &mut dyn Iterator<Item = &String>| {
+        texts
+            .map(|t| {
+                plot.estimate_text_size(t, &value_style)
+                    .map(|s| s.0)
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let name_width = (widest(&mut d.bars.iter().map(|b| &b.label)) + 30).clamp(120, 600);
+    let plot_px = f64::from(
+        plot.dim_in_pixel()
+            .0
+            .saturating_sub(name_width + 52)
+            .max(200),
+    );
+    let text_px = f64::from(widest(&mut d.bars.iter().map(|b| &b.note)) + 24).min(0.6 * plot_px);
+    let frac = text_px / plot_px;
+    let x1 = 100.0 / (1.0 - frac);
+    let n = d.bars.len();
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(16)
+        .margin_right(52)
+        .x_label_area_size(80)
+        .y_label_area_size(name_width)
+        .build_cartesian_2d(0.0..x1, (0..n.saturating_sub(1)).into_segmented())?;
+    let names: Vec<String> = d.bars.iter().map(|b| b.label.clone()).collect();
+    let y_format = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .x_desc(d.x_label.as_str())
+        .label_style(font(22))
+        .axis_desc_style(font(24))
+        .x_labels(6)
+        .y_labels(n.max(1))
+        .x_label_formatter(&|x| {
+            if *x <= 100.0 + 1e-9 {
+                format!("{x:.0}%")
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&y_format)
+        .disable_y_mesh()
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(RGBColor(245, 245, 245))
+        .draw()?;
+    for (i, b) in d.bars.iter().enumerate() {
+        let mut from = 0.0;
+        for ((name, _), &share) in d.sources.iter().zip(&b.shares) {
+            let to = from + 100.0 * share;
+            if to > from {
+                let mut bar = Rectangle::new(
+                    [
+                        (from, SegmentValue::Exact(i)),
+                        (to, SegmentValue::Exact(i + 1)),
+                    ],
+                    color(source_color(name)).mix(0.85).filled(),
+                );
+                bar.set_margin(14, 14, 0, 0);
+                chart.draw_series(std::iter::once(bar))?;
+            }
+            from = to;
+        }
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((from.max(100.0), SegmentValue::CenterOf(i)))
+                + Text::new(
+                    b.note.clone(),
+                    (10, 0),
+                    font(22).pos(Pos::new(HPos::Left, VPos::Center)),
+                ),
+        ))?;
+    }
+    let keys: Vec<(Key, String)> = d
+        .sources
+        .iter()
+        .map(|(name, label)| (Key::Bar(source_color(name)), label.clone()))
+        .collect();
     draw_legend(&legend, &keys)
 }
 

@@ -53,6 +53,22 @@ pub fn page(report: &Report, svgs: &[String]) -> String {
     for p in &report.intro {
         h.push_str(&format!("<p>{}</p>\n", escape(p)));
     }
+    if !report.sources.is_empty() {
+        h.push_str(&format!(
+            "<h2 id=\"sources\">{}</h2>\n<table class=\"sources\">\n<thead><tr><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+            escape(&t.sources_heading()),
+            escape(&t.source_heading()),
+            escape(&t.setting_heading())
+        ));
+        for (source, setting) in &report.sources {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td></tr>\n",
+                escape(source),
+                escape(setting)
+            ));
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
     h.push_str(&format!(
         "<h2 id=\"key-figures\">{}</h2>\n<table class=\"key-figures\">\n<thead><tr><th>{}</th><th class=\"unit\">{}</th>",
         escape(&t.key_figures_heading()),

@@ -19,7 +19,7 @@ use key_figures::key_figures;
 pub use key_figures::key_figures_table;
 pub use sweep_heat::sweep_heat;
 
-use crate::ensemble::{EnsembleSummary, Summary};
+use crate::ensemble::{EnsembleSummary, RiskDriver, Source, Stochastic, Summary, DEFAULT_ALPHA};
 use crate::error::{Error, Result};
 use crate::indicators::Indicator;
 use crate::io::tables::{encode_table, ColumnData};
@@ -72,11 +72,25 @@ pub struct ReportInput<'a> {
     pub sweep: Option<SweepHeat>,
     /// Years of the key-figures table, e.g. 2025, 2030, 2035.
     pub key_years: Vec<i32>,
+    /// The ensemble's stochastic settings.
+    pub stochastic: Stochastic,
+    /// The sources of uncertainty the ensemble drew.
+    pub sources: Vec<Source>,
+    /// What drives each gap risk of the ensemble (empty: not run).
+    pub drivers: &'a [RiskDriver],
 }
 
 /// An RGB colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    /// The colour 40% of the way to [`INK`]: a darker line of the same hue.
+    pub fn mix_with_ink(self) -> Rgb {
+        let mix = |a: u8, b: u8| ((f64::from(a) * 0.6 + f64::from(b) * 0.4).round()) as u8;
+        Rgb(mix(self.0, INK.0), mix(self.1, INK.1), mix(self.2, INK.2))
+    }
+}
 
 /// Colours that stay distinct for colour-blind readers (Okabe & Ito).
 pub const PALETTE: [Rgb; 7] = [
@@ -223,6 +237,34 @@ pub struct GapBars {
     pub surplus: String,
 }
 
+/// One gap's variance shares by source (a row of the drivers chart).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverBar {
+    /// Service id.
+    pub service: String,
+    /// Demand method.
+    pub method: String,
+    /// Row label: the service and its view, in the report's language.
+    pub label: String,
+    /// Variance share per source, in [`DriverBars::sources`] order.
+    pub shares: Vec<f64>,
+    /// The text beside the bar: P(shortfall), and without the top driver.
+    pub note: String,
+}
+
+/// The drivers of every gap risk in one year: stacked shares per source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverBars {
+    /// Year of the risks shown.
+    pub year: i32,
+    /// Sources, in segment order: `(name in tables, label)`.
+    pub sources: Vec<(String, String)>,
+    /// One bar per service and demand view with a supply.
+    pub bars: Vec<DriverBar>,
+    /// Title of the x axis.
+    pub x_label: String,
+}
+
 /// What a figure shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
@@ -234,6 +276,8 @@ pub enum Body {
     Gaps(GapBars),
     /// A sweep heat-map and its colour-scale title.
     Heat(SweepHeat, String),
+    /// What drives each gap's risk.
+    Drivers(DriverBars),
 }
 
 /// One chart: a file stem, a title, a source line and what it shows.
@@ -278,6 +322,8 @@ pub struct Report {
     pub intro: Vec<String>,
     /// The model's flagged assumptions.
     pub flags: Vec<String>,
+    /// The ensemble's sources of uncertainty: `(source, setting)`.
+    pub sources: Vec<(String, String)>,
     /// Years of the key-figures table.
     pub key_years: Vec<i32>,
     /// Rows of the key-figures table.
@@ -328,6 +374,15 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
             }
         }
     }
+    let robust = robust_figure(input, &t, &source, target);
+    if let Body::Gaps(g) = &robust.body {
+        if !g.bars.is_empty() {
+            figures.push(robust);
+        }
+    }
+    if let Some(drivers) = drivers_figure(input, &t, &source, target) {
+        figures.push(drivers);
+    }
     if let Some(heat) = &input.sweep {
         let mut heat = heat.clone();
         heat.x_label = t.parameter(&heat.x_name);
@@ -345,6 +400,7 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
         title: t.report_title(&region),
         intro: t.intro(model, &central.name, input),
         flags: model.flags.clone(),
+        sources: t.source_settings(input),
         key_years: input.key_years.clone(),
         key_figures: key_figures(input, &t),
         figures,
@@ -609,6 +665,7 @@ fn service_figure(
     let ens = input.ensemble;
     let mut lines = Vec::new();
     let mut bands = Vec::new();
+    let mut robust_lines = Vec::new();
     for (m, demand) in service.demands.iter().enumerate() {
         let color = PALETTE[m % PALETTE.len()];
         let label = t.demand_label(&demand.name, m == 0);
@@ -624,6 +681,20 @@ fn service_figure(
                 .map(|d| (f64::from(d.year), d.demand))
                 .collect(),
         });
+        // The robust schedule: the stock for P(shortfall) <= α every year.
+        let robust = ens.robust_schedule(&service.id, &demand.name, service.max_build_per_year);
+        if !robust.is_empty() {
+            robust_lines.push(Line {
+                label: t.robust_label(&demand.name, m == 0, alpha(input)),
+                color: color.mix_with_ink(),
+                dashed: false,
+                width: 2,
+                points: robust
+                    .iter()
+                    .map(|r| (f64::from(r.year), r.stock_needed))
+                    .collect(),
+            });
+        }
         if let Some(index) = ens
             .demands
             .iter()
@@ -675,6 +746,7 @@ fn service_figure(
                 points,
             });
         }
+        lines.append(&mut robust_lines);
         if let Supply::Points { points, .. } = supply {
             for &(year, value) in points {
                 let y = year.round() as i32;
@@ -783,6 +855,140 @@ fn gap_figure(
     }
 }
 
+/// The ensemble's risk level α (its gap risks'), else the default.
+fn alpha(input: &ReportInput) -> f64 {
+    input
+        .ensemble
+        .risks
+        .first()
+        .map_or(DEFAULT_ALPHA, |r| r.alpha)
+}
+
+/// The robust schedule in `year` against the plan: per service and demand
+/// view with a supply, the stock needed for P(shortfall) <= α in every
+/// year up to then minus the planned supply.
+fn robust_figure(input: &ReportInput, t: &text::Words, source: &str, year: i32) -> Figure {
+    let ens = input.ensemble;
+    let mut bars = Vec::new();
+    for s in &input.model.services {
+        for (m, d) in s.demands.iter().enumerate() {
+            let schedule = ens.robust_schedule(&s.id, &d.name, s.max_build_per_year);
+            let Some(step) = schedule.iter().find(|r| r.year == year) else {
+                continue;
+            };
+            let label = text::service_label(s, t.lang);
+            bars.push(GapBar {
+                service: s.id.clone(),
+                label: if m == 0 {
+                    label
+                } else {
+                    t.by_method(&label, &d.name)
+                },
+                unit: t.unit(&s.unit),
+                demand: step.stock_needed,
+                supply: step.planned,
+                gap: step.extra_vs_plan,
+                p_shortfall: None,
+                capacity_needed_p90: None,
+            });
+        }
+    }
+    Figure {
+        name: "robust_plan".into(),
+        title: t.robust_title(&t.region(input.model), year, alpha(input)),
+        source: source.to_string(),
+        body: Body::Gaps(GapBars {
+            year,
+            bars,
+            x_label: t.robust_axis(),
+            shortfall: t.plan_short(),
+            surplus: t.plan_room(),
+        }),
+        lang: t.lang,
+    }
+}
+
+/// The year the drivers chart shows: the first key year after the plan's
+/// target year (the next plan's), else the target year.
+pub fn drivers_year(input: &ReportInput, target: i32) -> i32 {
+    input
+        .key_years
+        .iter()
+        .copied()
+        .find(|&y| y > target)
+        .unwrap_or(target)
+}
+
+/// What drives each gap risk (see [`crate::ensemble::drivers`]), in
+/// [`drivers_year`]; `None` when the drivers were not run.
+fn drivers_figure(
+    input: &ReportInput,
+    t: &text::Words,
+    source: &str,
+    target: i32,
+) -> Option<Figure> {
+    let year = drivers_year(input, target);
+    let drivers: Vec<&RiskDriver> = input.drivers.iter().filter(|d| d.year == year).collect();
+    if drivers.is_empty() {
+        return None;
+    }
+    let sources: Vec<Source> = Source::ALL
+        .into_iter()
+        .filter(|s| drivers.iter().any(|d| d.source == *s))
+        .collect();
+    let mut bars = Vec::new();
+    for s in &input.model.services {
+        for (m, d) in s.demands.iter().enumerate() {
+            let rows: Vec<&&RiskDriver> = drivers
+                .iter()
+                .filter(|r| r.service == s.id && r.method == d.name)
+                .collect();
+            let Some(first) = rows.first() else {
+                continue;
+            };
+            let top = rows
+                .iter()
+                .filter(|r| r.variance_share > 0.0)
+                .max_by(|a, b| a.variance_share.total_cmp(&b.variance_share))
+                .map(|r| (r.source, r.p_shortfall_without));
+            let label = text::service_label(s, t.lang);
+            bars.push(DriverBar {
+                service: s.id.clone(),
+                method: d.name.clone(),
+                label: if m == 0 {
+                    label
+                } else {
+                    t.by_method(&label, &d.name)
+                },
+                shares: sources
+                    .iter()
+                    .map(|src| {
+                        rows.iter()
+                            .find(|r| r.source == *src)
+                            .map_or(0.0, |r| r.variance_share)
+                    })
+                    .collect(),
+                note: t.driver_note(first.p_shortfall_all, top),
+            });
+        }
+    }
+    Some(Figure {
+        name: "risk_drivers".into(),
+        title: t.drivers_title(&t.region(input.model), year),
+        source: source.to_string(),
+        body: Body::Drivers(DriverBars {
+            year,
+            sources: sources
+                .iter()
+                .map(|s| (s.name().to_string(), t.source_name(*s)))
+                .collect(),
+            bars,
+            x_label: t.drivers_axis(),
+        }),
+        lang: t.lang,
+    })
+}
+
 /// The table behind a figure, as CSV.
 pub fn figure_table(figure: &Figure) -> Result<Vec<u8>> {
     match &figure.body {
@@ -864,6 +1070,25 @@ pub fn figure_table(figure: &Figure) -> Result<Vec<u8>> {
             ],
             Format::Csv,
         ),
+        Body::Drivers(d) => {
+            let mut rows: Vec<(&DriverBar, &str, f64)> = Vec::new();
+            for b in &d.bars {
+                for ((name, _), &share) in d.sources.iter().zip(&b.shares) {
+                    rows.push((b, name, share));
+                }
+            }
+            encode_table(
+                vec![
+                    ("year", ColumnData::ints(&rows, |_| d.year)),
+                    ("service", ColumnData::texts(&rows, |r| r.0.service.clone())),
+                    ("method", ColumnData::texts(&rows, |r| r.0.method.clone())),
+                    ("label", ColumnData::texts(&rows, |r| r.0.label.clone())),
+                    ("source", ColumnData::texts(&rows, |r| r.1.to_string())),
+                    ("variance_share", ColumnData::floats(&rows, |r| r.2)),
+                ],
+                Format::Csv,
+            )
+        }
         Body::Heat(h, _) => {
             let mut rows: Vec<(f64, f64, Option<f64>)> = Vec::new();
             for (j, &y) in h.ys.iter().enumerate() {

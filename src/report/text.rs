@@ -1,5 +1,6 @@
 //! Every word a report shows, in English and Chinese, and number formats.
 
+use crate::ensemble::Source;
 use crate::indicators::Indicator;
 use crate::model::{Model, StatedFigure};
 use crate::standards::Service;
@@ -373,6 +374,110 @@ impl Words {
         }
     }
 
+    /// "stock for 90% safety (by need)": a robust schedule's line.
+    pub fn robust_label(&self, method: &str, primary: bool, alpha: f64) -> String {
+        let safe = format!("{:.0}", 100.0 * (1.0 - alpha));
+        let view = self.view(method, primary);
+        match self.lang {
+            Lang::En => format!("stock for {safe}% safety ({view})"),
+            Lang::Zh => format!("{safe}%把握所需存量（{view}）"),
+        }
+    }
+    /// "by the plan's standard", "by need", "by <method>".
+    pub fn view(&self, method: &str, primary: bool) -> String {
+        match (self.lang, primary, method) {
+            (Lang::En, true, _) => "by the plan's standard".into(),
+            (Lang::Zh, true, _) => "按规划标准".into(),
+            (Lang::En, false, "need") => "by need".into(),
+            (Lang::Zh, false, "need") => "按实际需要".into(),
+            (Lang::En, false, m) => format!("by {m}"),
+            (Lang::Zh, false, m) => format!("按{m}"),
+        }
+    }
+    pub fn robust_title(&self, region: &str, year: i32, alpha: f64) -> String {
+        let safe = format!("{:.0}", 100.0 * (1.0 - alpha));
+        match self.lang {
+            Lang::En => format!(
+                "Stock needed in {year} for a {safe}% chance of no shortfall, against the plan, {region}"
+            ),
+            Lang::Zh => format!("{year}年保持{safe}%把握不短缺所需存量与规划对比，{region}"),
+        }
+    }
+    pub fn robust_axis(&self) -> String {
+        self.pick(
+            "Stock needed − planned supply, % of the stock needed",
+            "所需存量 − 规划供给，占所需存量的百分比",
+        )
+    }
+    pub fn plan_short(&self) -> String {
+        self.pick("plan falls short", "规划不足")
+    }
+    pub fn plan_room(&self) -> String {
+        self.pick("plan has room", "规划有余量")
+    }
+    pub fn robust_row(&self, service: &str, alpha: f64) -> String {
+        let safe = format!("{:.0}", 100.0 * (1.0 - alpha));
+        match self.lang {
+            Lang::En => format!("{service}: stock for {safe}% safety minus plan"),
+            Lang::Zh => format!("{service}：{safe}%把握所需存量减规划供给"),
+        }
+    }
+    pub fn drivers_title(&self, region: &str, year: i32) -> String {
+        match self.lang {
+            Lang::En => format!(
+                "What drives the risk of a shortfall in {year}: the gap's variance by source, {region}"
+            ),
+            Lang::Zh => format!("{year}年短缺风险从何而来：缺口方差按不确定性来源分解，{region}"),
+        }
+    }
+    pub fn drivers_axis(&self) -> String {
+        self.pick(
+            "Share of the gap's variance, one source at a time (%)",
+            "逐一考虑各来源时占缺口方差的比重（%）",
+        )
+    }
+    /// A source of uncertainty's name.
+    pub fn source_name(&self, source: Source) -> String {
+        let (en, zh) = match source {
+            Source::Fertility => ("fertility", "生育率"),
+            Source::Mortality => ("mortality", "死亡率"),
+            Source::Migration => ("migration", "迁移"),
+            Source::Base => ("base population", "基期人口"),
+            Source::Need => ("need (prevalence, use)", "需求（患病率、使用率）"),
+            Source::Supply => ("supply (delivery, attrition)", "供给（到位、流失）"),
+        };
+        self.pick(en, zh)
+    }
+    /// "P = 0.85; 0.30 without supply": the risk, and without its driver.
+    pub fn driver_note(&self, p: f64, top: Option<(Source, f64)>) -> String {
+        match (self.lang, top) {
+            (Lang::En, Some((s, without))) => {
+                format!("P = {p:.2}; {without:.2} without {}", self.source_name(s))
+            }
+            (Lang::Zh, Some((s, without))) => format!(
+                "短缺概率 {p:.2}；去掉{}不确定性后 {without:.2}",
+                self.source_name(s)
+            ),
+            (Lang::En, None) => format!("P = {p:.2}"),
+            (Lang::Zh, None) => format!("短缺概率 {p:.2}"),
+        }
+    }
+    pub fn sources_heading(&self) -> String {
+        self.pick(
+            "Sources of uncertainty in the ensemble",
+            "集合模拟的不确定性来源",
+        )
+    }
+    pub fn source_heading(&self) -> String {
+        self.pick("Source", "来源")
+    }
+    pub fn setting_heading(&self) -> String {
+        self.pick("Setting", "设定")
+    }
+    pub fn not_drawn(&self) -> String {
+        self.pick("not drawn (taken as certain)", "未抽样（视为确定）")
+    }
+
     pub fn key_figures_heading(&self) -> String {
         self.pick("Key figures", "主要指标")
     }
@@ -393,6 +498,170 @@ impl Words {
     }
     pub fn table_label(&self) -> String {
         self.pick("table", "数据表")
+    }
+
+    /// The ensemble's sources of uncertainty and their settings, one row
+    /// per source: `(source, setting)`; a source not drawn says so.
+    pub fn source_settings(&self, input: &ReportInput) -> Vec<(String, String)> {
+        let model = input.model;
+        let st = &input.stochastic;
+        let zh = self.lang == Lang::Zh;
+        let interval = |f: &crate::standards::FactorInterval| format!("×{}–{}", f.low, f.high);
+        let calibration = model.calibration.as_ref().filter(|_| !st.own_noise);
+        let setting = |source: Source| -> String {
+            if !input.sources.contains(&source) {
+                return self.not_drawn();
+            }
+            match source {
+                Source::Fertility => match (calibration, st.tfr) {
+                    (Some((table, c)), _) => {
+                        if zh {
+                            format!("高斯联结AR(1)状态经联合国《世界人口展望2019》TFR的80%与95%区间映射（相对尺度，{table}），每5年自相关 {}", c.tfr_persistence)
+                        } else {
+                            format!("a Gaussian-copula AR(1) state mapped through the UN WPP 2019 80% and 95% TFR bounds on the relative scale ({table}), correlation {} per 5 years", c.tfr_persistence)
+                        }
+                    }
+                    (None, Some(t)) => {
+                        if zh {
+                            format!(
+                                "对数TFR的AR(1)偏离，每年 σ = {}，φ = {}",
+                                t.volatility, t.persistence
+                            )
+                        } else {
+                            format!(
+                                "an AR(1) deviation of log TFR, σ = {} a year, φ = {}",
+                                t.volatility, t.persistence
+                            )
+                        }
+                    }
+                    (None, None) => self.not_drawn(),
+                },
+                Source::Mortality => match (calibration, st.mortality) {
+                    (Some((table, c)), _) => {
+                        if zh {
+                            format!("同一方法映射两性出生时预期寿命的80%与95%区间（{table}），两性共用一个状态，每5年自相关 {}", c.e0_persistence)
+                        } else {
+                            format!("the same for e0 of both sexes (one state, {table}), correlation {} per 5 years", c.e0_persistence)
+                        }
+                    }
+                    (None, Some(m)) => {
+                        if zh {
+                            format!(
+                                "死亡概率对数系数的随机游走（Lee-Carter型），每年 σ = {}",
+                                m.sd
+                            )
+                        } else {
+                            format!("a random walk of a Lee-Carter-style log factor on the probabilities of dying, σ = {} a year", m.sd)
+                        }
+                    }
+                    (None, None) => self.not_drawn(),
+                },
+                Source::Migration => {
+                    let sd = st.migration.map_or(0.0, |m| m.sd);
+                    if zh {
+                        format!("年净迁移总量的正态偏离，标准差 {} 人/年", format_count(sd))
+                    } else {
+                        format!("a normal deviation of the annual net migration total, sd {} persons a year", format_count(sd))
+                    }
+                }
+                Source::Base => {
+                    let base = &model.base_uncertainty;
+                    let mut parts: Vec<String> = base
+                        .total
+                        .iter()
+                        .map(|f| {
+                            if zh {
+                                format!("总量 {}", interval(f))
+                            } else {
+                                format!("total {}", interval(f))
+                            }
+                        })
+                        .collect();
+                    parts.extend(base.bands.iter().map(|(ages, f)| {
+                        if zh {
+                            format!("{ages}岁 {}", interval(f))
+                        } else {
+                            format!("ages {ages} {}", interval(f))
+                        }
+                    }));
+                    if zh {
+                        format!("每条轨迹抽取一次的系数（90%区间）：{}", parts.join("；"))
+                    } else {
+                        format!(
+                            "factors drawn once per trajectory (90% intervals): {}",
+                            parts.join("; ")
+                        )
+                    }
+                }
+                Source::Need => {
+                    let mut tables: Vec<String> = Vec::new();
+                    let mut demands: Vec<String> = Vec::new();
+                    for s in &model.services {
+                        for (m, d) in s.demands.iter().enumerate() {
+                            if let crate::standards::DemandMethod::Need { prevalence, .. } =
+                                &d.method
+                            {
+                                if let Some(u) = &prevalence.uncertainty {
+                                    let name = std::path::Path::new(&prevalence.table)
+                                        .file_name()
+                                        .map_or(prevalence.table.clone(), |n| {
+                                            n.to_string_lossy().into_owned()
+                                        });
+                                    let row = format!("{name} {}", interval(u));
+                                    if !tables.contains(&row) {
+                                        tables.push(row);
+                                    }
+                                }
+                            }
+                            if let Some(u) = &d.uncertainty {
+                                let view = self.view(&d.name, m == 0);
+                                let label = service_label(s, self.lang);
+                                demands.push(if zh {
+                                    format!("{label}（{view}）{}", interval(u))
+                                } else {
+                                    format!("{label} ({view}) {}", interval(u))
+                                });
+                            }
+                        }
+                    }
+                    if zh {
+                        format!("患病率表（每张表每条轨迹抽取一次，读取同一张表的需求共用）：{}；需求自身区间：{}", or_none(&tables, "无", "；"), or_none(&demands, "无", "；"))
+                    } else {
+                        format!("prevalence tables (one draw per table and trajectory, shared by the demands that read it): {}; demands' own intervals: {}", or_none(&tables, "none", "; "), or_none(&demands, "none", "; "))
+                    }
+                }
+                Source::Supply => {
+                    let rows: Vec<String> = model
+                        .services
+                        .iter()
+                        .filter_map(|s| s.supply_risk.map(|r| (s, r)))
+                        .map(|(s, r)| {
+                            let mut parts = Vec::new();
+                            if let Some(d) = r.delivery {
+                                parts.push(if zh {
+                                    format!("到位比例 {}（90%：{}–{}）", d.central, d.low, d.high)
+                                } else {
+                                    format!("delivery {} (90%: {}–{})", d.central, d.low, d.high)
+                                });
+                            }
+                            if let Some(a) = r.attrition {
+                                parts.push(if zh {
+                                    format!("年流失率 {}（90%：{}–{}，规划按 {} 补充）", a.rate, a.low, a.high, a.planned)
+                                } else {
+                                    format!("attrition {} a year (90%: {}–{}; the plan recruits for {})", a.rate, a.low, a.high, a.planned)
+                                });
+                            }
+                            format!("{} {}", service_label(s, self.lang), parts.join(if zh { "，" } else { ", " }))
+                        })
+                        .collect();
+                    rows.join(if zh { "；" } else { "; " })
+                }
+            }
+        };
+        Source::ALL
+            .into_iter()
+            .map(|s| (self.source_name(s), setting(s)))
+            .collect()
     }
 
     pub fn intro(&self, model: &Model, central: &str, input: &ReportInput) -> Vec<String> {
@@ -466,6 +735,15 @@ impl Words {
                     },
             ],
         }
+    }
+}
+
+/// The items joined by `sep`, or `none` when there are none.
+fn or_none(items: &[String], none: &str, sep: &str) -> String {
+    if items.is_empty() {
+        none.to_string()
+    } else {
+        items.join(sep)
     }
 }
 

@@ -163,6 +163,10 @@ pub struct RawSupply {
     /// `attrition`).
     #[serde(default)]
     pub planned_attrition: Option<f64>,
+    /// The most the service can add in a year (the robust schedule's
+    /// limit).
+    #[serde(default)]
+    pub max_build_per_year: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -117,6 +117,13 @@ pub(super) fn read_services(
                 }
             },
         };
+        let max_build_per_year = rs.supply.as_ref().and_then(|s| s.max_build_per_year);
+        if let Some(v) = max_build_per_year.filter(|v| !(v.is_finite() && *v > 0.0)) {
+            note(
+                &format!("{key} supply"),
+                Error::invalid("max_build_per_year", v, "a count > 0 a year"),
+            );
+        }
         services.push(Service {
             id: rs.id.clone(),
             label: rs.label.clone(),
@@ -125,6 +132,7 @@ pub(super) fn read_services(
             demands,
             supply,
             supply_risk,
+            max_build_per_year,
         });
     }
     services
