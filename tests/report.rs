@@ -196,6 +196,53 @@ fn english_report_opens_and_agrees_with_its_tables() {
         let (lo95, hi95) = b95[year];
         assert!(lo95 <= *lo && lo <= hi && *hi <= hi95, "{year}");
     }
+    // The robust schedule: its chart's extra stock is the key figure's,
+    // and the caregivers' chart draws the schedule, never decreasing.
+    let (rh, rrows) = read_csv(&out.join("robust_plan.csv"));
+    let (gi, si) = (
+        rh.iter().position(|c| c == "gap").unwrap(),
+        rh.iter().position(|c| c == "service").unwrap(),
+    );
+    let li = rh.iter().position(|c| c == "label").unwrap();
+    for r in &rrows {
+        let id = if r[li].ends_with(", by need") {
+            format!("{}:need:robust_extra_vs_plan", r[si])
+        } else {
+            format!("{}:robust_extra_vs_plan", r[si])
+        };
+        let extra: f64 = r[gi].parse().unwrap();
+        assert!((figures[&(id.clone(), 2025)].unwrap() - extra).abs() < 1e-9, "{id}");
+    }
+    let (_, crows) = read_csv(&out.join("service_caregivers.csv"));
+    let robust: Vec<f64> = crows
+        .iter()
+        .filter(|r| r[1] == "stock for 90% safety (by need)")
+        .map(|r| r[3].parse().unwrap())
+        .collect();
+    assert_eq!(robust.len(), 30);
+    assert!(robust.windows(2).all(|w| w[1] >= w[0]), "{robust:?}");
+    // What drives each risk, in 2030: shares add up to 1 per gap.
+    let (dh, drows) = read_csv(&out.join("risk_drivers.csv"));
+    assert_eq!(dh, ["year", "service", "method", "label", "source", "variance_share"]);
+    let mut sums: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for r in &drows {
+        assert_eq!(r[0], "2030");
+        *sums.entry((r[1].clone(), r[2].clone())).or_default() += r[5].parse::<f64>().unwrap();
+    }
+    assert!(sums.len() >= 10, "{sums:?}");
+    for (k, s) in &sums {
+        assert!((s - 1.0).abs() < 1e-9 || s.abs() < 1e-12, "{k:?}: {s}");
+    }
+    // The sources and their settings are listed on the page.
+    for setting in [
+        "Sources of uncertainty in the ensemble",
+        "wpp2019_bounds_158.csv",
+        "sd 10,800 persons a year",
+        "ages 0-4 ×0.45–1.1",
+        "attrition 30% a year",
+    ] {
+        assert!(html.contains(setting), "{setting} missing");
+    }
 }
 
 #[test]
@@ -219,7 +266,17 @@ fn chinese_report_has_chinese_labels() {
         html.contains("<html lang=\"zh-CN\">"),
         "the zh report fell back to English: no Chinese font found; install fonts-noto-cjk (bash scripts/test does)"
     );
-    for word in ["主要指标", "养老床位", "人口金字塔", "短缺概率", "嘉兴市"] {
+    for word in [
+        "主要指标",
+        "养老床位",
+        "人口金字塔",
+        "短缺概率",
+        "嘉兴市",
+        "集合模拟的不确定性来源",
+        "年流失率 30%",
+        "缺口方差按不确定性来源分解",
+        "保持90%把握不短缺所需存量",
+    ] {
         assert!(html.contains(word), "{word} missing");
     }
     let svg = std::fs::read_to_string(out.join("ageing.svg")).unwrap();

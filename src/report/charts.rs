@@ -691,6 +691,9 @@ fn gap_label(b: &super::GapBar) -> String {
     if let Some(ps) = b.p_shortfall {
         label.push_str(&format!(" · P = {ps:.2}"));
     }
+    if let Some(note) = &b.note {
+        label.push_str(note);
+    }
     label
 }
 

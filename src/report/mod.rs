@@ -220,6 +220,8 @@ pub struct GapBar {
     pub p_shortfall: Option<f64>,
     /// The ensemble's capacity for 90% confidence, if it ran.
     pub capacity_needed_p90: Option<f64>,
+    /// Text after the value, e.g. why nothing more is needed.
+    pub note: Option<String>,
 }
 
 /// Gap bars of every service with a supply.
@@ -837,6 +839,7 @@ fn gap_figure(
                 gap: g.gap,
                 p_shortfall: risk.map(|r| r.p_shortfall),
                 capacity_needed_p90: risk.map(|r| r.capacity_needed_p90),
+                note: None,
             }
         })
         .collect();
@@ -876,6 +879,18 @@ fn robust_figure(input: &ReportInput, t: &text::Words, source: &str, year: i32) 
             let Some(step) = schedule.iter().find(|r| r.year == year) else {
                 continue;
             };
+            // Nothing more needed because the existing stock already
+            // covers every requirement up to `year`: say so, with the room.
+            let required = ens
+                .risks
+                .iter()
+                .filter(|r| r.service == s.id && r.method == d.name)
+                .filter(|r| r.year > input.model.base_year && r.year <= year)
+                .map(|r| r.capacity_needed)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let existing = schedule.first().map_or(0.0, |r| r.stock_needed);
+            let note = (step.extra_vs_plan.abs() < 0.5 && required < existing)
+                .then(|| t.covered_by_stock(existing - required, &t.unit(&s.unit)));
             let label = text::service_label(s, t.lang);
             bars.push(GapBar {
                 service: s.id.clone(),
@@ -890,6 +905,7 @@ fn robust_figure(input: &ReportInput, t: &text::Words, source: &str, year: i32) 
                 gap: step.extra_vs_plan,
                 p_shortfall: None,
                 capacity_needed_p90: None,
+                note,
             });
         }
     }

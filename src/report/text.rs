@@ -448,15 +448,35 @@ impl Words {
         };
         self.pick(en, zh)
     }
+    /// " (the existing stock covers it, 23,619 beds to spare)", brackets
+    /// included.
+    pub fn covered_by_stock(&self, spare: f64, unit: &str) -> String {
+        match self.lang {
+            Lang::En => format!(" (the existing stock covers it, {} {unit} to spare)", format_count(spare)),
+            Lang::Zh => format!("（现有存量已足够，富余{}{unit}）", format_count(spare)),
+        }
+    }
+    /// A source's short name, for notes beside a bar.
+    pub fn source_short(&self, source: Source) -> String {
+        let (en, zh) = match source {
+            Source::Fertility => ("fertility", "生育率"),
+            Source::Mortality => ("mortality", "死亡率"),
+            Source::Migration => ("migration", "迁移"),
+            Source::Base => ("base", "基期人口"),
+            Source::Need => ("need", "需求"),
+            Source::Supply => ("supply", "供给"),
+        };
+        self.pick(en, zh)
+    }
     /// "P = 0.85; 0.30 without supply": the risk, and without its driver.
     pub fn driver_note(&self, p: f64, top: Option<(Source, f64)>) -> String {
         match (self.lang, top) {
             (Lang::En, Some((s, without))) => {
-                format!("P = {p:.2}; {without:.2} without {}", self.source_name(s))
+                format!("P = {p:.2}; {without:.2} without {}", self.source_short(s))
             }
             (Lang::Zh, Some((s, without))) => format!(
-                "短缺概率 {p:.2}；去掉{}不确定性后 {without:.2}",
-                self.source_name(s)
+                "短缺概率 {p:.2}；无{}不确定性时 {without:.2}",
+                self.source_short(s)
             ),
             (Lang::En, None) => format!("P = {p:.2}"),
             (Lang::Zh, None) => format!("短缺概率 {p:.2}"),
@@ -506,8 +526,21 @@ impl Words {
         let model = input.model;
         let st = &input.stochastic;
         let zh = self.lang == Lang::Zh;
-        let interval = |f: &crate::standards::FactorInterval| format!("×{}–{}", f.low, f.high);
-        let calibration = model.calibration.as_ref().filter(|_| !st.own_noise);
+        let interval =
+            |f: &crate::standards::FactorInterval| format!("×{}–{}", short(f.low), short(f.high));
+        let pct = |x: f64| format!("{}%", short(100.0 * x));
+        // The table's file name (the model writes it relative to itself).
+        let calibration = model
+            .calibration
+            .as_ref()
+            .filter(|_| !st.own_noise)
+            .map(|(table, c)| {
+                let name = std::path::Path::new(table)
+                    .file_name()
+                    .map_or(table.clone(), |n| n.to_string_lossy().into_owned());
+                (name, c)
+            });
+        let calibration = calibration.as_ref().map(|(n, c)| (n, *c));
         let setting = |source: Source| -> String {
             if !input.sources.contains(&source) {
                 return self.not_drawn();
@@ -516,7 +549,7 @@ impl Words {
                 Source::Fertility => match (calibration, st.tfr) {
                     (Some((table, c)), _) => {
                         if zh {
-                            format!("高斯联结AR(1)状态经联合国《世界人口展望2019》TFR的80%与95%区间映射（相对尺度，{table}），每5年自相关 {}", c.tfr_persistence)
+                            format!("高斯连接函数AR(1)状态经联合国《世界人口展望2019》TFR的80%与95%区间映射（相对尺度，{table}），每5年自相关 {}", c.tfr_persistence)
                         } else {
                             format!("a Gaussian-copula AR(1) state mapped through the UN WPP 2019 80% and 95% TFR bounds on the relative scale ({table}), correlation {} per 5 years", c.tfr_persistence)
                         }
@@ -639,16 +672,16 @@ impl Words {
                             let mut parts = Vec::new();
                             if let Some(d) = r.delivery {
                                 parts.push(if zh {
-                                    format!("到位比例 {}（90%：{}–{}）", d.central, d.low, d.high)
+                                    format!("到位比例 {}（90%：{}–{}）", pct(d.central), pct(d.low), pct(d.high))
                                 } else {
-                                    format!("delivery {} (90%: {}–{})", d.central, d.low, d.high)
+                                    format!("delivery {} (90%: {}–{})", pct(d.central), pct(d.low), pct(d.high))
                                 });
                             }
                             if let Some(a) = r.attrition {
                                 parts.push(if zh {
-                                    format!("年流失率 {}（90%：{}–{}，规划按 {} 补充）", a.rate, a.low, a.high, a.planned)
+                                    format!("年流失率 {}（90%：{}–{}，规划按 {} 补充）", pct(a.rate), pct(a.low), pct(a.high), pct(a.planned))
                                 } else {
-                                    format!("attrition {} a year (90%: {}–{}; the plan recruits for {})", a.rate, a.low, a.high, a.planned)
+                                    format!("attrition {} a year (90%: {}–{}; the plan recruits for {})", pct(a.rate), pct(a.low), pct(a.high), pct(a.planned))
                                 });
                             }
                             format!("{} {}", service_label(s, self.lang), parts.join(if zh { "，" } else { ", " }))
@@ -738,6 +771,18 @@ impl Words {
     }
 }
 
+/// A setting as the model means it: at most four decimals, no float noise
+/// (0.5499999999999999 is 0.55, 1.0 is 1).
+fn short(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
 /// The items joined by `sep`, or `none` when there are none.
 fn or_none(items: &[String], none: &str, sep: &str) -> String {
     if items.is_empty() {
@@ -750,6 +795,15 @@ fn or_none(items: &[String], none: &str, sep: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_without_float_noise() {
+        assert_eq!(short(0.549_999_999_999_999_9), "0.55");
+        assert_eq!(short(1.0), "1");
+        assert_eq!(short(1.599_997_590_395_315_9), "1.6");
+        assert_eq!(short(45.0), "45");
+        assert_eq!(short(0.015), "0.015");
+    }
 
     #[test]
     fn counts_and_percents() {
