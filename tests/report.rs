@@ -211,7 +211,10 @@ fn english_report_opens_and_agrees_with_its_tables() {
             format!("{}:robust_extra_vs_plan", r[si])
         };
         let extra: f64 = r[gi].parse().unwrap();
-        assert!((figures[&(id.clone(), 2025)].unwrap() - extra).abs() < 1e-9, "{id}");
+        assert!(
+            (figures[&(id.clone(), 2025)].unwrap() - extra).abs() < 1e-9,
+            "{id}"
+        );
     }
     let (_, crows) = read_csv(&out.join("service_caregivers.csv"));
     let robust: Vec<f64> = crows
@@ -223,7 +226,17 @@ fn english_report_opens_and_agrees_with_its_tables() {
     assert!(robust.windows(2).all(|w| w[1] >= w[0]), "{robust:?}");
     // What drives each risk, in 2030: shares add up to 1 per gap.
     let (dh, drows) = read_csv(&out.join("risk_drivers.csv"));
-    assert_eq!(dh, ["year", "service", "method", "label", "source", "variance_share"]);
+    assert_eq!(
+        dh,
+        [
+            "year",
+            "service",
+            "method",
+            "label",
+            "source",
+            "variance_share"
+        ]
+    );
     let mut sums: BTreeMap<(String, String), f64> = BTreeMap::new();
     for r in &drows {
         assert_eq!(r[0], "2030");

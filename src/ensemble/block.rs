@@ -198,16 +198,15 @@ pub(super) fn run_block_impl(
         let [slot, demand_slot, supply_slot, gap_slot] = split_columns(values, sizes);
         // Chunks where no count can turn negative take the fused pass; the
         // rest the general step with clamping.
-        let fast: Vec<bool> = if no_clamping(input, &lanes.mig_delta) {
-            vec![true; lanes.n / LANE_CHUNK]
-        } else {
-            (0..lanes.n / LANE_CHUNK)
-                .map(|c| {
-                    lanes.chunk_clearly_never_negative(c, input, n_years)
-                        || lanes.chunk_never_negative(c, input, n_years)
-                })
-                .collect()
-        };
+        // (A plain loop, not an iterator chain: the chain's generic fold
+        // would be compiled outside this function's instruction set.)
+        let mut fast = vec![true; lanes.n / LANE_CHUNK];
+        if !no_clamping(input, &lanes.mig_delta) {
+            for (c, f) in fast.iter_mut().enumerate() {
+                *f = lanes.chunk_clearly_never_negative(c, input, n_years)
+                    || lanes.chunk_never_negative(c, input, n_years);
+            }
+        }
         lanes.step_fast(grid, input, n_years, bounds, w, &fast);
         if fast.iter().all(|&f| f) {
             lanes.emit(grid, w, Some(&input.rates), slot);

@@ -118,6 +118,7 @@ impl<'a> DemandInputs<'a> {
     /// Writes every demand of year `y` for the block's real trajectories
     /// into `out[f·real + t]`.
     /// `values` is scratch space (resized to bases x lanes).
+    #[inline(always)]
     pub(super) fn emit(
         &self,
         lanes: &Lanes,

@@ -20,6 +20,7 @@ impl Lanes {
     /// TFR factor (every step of the recursion is monotone in them), so one
     /// pass over the ages serves eight lanes. `false` says nothing: the
     /// exact check decides.
+    #[inline(always)]
     pub(super) fn chunk_clearly_never_negative(
         &self,
         c: usize,
@@ -51,20 +52,26 @@ impl Lanes {
             factor[s] = f_hi(s);
             let row = &chunk[s * g..(s + 1) * g];
             let groups = &r.survival[s].groups;
-            let start_lo =
-                |a: usize| row[a].iter().copied().fold(f64::MAX, f64::min) + half_lo(s, a);
+            let (mig, shares) = (r.migration.row(s), input.noise_shares.row(s));
             let mut previous = 0.0;
+            // Plain loops without closures, so that all of it is compiled
+            // with the block runner's instruction set.
             for a in 0..g {
-                let st = start_lo(a);
+                let (m, k) = (mig[a], shares[a]);
+                let half = 0.5 * (m + k * e_lo).min(m + k * e_hi);
+                let cohort = &row[a];
+                let mut lowest = f64::MAX;
+                for &v in cohort {
+                    lowest = lowest.min(v);
+                }
+                let st = lowest + half;
                 if st < 0.0 {
                     return false;
                 }
                 if s == 1 {
                     fert_lo += r.asfr[a].max(0.0) * st;
                 }
-                if a >= 1
-                    && previous * scaled_survival(groups[a - 1], factor[s]) + half_lo(s, a) < 0.0
-                {
+                if a >= 1 && previous * scaled_survival(groups[a - 1], factor[s]) + half < 0.0 {
                     return false;
                 }
                 previous = st;
@@ -83,6 +90,7 @@ impl Lanes {
     /// before clamping (so the fused pass is exact there): starts
     /// `x + h + k·δ`, survivors plus arrivals, and group 0 with births
     /// bounded below by the exposure at the start of the step.
+    #[inline(always)]
     pub(super) fn chunk_never_negative(&self, c: usize, input: &StepInputs, n_years: f64) -> bool {
         const W: usize = LANE_CHUNK;
         let g = self.g;

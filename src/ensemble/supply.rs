@@ -123,6 +123,7 @@ impl SupplyInputs {
     /// (`gaps[r·count + t]`, demand − supply) of the block's trajectories,
     /// from `paths` (see [`SupplyInputs::paths`]) and the year's demands
     /// (`demands[f·count + t]`).
+    #[inline(always)]
     pub(super) fn emit(
         &self,
         y: usize,

@@ -452,7 +452,10 @@ impl Words {
     /// included.
     pub fn covered_by_stock(&self, spare: f64, unit: &str) -> String {
         match self.lang {
-            Lang::En => format!(" (the existing stock covers it, {} {unit} to spare)", format_count(spare)),
+            Lang::En => format!(
+                " (the existing stock covers it, {} {unit} to spare)",
+                format_count(spare)
+            ),
             Lang::Zh => format!("（现有存量已足够，富余{}{unit}）", format_count(spare)),
         }
     }
