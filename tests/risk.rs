@@ -298,7 +298,10 @@ fn simulate_writes_drivers_and_the_robust_plan_reproducibly() {
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let text = String::from_utf8_lossy(&o.stdout);
-        assert!(text.contains("to stay 80% safe by need"), "{text}");
+        assert!(
+            text.contains("to stay 80% safe by need in every year, caregivers: "),
+            "{text}"
+        );
         assert!(text.contains("driven by"), "{text}");
     }
     for file in ["risk_drivers.csv", "robust_plan.csv", "gap_risk.csv"] {

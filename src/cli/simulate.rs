@@ -312,15 +312,33 @@ fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64) -> String 
         } else {
             format!("by {method}")
         };
+        // The existing stock (the base year's), and the highest
+        // requirement after the base year up to `year`.
+        let existing = of(Some(model.base_year)).map_or(0.0, |r| r.stock_needed);
+        let required = |year: i32| {
+            summary
+                .risks
+                .iter()
+                .filter(|r| r.service == *service && r.method == *method)
+                .filter(|r| r.year > model.base_year && r.year <= year)
+                .map(|r| r.capacity_needed)
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
         let phrase = |r: crate::plan::RobustStep| {
             if r.extra_vs_plan > 0.5 {
                 format!(
                     "{:.0} more {unit} than planned by {}",
                     r.extra_vs_plan, r.year
                 )
+            } else if required(r.year) < existing {
+                format!(
+                    "nothing beyond the plan by {} (the existing {existing:.0} {unit} cover it; {:.0} to spare)",
+                    r.year,
+                    existing - required(r.year)
+                )
             } else {
                 format!(
-                    "no more than planned by {} ({:.0} {unit} to spare)",
+                    "nothing beyond the plan by {} ({:.0} {unit} to spare)",
                     r.year,
                     (-r.extra_vs_plan).max(0.0)
                 )
@@ -335,7 +353,7 @@ fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64) -> String 
             continue;
         }
         text.push_str(&format!(
-            "  to stay {:.0}% safe {view} in every year, {service} needs {}\n",
+            "  to stay {:.0}% safe {view} in every year, {service}: {}\n",
             100.0 * (1.0 - alpha),
             parts.join(" and ")
         ));
