@@ -497,26 +497,9 @@ where
     let hi = pct.iter().fold(0.0_f64, |a, &b| a.max(b));
     let span = (hi - lo).max(10.0);
     let labels: Vec<String> = g.bars.iter().map(gap_label).collect();
-    let value_style = font(22);
-    let widest = |texts: &mut dyn Iterator<Item = &String>| {
-        texts
-            .map(|t| {
-                plot.estimate_text_size(t, &value_style)
-                    .map(|s| s.0)
-                    .unwrap_or(0)
-            })
-            .max()
-            .unwrap_or(0)
-    };
-    let name_width = (widest(&mut g.bars.iter().map(|b| &b.label)) + 30).clamp(120, 600);
     // Value labels start right of the bar or of the zero line: leave them room.
-    let plot_px = f64::from(
-        plot.dim_in_pixel()
-            .0
-            .saturating_sub(name_width + 52)
-            .max(200),
-    );
-    let text_px = f64::from(widest(&mut labels.iter()) + 24).min(0.6 * plot_px);
+    let (name_width, plot_px, text_px) =
+        bar_layout(&plot, g.bars.iter().map(|b| &b.label), &labels);
     let x0 = lo - 0.05 * span;
     let frac = text_px / plot_px;
     let x1 = hi + 0.02 * span + (hi - x0) * frac / (1.0 - frac);
@@ -599,25 +582,8 @@ where
     DB::ErrorType: 'static,
 {
     let (plot, legend) = area.split_horizontally(area.dim_in_pixel().0 - LEGEND_WIDTH);
-    let value_style = font(22);
-    let widest = |texts: &mut dyn Iterator<Item = &String>| {
-        texts
-            .map(|t| {
-                plot.estimate_text_size(t, &value_style)
-                    .map(|s| s.0)
-                    .unwrap_or(0)
-            })
-            .max()
-            .unwrap_or(0)
-    };
-    let name_width = (widest(&mut d.bars.iter().map(|b| &b.label)) + 30).clamp(120, 600);
-    let plot_px = f64::from(
-        plot.dim_in_pixel()
-            .0
-            .saturating_sub(name_width + 52)
-            .max(200),
-    );
-    let text_px = f64::from(widest(&mut d.bars.iter().map(|b| &b.note)) + 24).min(0.6 * plot_px);
+    let notes: Vec<String> = d.bars.iter().map(|b| b.note.clone()).collect();
+    let (name_width, plot_px, text_px) = bar_layout(&plot, d.bars.iter().map(|b| &b.label), &notes);
     let frac = text_px / plot_px;
     let x1 = 100.0 / (1.0 - frac);
     let n = d.bars.len();
@@ -683,6 +649,31 @@ where
         .map(|(name, label)| (Key::Bar(source_color(name)), label.clone()))
         .collect();
     draw_legend(&legend, &keys)
+}
+
+/// The layout of a horizontal bar chart: the width of the row names (in
+/// pixels), of the plot and of the value texts written beside the bars.
+fn bar_layout<'a, DB: DrawingBackend>(
+    plot: &DrawingArea<DB, Shift>,
+    names: impl Iterator<Item = &'a String>,
+    texts: &[String],
+) -> (u32, f64, f64) {
+    let style = font(22);
+    let widest = |texts: &mut dyn Iterator<Item = &String>| {
+        texts
+            .map(|t| plot.estimate_text_size(t, &style).map(|s| s.0).unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    };
+    let name_width = (widest(&mut names.into_iter()) + 30).clamp(120, 600);
+    let plot_px = f64::from(
+        plot.dim_in_pixel()
+            .0
+            .saturating_sub(name_width + 52)
+            .max(200),
+    );
+    let text_px = f64::from(widest(&mut texts.iter()) + 24).min(0.6 * plot_px);
+    (name_width, plot_px, text_px)
 }
 
 /// "+3,406 beds · P = 1.00": the gap and the probability of shortfall.
