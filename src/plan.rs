@@ -284,10 +284,18 @@ pub fn realised_supply(
     };
     let target = |i: usize| first + delivery * (planned[i] - first);
     out[0] = first;
+    // The steps' powers, computed again only when the step's length changes
+    // (the same values: ensembles call this for every trajectory).
+    let (mut step, mut stays, mut stays_planned) = (0, 1.0, 1.0);
     for i in 1..planned.len() {
         let h = years[i] - years[i - 1];
-        let recruited = target(i) - target(i - 1) * (1.0 - planned_attrition).powi(h);
-        out[i] = (out[i - 1] * (1.0 - attrition).powi(h) + recruited).max(0.0);
+        if h != step {
+            step = h;
+            stays = (1.0 - attrition).powi(h);
+            stays_planned = (1.0 - planned_attrition).powi(h);
+        }
+        let recruited = target(i) - target(i - 1) * stays_planned;
+        out[i] = (out[i - 1] * stays + recruited).max(0.0);
     }
 }
 

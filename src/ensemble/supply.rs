@@ -74,6 +74,7 @@ impl SupplyInputs {
     /// planned path where a supply has no risk or `certain`; otherwise,
     /// per trajectory and uncertain supply in order, a delivery draw (if
     /// it has one) then an attrition draw (if it has one).
+    #[inline(always)]
     pub(super) fn paths(
         &self,
         count: usize,
