@@ -313,6 +313,19 @@ pub struct RobustStep {
     pub planned: f64,
     /// `stock_needed − planned` (negative: the plan has more).
     pub extra_vs_plan: f64,
+    /// The highest requirement from the year after the base year up to
+    /// this year (0 in the base year, whose requirement does not count):
+    /// below the existing stock, that stock covers the need.
+    pub peak_required: f64,
+}
+
+impl RobustStep {
+    /// What the existing stock (`existing`, the base year's) has to spare
+    /// over every requirement up to this year; `None` when it does not
+    /// cover them.
+    pub fn spare_in_existing(&self, existing: f64) -> Option<f64> {
+        (self.peak_required < existing).then_some(existing - self.peak_required)
+    }
 }
 
 /// The smallest non-decreasing stock path from the existing stock
@@ -341,10 +354,14 @@ pub fn robust_schedule(
         return Vec::new();
     }
     let mut stock = vec![planned[0]; n];
-    let mut level = planned[0];
+    let mut peak = vec![0.0; n];
     for i in 1..n {
-        level = level.max(required[i]);
-        stock[i] = level;
+        peak[i] = if i == 1 {
+            required[1]
+        } else {
+            peak[i - 1].max(required[i])
+        };
+        stock[i] = planned[0].max(peak[i]);
     }
     if let Some(limit) = max_build_per_year {
         for i in (1..n - 1).rev() {
@@ -359,6 +376,7 @@ pub fn robust_schedule(
             additions: stock[i] - if i == 0 { planned[0] } else { stock[i - 1] },
             planned: planned[i],
             extra_vs_plan: stock[i] - planned[i],
+            peak_required: peak[i],
         })
         .collect()
 }
@@ -442,6 +460,8 @@ mod tests {
         assert_eq!(stock, [100.0, 180.0, 180.0, 260.0]);
         let adds: Vec<f64> = s.iter().map(|r| r.additions).collect();
         assert_eq!(adds, [0.0, 80.0, 0.0, 80.0]);
+        let peaks: Vec<f64> = s.iter().map(|r| r.peak_required).collect();
+        assert_eq!(peaks, [0.0, 180.0, 180.0, 260.0]);
         assert_eq!(s[1].extra_vs_plan, 30.0);
         assert_eq!(s[2].extra_vs_plan, -20.0);
         // Below the existing stock: the existing stock.

@@ -567,6 +567,23 @@ pub(crate) fn trajectory_bar(trajectories: usize, prefix: &str, quiet: bool) -> 
     bar
 }
 
+/// The drivers of `summary`'s risks (`request`'s own run) on `pool`, with
+/// a progress bar over their `2 · sources` runs.
+pub(crate) fn run_drivers(
+    pool: &rayon::ThreadPool,
+    request: &crate::ensemble::EnsembleRequest,
+    summary: &crate::ensemble::EnsembleSummary,
+    label: &str,
+    quiet: bool,
+) -> crate::Result<Vec<crate::ensemble::RiskDriver>> {
+    let runs = 2 * request.sources().len();
+    let bar = trajectory_bar(runs * request.spec().trajectories, label, quiet);
+    let drivers =
+        pool.install(|| request.risk_drivers(summary, &|done| bar.set_position(done as u64)))?;
+    bar.finish_and_clear();
+    Ok(drivers)
+}
+
 /// The "wrote a, b, c" line after outputs are committed.
 pub(crate) fn wrote(paths: &[PathBuf]) -> String {
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();

@@ -214,16 +214,10 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let ensemble = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
     bar.finish_and_clear();
     // What drives each risk: one ensemble per source alone and one without.
-    let sources = request.sources();
     let drivers = if ensemble.risks.is_empty() {
         Vec::new()
     } else {
-        let bar =
-            super::trajectory_bar(2 * sources.len() * args.trajectories, "drivers", args.quiet);
-        let d = pool
-            .install(|| request.risk_drivers(&ensemble, &|done| bar.set_position(done as u64)))?;
-        bar.finish_and_clear();
-        d
+        super::run_drivers(&pool, &request, &ensemble, "drivers", args.quiet)?
     };
     let input = ReportInput {
         model,
@@ -234,7 +228,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         sweep: heat,
         key_years,
         stochastic: request.spec().stochastic,
-        sources,
+        sources: request.sources(),
         drivers: &drivers,
     };
     let report = report::build(&input, lang)?;

@@ -9,7 +9,7 @@ use crate::ensemble::{
 };
 use crate::io::export::{
     demand_quantiles_table, first_shortfall_table, gap_risk_table, quantiles_table,
-    risk_drivers_table, robust_plan_table, robust_rows, supply_quantiles_table, trajectories_table,
+    risk_drivers_table, robust_plan_table, supply_quantiles_table, trajectories_table,
 };
 use crate::io::{wpp, Format};
 use crate::Indicator;
@@ -63,17 +63,14 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         let summary = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
         bar.finish_and_clear();
         if args.drivers {
-            let runs = 2 * request.sources().len();
-            let bar = super::trajectory_bar(
-                runs * args.trajectories,
-                &format!("{} drivers", s.name),
+            let label = format!("{} drivers", s.name);
+            drivers.push(super::run_drivers(
+                &pool,
+                &request,
+                &summary,
+                &label,
                 args.output.quiet,
-            );
-            let d = pool.install(|| {
-                request.risk_drivers(&summary, &|done| bar.set_position(done as u64))
-            })?;
-            bar.finish_and_clear();
-            drivers.push(d);
+            )?);
         }
         results.push((s.name.clone(), summary));
     }
@@ -110,7 +107,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
             "{}: {} trajectories per scenario, seed {}, in {:.2} s\n",
             model.name, args.trajectories, args.seed, elapsed
         );
-        for (name, summary) in &results {
+        for (k, (name, summary)) in results.iter().enumerate() {
             text.push_str(&format!("scenario {name}\n"));
             for &year in model.key_years.iter().chain([&model.end_year]) {
                 if !summary.years.contains(&year) {
@@ -137,11 +134,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
                     band(Indicator::Pop0To2, false).unwrap_or_default(),
                 ));
             }
-            let scenario_drivers = results
-                .iter()
-                .position(|(n, _)| n == name)
-                .and_then(|i| drivers.get(i));
-            text.push_str(&risk_lines(model, summary, scenario_drivers));
+            text.push_str(&risk_lines(model, summary, drivers.get(k)));
             text.push_str(&robust_lines(model, summary, args.alpha));
         }
         text.push_str(&wrote);
@@ -256,21 +249,17 @@ fn risk_lines(
                 });
             let driver = drivers
                 .and_then(|d| top_driver(d, &label.service, &label.method, year))
-                .map_or(String::new(), |(source, share)| {
+                .map_or(String::new(), |d| {
                     format!(
                         "; driven by {} ({:.0}% of the variance)",
-                        source.name(),
-                        100.0 * share
+                        d.source.name(),
+                        100.0 * d.variance_share
                     )
                 });
             text.push_str(&format!(
                 "  P({} shortfall in {year}, {}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0}{arriving}){driver}\n",
                 label.service,
-                if label.primary {
-                    "by the plan's standard".to_string()
-                } else {
-                    format!("by {}", label.method)
-                },
+                view(label.primary, &label.method),
                 risk.p_shortfall,
                 risk.capacity_needed_p90,
                 risk.supply
@@ -280,61 +269,44 @@ fn risk_lines(
     text
 }
 
+/// "by the plan's standard" (the primary demand) or "by <method>".
+fn view(primary: bool, method: &str) -> String {
+    if primary {
+        "by the plan's standard".to_string()
+    } else {
+        format!("by {method}")
+    }
+}
+
 /// One line per service and demand method with a supply: the robust
 /// schedule's stock against the plan in the first key year (the plan's
 /// target year) and the last year of the horizon.
 fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64) -> String {
-    let rows = robust_rows(&[(None, summary)], &model.services);
     let target = model.key_years.first().copied();
     let mut text = String::new();
-    let mut seen: Vec<(&str, &str)> = Vec::new();
-    for (_, service, method, _) in &rows {
-        if seen.contains(&(*service, *method)) {
-            continue;
-        }
-        seen.push((*service, *method));
-        let of = |year: Option<i32>| {
-            rows.iter()
-                .find(|r| r.1 == *service && r.2 == *method && Some(r.3.year) == year)
-                .map(|r| r.3)
-        };
+    for (service, method, steps) in summary.robust_schedules(&model.services) {
+        let of = |year: Option<i32>| steps.iter().find(|r| Some(r.year) == year);
         let unit = model
             .services
             .iter()
-            .find(|s| s.id == *service)
+            .find(|s| s.id == service)
             .map_or("", |s| s.unit.as_str());
-        let view = if summary
+        let primary = summary
             .demands
             .iter()
-            .any(|d| d.service == *service && d.method == *method && d.primary)
-        {
-            "by the plan's standard".to_string()
-        } else {
-            format!("by {method}")
-        };
-        // The existing stock (the base year's), and the highest
-        // requirement after the base year up to `year`.
-        let existing = of(Some(model.base_year)).map_or(0.0, |r| r.stock_needed);
-        let required = |year: i32| {
-            summary
-                .risks
-                .iter()
-                .filter(|r| r.service == *service && r.method == *method)
-                .filter(|r| r.year > model.base_year && r.year <= year)
-                .map(|r| r.capacity_needed)
-                .fold(f64::NEG_INFINITY, f64::max)
-        };
-        let phrase = |r: crate::plan::RobustStep| {
+            .any(|d| d.service == service && d.method == method && d.primary);
+        // The existing stock: the base year's.
+        let existing = steps.first().map_or(0.0, |r| r.stock_needed);
+        let phrase = |r: &crate::plan::RobustStep| {
             if r.extra_vs_plan > 0.5 {
                 format!(
                     "{:.0} more {unit} than planned by {}",
                     r.extra_vs_plan, r.year
                 )
-            } else if required(r.year) < existing {
+            } else if let Some(spare) = r.spare_in_existing(existing) {
                 format!(
-                    "nothing beyond the plan by {} (the existing {existing:.0} {unit} cover it; {:.0} to spare)",
-                    r.year,
-                    existing - required(r.year)
+                    "nothing beyond the plan by {} (the existing {existing:.0} {unit} cover it; {spare:.0} to spare)",
+                    r.year
                 )
             } else {
                 format!(
@@ -353,8 +325,9 @@ fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64) -> String 
             continue;
         }
         text.push_str(&format!(
-            "  to stay {:.0}% safe {view} in every year, {service}: {}\n",
+            "  to stay {:.0}% safe {} in every year, {service}: {}\n",
             100.0 * (1.0 - alpha),
+            view(primary, method),
             parts.join(" and ")
         ));
     }

@@ -162,26 +162,28 @@ impl<'a> EnsembleRequest<'a> {
         let n = self.spec.trajectories;
         let mut runs: Vec<(EnsembleSummary, EnsembleSummary)> = Vec::new();
         for (i, &source) in sources.iter().enumerate() {
-            let mut pair = Vec::with_capacity(2);
-            for (j, alone) in [true, false].into_iter().enumerate() {
+            let run = |alone: bool| {
                 let request = self.with_stochastic(source.switch(self.spec.stochastic, alone))?;
-                let offset = (2 * i + j) * n;
-                pair.push(request.run(&|done| progress(offset + done))?);
-            }
-            let without = pair.pop().expect("two runs");
-            let alone = pair.pop().expect("two runs");
-            runs.push((alone, without));
-        }
-        let mut drivers = Vec::new();
-        for risk in &full.risks {
-            let find = |s: &EnsembleSummary| {
-                s.risk_by(&risk.service, &risk.method, risk.year)
-                    .cloned()
-                    .expect("the same risks in every run")
+                let offset = (2 * i + usize::from(!alone)) * n;
+                request.run(&|done| progress(offset + done))
             };
-            let alone: Vec<_> = runs.iter().map(|(a, _)| find(a)).collect();
-            let total: f64 = alone.iter().map(|r| r.shortfall_sd.powi(2)).sum();
-            for ((source, a), (_, without)) in sources.iter().zip(&alone).zip(&runs) {
+            runs.push((run(true)?, run(false)?));
+        }
+        // Same demands and years: every run lists its risks in the full
+        // run's order.
+        let mut drivers = Vec::new();
+        for (r, risk) in full.risks.iter().enumerate() {
+            let total: f64 = runs
+                .iter()
+                .map(|(alone, _)| alone.risks[r].shortfall_sd.powi(2))
+                .sum();
+            for (source, (alone, without)) in sources.iter().zip(&runs) {
+                let (a, w) = (&alone.risks[r], &without.risks[r]);
+                debug_assert!(
+                    (&a.service, &a.method, a.year) == (&risk.service, &risk.method, risk.year)
+                        && (&w.service, &w.method, w.year)
+                            == (&risk.service, &risk.method, risk.year)
+                );
                 drivers.push(RiskDriver {
                     service: risk.service.clone(),
                     method: risk.method.clone(),
@@ -195,7 +197,7 @@ impl<'a> EnsembleRequest<'a> {
                     gap_sd_alone: a.shortfall_sd,
                     gap_sd_all: risk.shortfall_sd,
                     p_shortfall_alone: a.p_shortfall,
-                    p_shortfall_without: find(without).p_shortfall,
+                    p_shortfall_without: w.p_shortfall,
                     p_shortfall_all: risk.p_shortfall,
                 });
             }
@@ -204,18 +206,17 @@ impl<'a> EnsembleRequest<'a> {
     }
 }
 
-/// The source with the largest variance share of `service`'s gap by
-/// `method` in `year`, with that share; `None` when no source moves it.
-pub fn top_driver(
-    drivers: &[RiskDriver],
+/// The driver with the largest variance share of `service`'s gap by
+/// `method` in `year`; `None` when no source moves it.
+pub fn top_driver<'a>(
+    drivers: &'a [RiskDriver],
     service: &str,
     method: &str,
     year: i32,
-) -> Option<(Source, f64)> {
+) -> Option<&'a RiskDriver> {
     drivers
         .iter()
         .filter(|d| d.service == service && d.method == method && d.year == year)
         .filter(|d| d.variance_share > 0.0)
         .max_by(|a, b| a.variance_share.total_cmp(&b.variance_share))
-        .map(|d| (d.source, d.variance_share))
 }

@@ -220,15 +220,7 @@ pub(super) fn e0_of_survival(sr: &SurvivalRatios, n: f64, f: f64) -> f64 {
     let mut total = 0.0;
     // Groups 0..g−2 add their person-years; each but the last closed group
     // passes its survivors on.
-    // On a plain slice (no bounds checks, no strides) the loop costs half.
-    let copied;
-    let groups = match sr.groups.as_slice() {
-        Some(groups) => groups,
-        None => {
-            copied = sr.groups.to_vec();
-            &copied
-        }
-    };
+    let groups = plain_groups(sr);
     for &s in &groups[..g - 2] {
         total += l;
         l *= scaled_survival(s, f);
@@ -241,6 +233,15 @@ pub(super) fn e0_of_survival(sr: &SurvivalRatios, n: f64, f: f64) -> f64 {
     total
 }
 
+/// The survival ratios of the groups as a plain slice (no bounds checks,
+/// no strides: the loops over it cost half), copied only if strided.
+fn plain_groups(sr: &SurvivalRatios) -> std::borrow::Cow<'_, [f64]> {
+    match sr.groups.as_slice() {
+        Some(groups) => std::borrow::Cow::Borrowed(groups),
+        None => std::borrow::Cow::Owned(sr.groups.to_vec()),
+    }
+}
+
 /// [`e0_of_survival`] of every factor of `factors` into `out`: the same
 /// arithmetic in the same order per lane, eight lanes at a time so that
 /// their independent chains of products overlap (one lane's chain is
@@ -249,14 +250,7 @@ pub(super) fn e0_of_survival(sr: &SurvivalRatios, n: f64, f: f64) -> f64 {
 fn e0_of_survival_lanes(sr: &SurvivalRatios, n: f64, factors: &[f64], out: &mut [f64]) {
     const W: usize = LANE_CHUNK;
     let g = sr.groups.len();
-    let copied;
-    let groups = match sr.groups.as_slice() {
-        Some(groups) => groups,
-        None => {
-            copied = sr.groups.to_vec();
-            &copied
-        }
-    };
+    let groups = plain_groups(sr);
     let whole = factors.len() / W * W;
     for (f, o) in factors[..whole]
         .chunks_exact(W)

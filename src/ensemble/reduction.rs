@@ -251,6 +251,7 @@ impl Partial {
                 .collect(),
             columns: k,
             trajectories,
+            alpha,
             summaries,
             risks: gap_risks,
             first_shortfalls,

@@ -110,6 +110,9 @@ pub struct EnsembleSummary {
     pub columns: usize,
     /// Trajectories run.
     pub trajectories: usize,
+    /// The risk level of the request (see
+    /// [`crate::ensemble::EnsembleRequest::with_alpha`]).
+    pub alpha: f64,
     /// (year index, column) -> summary, columns the indicators, the
     /// demands, the supplies, then the gaps; `None` where there is no value
     /// (flows in the base year).
@@ -187,5 +190,25 @@ impl EnsembleSummary {
         let required: Vec<f64> = risks.iter().map(|r| r.capacity_needed).collect();
         let planned: Vec<f64> = risks.iter().map(|r| r.supply).collect();
         crate::plan::robust_schedule(&years, &required, &planned, max_build_per_year)
+    }
+
+    /// Every robust schedule, one per demand with a supply (in the order of
+    /// [`EnsembleSummary::first_shortfalls`]): `(service, method, steps)`,
+    /// within each service's `max_build_per_year` (from `services`).
+    pub fn robust_schedules(
+        &self,
+        services: &[crate::standards::Service],
+    ) -> Vec<(&str, &str, Vec<crate::plan::RobustStep>)> {
+        self.first_shortfalls
+            .iter()
+            .map(|fs| {
+                let limit = services
+                    .iter()
+                    .find(|s| s.id == fs.service)
+                    .and_then(|s| s.max_build_per_year);
+                let steps = self.robust_schedule(&fs.service, &fs.method, limit);
+                (fs.service.as_str(), fs.method.as_str(), steps)
+            })
+            .collect()
     }
 }

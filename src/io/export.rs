@@ -317,26 +317,18 @@ pub fn robust_plan_table(
 
 /// The robust schedule's rows: `(scenario, service, method, step)`, per
 /// scenario, risk (in the summary's order) and year.
-pub fn robust_rows<'a>(
+fn robust_rows<'a>(
     items: &[(Option<&'a str>, &'a EnsembleSummary)],
     services: &[Service],
 ) -> Vec<(Option<&'a str>, &'a str, &'a str, RobustStep)> {
     let mut rows = Vec::new();
     for (scenario, summary) in items {
-        let mut seen: Vec<(&str, &str)> = Vec::new();
-        for fs in &summary.first_shortfalls {
-            let key = (fs.service.as_str(), fs.method.as_str());
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
-            let limit = services
-                .iter()
-                .find(|s| s.id == fs.service)
-                .and_then(|s| s.max_build_per_year);
-            for step in summary.robust_schedule(key.0, key.1, limit) {
-                rows.push((*scenario, key.0, key.1, step));
-            }
+        for (service, method, steps) in summary.robust_schedules(services) {
+            rows.extend(
+                steps
+                    .into_iter()
+                    .map(|step| (*scenario, service, method, step)),
+            );
         }
     }
     rows

@@ -125,10 +125,9 @@ pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure
             let robust = input
                 .ensemble
                 .robust_schedule(&s.id, &d.name, s.max_build_per_year);
-            let alpha = input.ensemble.risks.first().map_or(0.1, |r| r.alpha);
             rows.push(row(
                 format!("{id}:robust_extra_vs_plan"),
-                t.robust_row(&viewed, alpha),
+                t.robust_row(&viewed, input.ensemble.alpha),
                 unit.clone(),
                 &|y| robust.iter().find(|r| r.year == y).map(|r| r.extra_vs_plan),
             ));

@@ -19,7 +19,7 @@ use key_figures::key_figures;
 pub use key_figures::key_figures_table;
 pub use sweep_heat::sweep_heat;
 
-use crate::ensemble::{EnsembleSummary, RiskDriver, Source, Stochastic, Summary, DEFAULT_ALPHA};
+use crate::ensemble::{top_driver, EnsembleSummary, RiskDriver, Source, Stochastic, Summary};
 use crate::error::{Error, Result};
 use crate::indicators::Indicator;
 use crate::io::tables::{encode_table, ColumnData};
@@ -687,7 +687,7 @@ fn service_figure(
         let robust = ens.robust_schedule(&service.id, &demand.name, service.max_build_per_year);
         if !robust.is_empty() {
             robust_lines.push(Line {
-                label: t.robust_label(&demand.name, m == 0, alpha(input)),
+                label: t.robust_label(&demand.name, m == 0, input.ensemble.alpha),
                 color: color.mix_with_ink(),
                 dashed: false,
                 width: 2,
@@ -858,15 +858,6 @@ fn gap_figure(
     }
 }
 
-/// The ensemble's risk level α (its gap risks'), else the default.
-fn alpha(input: &ReportInput) -> f64 {
-    input
-        .ensemble
-        .risks
-        .first()
-        .map_or(DEFAULT_ALPHA, |r| r.alpha)
-}
-
 /// The robust schedule in `year` against the plan: per service and demand
 /// view with a supply, the stock needed for P(shortfall) <= α in every
 /// year up to then minus the planned supply.
@@ -881,16 +872,11 @@ fn robust_figure(input: &ReportInput, t: &text::Words, source: &str, year: i32) 
             };
             // Nothing more needed because the existing stock already
             // covers every requirement up to `year`: say so, with the room.
-            let required = ens
-                .risks
-                .iter()
-                .filter(|r| r.service == s.id && r.method == d.name)
-                .filter(|r| r.year > input.model.base_year && r.year <= year)
-                .map(|r| r.capacity_needed)
-                .fold(f64::NEG_INFINITY, f64::max);
-            let existing = schedule.first().map_or(0.0, |r| r.stock_needed);
-            let note = (step.extra_vs_plan.abs() < 0.5 && required < existing)
-                .then(|| t.covered_by_stock(existing - required, &t.unit(&s.unit)));
+            let existing = schedule[0].stock_needed;
+            let note = step
+                .spare_in_existing(existing)
+                .filter(|_| step.extra_vs_plan.abs() < 0.5)
+                .map(|spare| t.covered_by_stock(spare, &t.unit(&s.unit)));
             let label = text::service_label(s, t.lang);
             bars.push(GapBar {
                 service: s.id.clone(),
@@ -911,7 +897,7 @@ fn robust_figure(input: &ReportInput, t: &text::Words, source: &str, year: i32) 
     }
     Figure {
         name: "robust_plan".into(),
-        title: t.robust_title(&t.region(input.model), year, alpha(input)),
+        title: t.robust_title(&t.region(input.model), year, input.ensemble.alpha),
         source: source.to_string(),
         body: Body::Gaps(GapBars {
             year,
@@ -962,10 +948,7 @@ fn drivers_figure(
             let Some(first) = rows.first() else {
                 continue;
             };
-            let top = rows
-                .iter()
-                .filter(|r| r.variance_share > 0.0)
-                .max_by(|a, b| a.variance_share.total_cmp(&b.variance_share))
+            let top = top_driver(input.drivers, &s.id, &d.name, year)
                 .map(|r| (r.source, r.p_shortfall_without));
             let label = text::service_label(s, t.lang);
             bars.push(DriverBar {

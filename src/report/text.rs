@@ -537,12 +537,7 @@ impl Words {
             .calibration
             .as_ref()
             .filter(|_| !st.own_noise)
-            .map(|(table, c)| {
-                let name = std::path::Path::new(table)
-                    .file_name()
-                    .map_or(table.clone(), |n| n.to_string_lossy().into_owned());
-                (name, c)
-            });
+            .map(|(table, c)| (file_name(table), c));
         let calibration = calibration.as_ref().map(|(n, c)| (n, *c));
         let setting = |source: Source| -> String {
             if !input.sources.contains(&source) {
@@ -638,12 +633,8 @@ impl Words {
                                 &d.method
                             {
                                 if let Some(u) = &prevalence.uncertainty {
-                                    let name = std::path::Path::new(&prevalence.table)
-                                        .file_name()
-                                        .map_or(prevalence.table.clone(), |n| {
-                                            n.to_string_lossy().into_owned()
-                                        });
-                                    let row = format!("{name} {}", interval(u));
+                                    let row =
+                                        format!("{} {}", file_name(&prevalence.table), interval(u));
                                     if !tables.contains(&row) {
                                         tables.push(row);
                                     }
@@ -784,6 +775,13 @@ fn short(x: f64) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The file name of a table path as the model writes it.
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// The items joined by `sep`, or `none` when there are none.
