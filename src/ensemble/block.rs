@@ -196,18 +196,12 @@ pub(super) fn run_block_impl(
         noise.draw_step(y, lanes, &mut rng);
         lanes.prev_total.copy_from_slice(&lanes.acc[TOTAL]);
         let [slot, demand_slot, supply_slot, gap_slot] = split_columns(values, sizes);
-        // Chunks where no count can turn negative take the fused pass; the
-        // rest the general step with clamping.
-        // (A plain loop, not an iterator chain: the chain's generic fold
-        // would be compiled outside this function's instruction set.)
+        // Chunks where no count turns negative keep the fused pass; the
+        // rest (found by the pass itself) take the general step with
+        // clamping.
         let mut fast = vec![true; lanes.n / LANE_CHUNK];
-        if !no_clamping(input, &lanes.mig_delta) {
-            for (c, f) in fast.iter_mut().enumerate() {
-                *f = lanes.chunk_clearly_never_negative(c, input, n_years)
-                    || lanes.chunk_never_negative(c, input, n_years);
-            }
-        }
-        lanes.step_fast(grid, input, n_years, bounds, w, &fast);
+        let check = !no_clamping(input, &lanes.mig_delta);
+        lanes.step_fast(grid, input, bounds, w, &mut fast, check);
         if fast.iter().all(|&f| f) {
             lanes.emit(grid, w, Some(&input.rates), slot);
         } else {

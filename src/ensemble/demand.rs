@@ -17,6 +17,8 @@ use super::LANE_CHUNK;
 pub(super) struct DemandInputs<'a> {
     pub(super) bases: Vec<Vec<f64>>,
     pub(super) basis_of: Vec<Option<usize>>,
+    /// Per basis, the rows from its first to its last non-zero weight.
+    rows: Vec<std::ops::Range<usize>>,
     pub(super) forms: &'a [DemandForm],
     /// Distinct uncertain tables, and per demand the index of its table.
     tables: Vec<crate::standards::FactorInterval>,
@@ -49,7 +51,16 @@ impl<'a> DemandInputs<'a> {
                 }))
             })
             .collect();
+        let rows = bases
+            .iter()
+            .map(|b| {
+                let first = b.iter().position(|&w| w != 0.0).unwrap_or(0);
+                let last = b.iter().rposition(|&w| w != 0.0).map_or(first, |l| l + 1);
+                first..last
+            })
+            .collect();
         DemandInputs {
+            rows,
             bases,
             basis_of,
             forms,
@@ -127,26 +138,57 @@ impl<'a> DemandInputs<'a> {
         values: &mut Vec<f64>,
         out: &mut [f64],
     ) {
-        let (g, m) = (lanes.g, lanes.real);
-        values.resize(self.bases.len() * lanes.n, 0.0);
-        for (k, basis) in self.bases.iter().enumerate() {
-            for (c, chunk) in lanes.pop.chunks_exact(2 * g).enumerate() {
-                let mut sum = [0.0; LANE_CHUNK];
-                for (row, &w) in chunk.iter().zip(basis) {
-                    if w != 0.0 {
-                        for j in 0..LANE_CHUNK {
-                            sum[j] += w * row[j];
-                        }
+        const W: usize = LANE_CHUNK;
+        let (g, m, n) = (lanes.g, lanes.real, lanes.n);
+        values.resize(self.bases.len() * n, 0.0);
+        for (k, (basis, rows)) in self.bases.iter().zip(&self.rows).enumerate() {
+            // Each basis walks only its rows with a weight, in order, two
+            // chunks at a time (four independent sums in flight). A zero
+            // weight inside the range adds +0.0 to a sum that is never
+            // -0.0, so the sums are the same as skipping it.
+            let basis = &basis[rows.clone()];
+            let out = &mut values[k * n..(k + 1) * n];
+            let mut pairs = lanes.pop.chunks_exact(4 * g);
+            let mut c = 0;
+            for pair in &mut pairs {
+                let (a, b) = pair.split_at(2 * g);
+                let (a, b) = (&a[rows.clone()], &b[rows.clone()]);
+                let (mut sa, mut sb) = ([0.0; W], [0.0; W]);
+                for ((ra, rb), &w) in a.iter().zip(b).zip(basis) {
+                    for j in 0..W {
+                        sa[j] += w * ra[j];
+                        sb[j] += w * rb[j];
                     }
                 }
-                values[k * lanes.n + c * LANE_CHUNK..][..LANE_CHUNK].copy_from_slice(&sum);
+                out[c * W..(c + 1) * W].copy_from_slice(&sa);
+                out[(c + 1) * W..(c + 2) * W].copy_from_slice(&sb);
+                c += 2;
+            }
+            let rest = pairs.remainder();
+            if !rest.is_empty() {
+                let mut sa = [0.0; W];
+                for (ra, &w) in rest[rows.clone()].iter().zip(basis) {
+                    for j in 0..W {
+                        sa[j] += w * ra[j];
+                    }
+                }
+                out[c * W..(c + 1) * W].copy_from_slice(&sa);
             }
         }
         for (f, form) in self.forms.iter().enumerate() {
             let (scale, constant) = (form.scale[y], form.constant[y]);
-            for t in 0..m {
-                let term = self.basis_of[f].map_or(0.0, |k| values[k * lanes.n + t]);
-                out[f * m + t] = factors[f * m + t] * (scale * term + constant);
+            let (factors, out) = (&factors[f * m..(f + 1) * m], &mut out[f * m..(f + 1) * m]);
+            match self.basis_of[f] {
+                Some(k) => {
+                    for ((o, &x), &term) in out.iter_mut().zip(factors).zip(&values[k * n..]) {
+                        *o = x * (scale * term + constant);
+                    }
+                }
+                None => {
+                    for (o, &x) in out.iter_mut().zip(factors) {
+                        *o = x * (scale * 0.0 + constant);
+                    }
+                }
             }
         }
     }

@@ -17,7 +17,7 @@
 //! inlines them with its own instruction set.
 
 use super::block::{run_block_impl, BlockInputs, Scratch};
-use super::histogram::Cell;
+use super::histogram::{range_lanes, Cell, RangeLanes};
 
 /// Whether this x86-64 CPU has AVX2 and FMA (the checks are cached).
 #[cfg(target_arch = "x86_64")]
@@ -66,12 +66,45 @@ impl Cell {
             // SAFETY: avx2_fma() holds (the module's contract).
             return unsafe { self.add_all_avx2(values, sum) };
         }
-        self.add_all_impl(values, sum)
+        self.add_all_impl(values, sum, range_lanes)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn add_all_avx2(&mut self, values: &[f64], sum: &mut f64) {
-        self.add_all_impl(values, sum)
+        // SAFETY: this function runs only where avx2_fma() holds.
+        self.add_all_impl(values, sum, |rows| unsafe { range_lanes_avx2(rows) })
     }
+}
+
+/// [`range_lanes`] in AVX instructions (compilers turn the portable loop
+/// into a slow shuffle sequence). `vminpd(x, m)` is `x < m ? x : m` and
+/// `vmaxpd(x, m)` is `x > m ? x : m` lane by lane, the portable rule, and
+/// each lane's sum adds in the same order: the results are identical.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn range_lanes_avx2(values: &[f64]) -> RangeLanes {
+    use std::arch::x86_64::{
+        _mm256_add_pd, _mm256_loadu_pd, _mm256_max_pd, _mm256_min_pd, _mm256_set1_pd,
+        _mm256_setzero_pd, _mm256_storeu_pd,
+    };
+    let mut mn = _mm256_set1_pd(f64::INFINITY);
+    let mut mx = _mm256_set1_pd(f64::NEG_INFINITY);
+    let mut tot = _mm256_setzero_pd();
+    for row in values.chunks_exact(4) {
+        // SAFETY: `row` is four readable f64 (unaligned loads).
+        let x = unsafe { _mm256_loadu_pd(row.as_ptr()) };
+        mn = _mm256_min_pd(x, mn);
+        mx = _mm256_max_pd(x, mx);
+        tot = _mm256_add_pd(tot, x);
+    }
+    let mut out = ([0.0; 4], [0.0; 4], [0.0; 4]);
+    // SAFETY: each array is four writable f64.
+    unsafe {
+        _mm256_storeu_pd(out.0.as_mut_ptr(), mn);
+        _mm256_storeu_pd(out.1.as_mut_ptr(), mx);
+        _mm256_storeu_pd(out.2.as_mut_ptr(), tot);
+    }
+    out
 }

@@ -6,6 +6,25 @@
 use super::summary::Summary;
 use super::BINS;
 
+/// Per lane of four: running minimum, maximum and sum of rows of values.
+pub(super) type RangeLanes = ([f64; 4], [f64; 4], [f64; 4]);
+
+/// [`RangeLanes`] of `values` (a multiple of four long), portably: lane
+/// `k` takes `values[4i + k]` in order, a smaller value replacing the
+/// minimum only when `<` holds (so exactly the vector minimum's rule).
+#[inline(always)]
+pub(super) fn range_lanes(values: &[f64]) -> RangeLanes {
+    let (mut mn, mut mx, mut tot) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4], [0.0; 4]);
+    for c in values.chunks_exact(4) {
+        for k in 0..4 {
+            mn[k] = if c[k] < mn[k] { c[k] } else { mn[k] };
+            mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
+            tot[k] += c[k];
+        }
+    }
+    (mn, mx, tot)
+}
+
 /// Streaming reduction of one (year, indicator) cell.
 ///
 /// Bin counts are staged in `u16` (half the cache footprint of the hot
@@ -100,34 +119,22 @@ impl Cell {
         self.pending = 0;
     }
 
-    /// The slot of a finite `v`, as [`Cell::slot`]: the clamped position
-    /// is floored and read from the low bits of `2^52 + position`, which
-    /// compilers turn into vector instructions.
-    #[inline(always)]
-    fn slot_of_finite(&self, v: f64) -> u32 {
-        const TWO_52: f64 = 4_503_599_627_370_496.0;
-        (self.position(v).floor() + TWO_52).to_bits() as u32
-    }
-
     /// The bulk add of `Cell::add_all` (one build per CPU kind, see `dispatch`).
     #[inline(always)]
-    pub(super) fn add_all_impl(&mut self, values: &[f64], sum: &mut f64) {
+    pub(super) fn add_all_impl<F>(&mut self, values: &[f64], sum: &mut f64, lanes: F)
+    where
+        F: Fn(&[f64]) -> RangeLanes,
+    {
         // Callers add a block's values at a time; more than the staged
         // counters hold in one call could overflow a bin.
         debug_assert!(values.len() <= usize::from(u16::MAX));
         // A branch-free pass for the range and the sum (four running
         // minima, maxima and sums, combined in a fixed order).
         const L: usize = 4;
-        let (mut mn, mut mx, mut tot) = ([f64::INFINITY; L], [f64::NEG_INFINITY; L], [0.0; L]);
-        let mut chunks = values.chunks_exact(L);
-        for c in &mut chunks {
-            for k in 0..L {
-                mn[k] = if c[k] < mn[k] { c[k] } else { mn[k] };
-                mx[k] = if c[k] > mx[k] { c[k] } else { mx[k] };
-                tot[k] += c[k];
-            }
-        }
-        for (k, &v) in chunks.remainder().iter().enumerate() {
+        let whole = values.len() / L * L;
+        let (mut mn, mut mx, mut tot) = lanes(&values[..whole]);
+        let remainder = &values[whole..];
+        for (k, &v) in remainder.iter().enumerate() {
             mn[k] = if v < mn[k] { v } else { mn[k] };
             mx[k] = if v > mx[k] { v } else { mx[k] };
             tot[k] += v;
@@ -160,14 +167,22 @@ impl Cell {
             self.staged[slot] += values.len() as u16;
             return;
         }
-        // Slots first (vectorized), then the counts.
-        let mut slots = [0u32; 64];
+        // Slots first (vectorized), then the counts. Every value lies in
+        // [min, max], whose slots are bins, and the position is monotone in
+        // the value: no clamping, and the positive position truncates to
+        // its floor.
+        let (lo, inv_width) = (self.lo, self.inv_width);
+        let staged = &mut self.staged[..BINS + 2];
+        let mut slots = [0i32; 64];
         for chunk in values.chunks(slots.len()) {
             for (slot, &v) in slots.iter_mut().zip(chunk) {
-                *slot = self.slot_of_finite(v);
+                let position = (v - lo) * inv_width + 1.0;
+                debug_assert!((1.0..(BINS + 1) as f64).contains(&position));
+                // SAFETY: `position` is finite and within 1..=BINS + 1 (above).
+                *slot = unsafe { position.to_int_unchecked::<i32>() };
             }
             for &slot in &slots[..chunk.len()] {
-                self.staged[slot as usize] += 1;
+                staged[slot as usize] += 1;
             }
         }
     }
@@ -360,7 +375,7 @@ mod tests {
         let mut cell = Cell::new(&range_from[..256.min(range_from.len())]);
         let mut sum = 0.0;
         for block in values.chunks(256) {
-            cell.add_all_impl(block, &mut sum);
+            cell.add_all_impl(block, &mut sum, range_lanes);
         }
         (cell, sum)
     }

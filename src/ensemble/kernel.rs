@@ -13,6 +13,16 @@ use super::noise::scaled_survival;
 use super::step::{Bounds, PlainSex, StepInputs};
 use super::LANE_CHUNK;
 
+/// The smaller of two counts (one vector minimum; NaN never arises).
+#[inline(always)]
+fn least(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
 impl Lanes {
     /// A cheap sufficient condition for [`Lanes::chunk_never_negative`]:
     /// the same recursion on the chunk's lowest count of every cohort, its
@@ -227,23 +237,33 @@ impl PlainSex {
 }
 
 impl Lanes {
-    /// One step for steps where nothing can be clamped: each chunk of eight
+    /// The fused step of every chunk with `fast[c]`: each chunk of eight
     /// trajectories goes through every age top down with its running sums
     /// and exposure in registers; each cohort costs one load, one
     /// multiply-add and one store. Fills flows, indicator accumulators and
     /// the median age (from suffix sums at every multiple of 5).
+    ///
+    /// With `check` (some count could turn negative this step), a chunk
+    /// where a start, an arrival or group 0 would be negative is put back
+    /// as it was and `fast[c]` cleared, for [`Lanes::step_general`]: the
+    /// chunks kept are those whose fused values need no clamping, found by
+    /// the pass's own values instead of a second walk over the ages
+    /// ([`Lanes::chunk_never_negative`], the same test with births bounded
+    /// below by the exposure at the start of the step, serves the plain
+    /// pass).
     #[inline(always)]
     pub(super) fn step_fast(
         &mut self,
         grid: AgeGrid,
         input: &StepInputs,
-        n_years: f64,
         bounds: &Bounds,
         weights: &Weights,
-        fast: &[bool],
+        fast: &mut [bool],
+        check: bool,
     ) {
         const W: usize = LANE_CHUNK;
         let g = self.g;
+        let n_years = f64::from(grid.width());
         let r = &input.rates;
         let noisy = self.mig_delta.iter().any(|&d| d != 0.0);
         let male_share = r.srb / (1.0 + r.srb);
@@ -253,10 +273,28 @@ impl Lanes {
         let birth_survival = [r.survival[0].birth, r.survival[1].birth];
         let mortal = self.mort_factor.is_some();
         let plain = (!noisy && !mortal).then_some(&input.plain);
+        if check && plain.is_some() {
+            // The plain pass keeps no starts: its chunks are checked first.
+            for (c, f) in fast.iter_mut().enumerate() {
+                *f = *f
+                    && (self.chunk_clearly_never_negative(c, input, n_years)
+                        || self.chunk_never_negative(c, input, n_years));
+            }
+        }
+        // Otherwise every start and arrival the pass computes is checked as
+        // it goes (their `lowest`); a chunk where one is negative is put back as it
+        // was and left to the general step.
+        let check = check && plain.is_none();
+        let saved = &mut self.saved;
         for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
             if !fast[c] {
                 continue;
             }
+            if check {
+                saved.clear();
+                saved.extend_from_slice(chunk);
+            }
+            let mut lowest = [f64::INFINITY; W];
             let t0 = c * W;
             let mut delta = [0.0; W];
             delta.copy_from_slice(&self.mig_delta[t0..t0 + W]);
@@ -301,10 +339,9 @@ impl Lanes {
                         let top = rows[a];
                         for j in 0..W {
                             let e = delta[j];
-                            v[j] = (x[j] + h0 + k0 * e) * surv(s, s0, j)
-                                + (top[j] + h1 + k1 * e) * surv(s, s1, j)
-                                + h1
-                                + k1 * e;
+                            let (below, start) = (x[j] + h0 + k0 * e, top[j] + h1 + k1 * e);
+                            v[j] = below * surv(s, s0, j) + start * surv(s, s1, j) + h1 + k1 * e;
+                            lowest[j] = least(lowest[j], least(least(below, start), v[j]));
                         }
                         if f1 != 0.0 {
                             for j in 0..W {
@@ -314,18 +351,18 @@ impl Lanes {
                     } else if mortal {
                         for j in 0..W {
                             let e = delta[j];
-                            v[j] =
-                                (x[j] + h0 + k0 * e) * scaled_survival(s0, mf[s][j]) + h1 + k1 * e;
-                        }
-                    } else if noisy {
-                        for j in 0..W {
-                            let e = delta[j];
-                            v[j] = (x[j] + h0 + k0 * e) * s0 + h1 + k1 * e;
+                            let start = x[j] + h0 + k0 * e;
+                            v[j] = start * scaled_survival(s0, mf[s][j]) + h1 + k1 * e;
+                            lowest[j] = least(lowest[j], least(start, v[j]));
                         }
                     } else {
-                        let cst = h0 * s0 + h1;
+                        // Noisy migration, fixed mortality (the plain pass
+                        // takes the rest).
                         for j in 0..W {
-                            v[j] = x[j] * s0 + cst;
+                            let e = delta[j];
+                            let start = x[j] + h0 + k0 * e;
+                            v[j] = start * s0 + h1 + k1 * e;
+                            lowest[j] = least(lowest[j], least(start, v[j]));
                         }
                     }
                     if f0 != 0.0 || f1 != 0.0 {
@@ -366,7 +403,13 @@ impl Lanes {
                     let v = births[j] * share * surv(s, birth_survival[s], j) + h + k * delta[j];
                     row[j] = v;
                     total[j] += v;
+                    lowest[j] = least(lowest[j], v);
                 }
+            }
+            if check && lowest.iter().any(|&v| v < 0.0) {
+                chunk.copy_from_slice(saved);
+                fast[c] = false;
+                continue;
             }
             let mut migration = [0.0; W];
             for j in 0..W {
@@ -485,7 +528,10 @@ mod tests {
                 fast.iter().any(|f| *f),
                 "step {y}: no chunk takes the fused pass"
             );
-            mixed.step_fast(grid, input, 1.0, &bounds, &w, &fast);
+            // The fused pass finds the same chunks as the exact check.
+            let mut found = vec![true; chunks];
+            mixed.step_fast(grid, input, &bounds, &w, &mut found, true);
+            assert_eq!(found, fast, "step {y}");
             mixed.step_general(input, 1.0, &fast);
             mixed.indicators(grid, &w, Some(&input.rates), &mut out_a, &fast);
             let none = vec![false; chunks];

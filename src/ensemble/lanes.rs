@@ -34,6 +34,8 @@ pub(super) struct Lanes {
     pub(super) mig_delta: Vec<f64>,
     /// Totals before the current step.
     pub(super) prev_total: Vec<f64>,
+    /// A chunk as it was before the fused pass (put back when it must clamp).
+    pub(super) saved: Vec<[f64; LANE_CHUNK]>,
 }
 
 impl Lanes {
