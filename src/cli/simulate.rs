@@ -163,7 +163,13 @@ fn run_wpp(args: &SimulateArgs, format: Format) -> Result<()> {
     let spec = EnsembleSpec {
         trajectories: args.trajectories,
         seed: args.seed,
-        stochastic: Stochastic::default(),
+        // The calibrated sources can be switched off one at a time (the
+        // draws are made all the same: common random numbers).
+        stochastic: Stochastic {
+            certain_fertility: args.certain_fertility,
+            certain_mortality: args.certain_mortality,
+            ..Stochastic::default()
+        },
         keep: args.keep,
     };
     let request = EnsembleRequest::new(&base, 2020, args.end_year, &assumptions, spec, Vec::new())?

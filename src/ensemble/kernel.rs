@@ -13,16 +13,6 @@ use super::noise::scaled_survival;
 use super::step::{Bounds, PlainSex, StepInputs};
 use super::LANE_CHUNK;
 
-/// The smaller of two counts (one vector minimum; NaN never arises).
-#[inline(always)]
-fn least(a: f64, b: f64) -> f64 {
-    if a < b {
-        a
-    } else {
-        b
-    }
-}
-
 impl Lanes {
     /// A cheap sufficient condition for [`Lanes::chunk_never_negative`]:
     /// the same recursion on the chunk's lowest count of every cohort, its
@@ -282,8 +272,9 @@ impl Lanes {
             }
         }
         // Otherwise every start and arrival the pass computes is checked as
-        // it goes (their `lowest`); a chunk where one is negative is put back as it
-        // was and left to the general step.
+        // it goes (the union of their sign bits, so a -0.0 counts too); a
+        // chunk where one is negative is put back as it was and left to the
+        // general step.
         let check = check && plain.is_none();
         let saved = &mut self.saved;
         for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
@@ -294,7 +285,7 @@ impl Lanes {
                 saved.clear();
                 saved.extend_from_slice(chunk);
             }
-            let mut lowest = [f64::INFINITY; W];
+            let mut signs = [0u64; W];
             let t0 = c * W;
             let mut delta = [0.0; W];
             delta.copy_from_slice(&self.mig_delta[t0..t0 + W]);
@@ -341,7 +332,7 @@ impl Lanes {
                             let e = delta[j];
                             let (below, start) = (x[j] + h0 + k0 * e, top[j] + h1 + k1 * e);
                             v[j] = below * surv(s, s0, j) + start * surv(s, s1, j) + h1 + k1 * e;
-                            lowest[j] = least(lowest[j], least(least(below, start), v[j]));
+                            signs[j] |= below.to_bits() | start.to_bits() | v[j].to_bits();
                         }
                         if f1 != 0.0 {
                             for j in 0..W {
@@ -353,7 +344,7 @@ impl Lanes {
                             let e = delta[j];
                             let start = x[j] + h0 + k0 * e;
                             v[j] = start * scaled_survival(s0, mf[s][j]) + h1 + k1 * e;
-                            lowest[j] = least(lowest[j], least(start, v[j]));
+                            signs[j] |= start.to_bits() | v[j].to_bits();
                         }
                     } else {
                         // Noisy migration, fixed mortality (the plain pass
@@ -362,7 +353,7 @@ impl Lanes {
                             let e = delta[j];
                             let start = x[j] + h0 + k0 * e;
                             v[j] = start * s0 + h1 + k1 * e;
-                            lowest[j] = least(lowest[j], least(start, v[j]));
+                            signs[j] |= start.to_bits() | v[j].to_bits();
                         }
                     }
                     if f0 != 0.0 || f1 != 0.0 {
@@ -403,10 +394,10 @@ impl Lanes {
                     let v = births[j] * share * surv(s, birth_survival[s], j) + h + k * delta[j];
                     row[j] = v;
                     total[j] += v;
-                    lowest[j] = least(lowest[j], v);
+                    signs[j] |= v.to_bits();
                 }
             }
-            if check && lowest.iter().any(|&v| v < 0.0) {
+            if check && signs.iter().any(|&bits| bits >> 63 != 0) {
                 chunk.copy_from_slice(saved);
                 fast[c] = false;
                 continue;
