@@ -62,12 +62,19 @@ pub(super) struct Bounds {
     pub(super) a65: usize,
     pub(super) a80: usize,
     pub(super) a85: usize,
+    /// [`Bounds::marks`] of every group.
+    marks: Vec<(Option<usize>, Option<usize>)>,
 }
 
 impl Bounds {
     /// The snapshot slot (85+, 80+, 65+, 60+, 15+, 1+) and the suffix-sum
-    /// index taken after group `a`.
+    /// index taken after group `a` (a table look-up).
+    #[inline(always)]
     pub(super) fn marks(&self, a: usize) -> (Option<usize>, Option<usize>) {
+        self.marks[a]
+    }
+
+    fn find_marks(&self, a: usize) -> (Option<usize>, Option<usize>) {
         let slot = if a == self.a85 {
             Some(0)
         } else if a == self.a80 {
@@ -88,7 +95,7 @@ impl Bounds {
 
     pub(super) fn new(grid: AgeGrid) -> Bounds {
         let at = |age: u32| grid.group_containing(age);
-        Bounds {
+        let mut bounds = Bounds {
             five: (0..grid.len())
                 .map(|a| (grid.lower(a) % 5 == 0).then_some(grid.lower(a) as usize / 5))
                 .collect(),
@@ -101,7 +108,10 @@ impl Bounds {
             a65: at(65),
             a80: at(80),
             a85: at(85),
-        }
+            marks: Vec::new(),
+        };
+        bounds.marks = (0..grid.len()).map(|a| bounds.find_marks(a)).collect();
+        bounds
     }
 }
 
