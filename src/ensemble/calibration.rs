@@ -2,12 +2,11 @@
 //! projection (the UN's WPP 2019: median, 80% and 95% bounds of TFR and of
 //! e0 by sex, per 5-year period).
 //!
-//! Each process is a Gaussian copula: a standardised AR(1) state `x`
-//! (`x(1) = ε`, `x(k+1) = ρ·x(k) + √(1 − ρ²)·ε`, unit variance in every
-//! step) mapped through the period's quantiles, so every step's marginal
-//! distribution has the published median and 80% and 95% bounds exactly
-//! (piecewise linear between the normal quantiles of the five points,
-//! extended linearly beyond the 95% bounds):
+//! Each process is a Gaussian copula: a standardised state `x` (unit
+//! variance in every step) mapped through the period's quantiles, so every
+//! step's marginal distribution has the published median and 80% and 95%
+//! bounds exactly (piecewise linear between the normal quantiles of the
+//! five points, extended linearly beyond the 95% bounds):
 //!
 //! * TFR: `TFR = median-path TFR · exp(g(x))`, `g` through `ln(bound /
 //!   median)` at the normal quantiles −1.96, −1.28, 0, 1.28, 1.96;
@@ -17,17 +16,29 @@
 //!   e0 of that sex (from the step's survival ratios) moves from its median
 //!   by the published bound's distance from the published median.
 //!
-//! Only the persistence `ρ` is chosen, not fitted: the published bounds
-//! fix each step's spread, `ρ` how deviations carry from step to step, and
-//! with them the spread of the population (an output; nothing fits it).
-//! Defaults: `ρ = 0.9` per 5 years for TFR, of the order of the
-//! autoregressive coefficient of the UN's phase-III TFR model (Fosdick &
-//! Raftery 2014, Demography 51:1269-1294; Raftery, Alkema & Gerland 2014,
-//! Stat Sci 29:58-68), and `ρ = 0.97` for mortality, whose e0 deviations
-//! persist (bayesLife's random-walk-like gains, Raftery et al. 2013,
-//! Demography 50:777-801). On a 1-year grid ρ is taken to the 1/5th power
-//! per step, and the bounds are interpolated linearly between the periods'
-//! midpoints (on a 5-year grid aligned with the periods: the periods' own).
+//! Only how deviations carry from step to step is chosen, not fitted: the
+//! published bounds fix each step's spread, the state's correlation how a
+//! deviation persists, and with them the spread of the population (an
+//! output; nothing fits it).
+//!
+//! * TFR: a stationary AR(1), `x(1) = ε`, `x(k+1) = ρ·x(k) + √(1 − ρ²)·ε`,
+//!   with `ρ = 0.9` per 5 years, of the order of the autoregressive
+//!   coefficient of the UN's phase-III TFR model (Fosdick & Raftery 2014,
+//!   Demography 51:1269-1294; Raftery, Alkema & Gerland 2014, Stat Sci
+//!   29:58-68); on a 1-year grid ρ is taken to the 1/5th power per step.
+//! * Mortality: a standardised random walk, as the UN's e0 model, whose
+//!   gains are a random walk with drift (Raftery, Chunn, Gerland & Ševčíková
+//!   2013, Demography 50:777-801): a step `t` years into the walk has
+//!   `y(t) = √(s/t)·y(s) + √(1 − s/t)·ε` after the step `s` years in, the
+//!   correlation `√(s/t)` of a walk's sums. The walk starts in the middle of
+//!   the last observed period (2.5 years before the publication's start),
+//!   so the UN's first projected period is its first 5-year step. (A
+//!   stationary state with ρ = 0.97 per 5 years, used before, kept early
+//!   deviations too long: China's lower population bounds came out 20% wider
+//!   than the UN's, now within 16%.)
+//!
+//! The bounds are interpolated linearly between the periods' midpoints (on
+//! a 5-year grid aligned with the periods: the periods' own).
 //!
 //! A model borrows another population's spread on the relative scale and
 //! by horizon: a step `h` years after the model's base year takes the
@@ -63,7 +74,8 @@ pub struct PeriodBounds {
 }
 
 /// Published uncertainty of TFR and e0 (by sex), per period, and the
-/// persistence of each process per 5 years.
+/// persistence of the TFR process per 5 years (the mortality state is a
+/// standardised random walk, see the module).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
     /// TFR bounds by period.
@@ -72,24 +84,28 @@ pub struct Calibration {
     pub e0: [Vec<PeriodBounds>; 2],
     /// ρ of the TFR state per 5 years, in [0, 1).
     pub tfr_persistence: f64,
-    /// ρ of the mortality state per 5 years, in [0, 1).
-    pub e0_persistence: f64,
 }
 
-/// The default ρ per 5 years of TFR and mortality (see the module).
-pub const DEFAULT_PERSISTENCE: (f64, f64) = (0.9, 0.97);
+/// Years from the middle of the last observed 5-year period to the
+/// publication's start (2017.5 to 2020 for WPP 2019): the mortality state
+/// is a random walk from there, so a step `h` years after the start is
+/// `h + 2.5` years into it.
+const RANDOM_WALK_ORIGIN: f64 = 2.5;
+
+/// The default ρ per 5 years of TFR (see the module).
+pub const DEFAULT_TFR_PERSISTENCE: f64 = 0.9;
 
 impl Calibration {
     /// Checks that every period's values increase and are positive and
     /// that ρ is in [0, 1).
     pub fn check(&self) -> Result<()> {
-        for (what, p) in [
-            ("TFR persistence", self.tfr_persistence),
-            ("e0 persistence", self.e0_persistence),
-        ] {
-            if !(0.0..1.0).contains(&p) {
-                return Err(Error::invalid(what, p, "a correlation in [0, 1)"));
-            }
+        let p = self.tfr_persistence;
+        if !(0.0..1.0).contains(&p) {
+            return Err(Error::invalid(
+                "TFR persistence",
+                p,
+                "a correlation in [0, 1)",
+            ));
         }
         let all = [
             ("TFR", &self.tfr),
@@ -145,7 +161,9 @@ pub(super) struct CalibratedSteps {
     /// Per step, the κ map of each sex (male, female), from one state.
     pub(super) kappa: Vec<[QuantileMap; 2]>,
     pub(super) tfr_rho: f64,
-    pub(super) e0_rho: f64,
+    /// Per step, the correlation of the mortality state with the step
+    /// before (a standardised random walk; step 0 starts it).
+    pub(super) e0_rho: Vec<f64>,
 }
 
 /// `f` of the periods' values at year `mid`, interpolated linearly between
@@ -203,7 +221,16 @@ impl CalibratedSteps {
             tfr,
             kappa,
             tfr_rho: calibration.tfr_persistence.powf(per_step),
-            e0_rho: calibration.e0_persistence.powf(per_step),
+            e0_rho: (0..steps.len())
+                .map(|k| {
+                    let years = |k: usize| width * (k as f64 + 0.5) + RANDOM_WALK_ORIGIN;
+                    if k == 0 {
+                        0.0
+                    } else {
+                        (years(k - 1) / years(k)).sqrt()
+                    }
+                })
+                .collect(),
         }
     }
 }

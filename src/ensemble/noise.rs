@@ -198,7 +198,7 @@ impl<'a> NoiseState<'a> {
             let fertility = !self.stochastic.certain_fertility;
             for t in 0..self.kappa.len() {
                 let e: f64 = StandardNormal.sample(rng);
-                innovation(&mut self.kappa[t], c.e0_rho, e);
+                innovation(&mut self.kappa[t], c.e0_rho[step], e);
                 if !self.stochastic.certain_mortality {
                     let f = lanes.mort_factor.as_mut().expect("calibrated mortality");
                     f[t] = kappa_map[0].at(self.kappa[t]).exp();

@@ -249,7 +249,7 @@ pub fn read_calibration(dir: &Path, country: u32) -> Result<Calibration> {
             })
             .collect()
     };
-    let (tfr_persistence, e0_persistence) = crate::ensemble::calibration::DEFAULT_PERSISTENCE;
+    let tfr_persistence = crate::ensemble::calibration::DEFAULT_TFR_PERSISTENCE;
     let calibration = Calibration {
         tfr: bounds("tfrproj", "tfrprojMed.txt")?,
         e0: [
@@ -257,7 +257,6 @@ pub fn read_calibration(dir: &Path, country: u32) -> Result<Calibration> {
             bounds("e0Fproj", "e0Fproj.txt")?,
         ],
         tfr_persistence,
-        e0_persistence,
     };
     calibration
         .check()

@@ -568,11 +568,11 @@ impl Words {
                     (None, None) => self.not_drawn(),
                 },
                 Source::Mortality => match (calibration, st.mortality) {
-                    (Some((table, c)), _) => {
+                    (Some((table, _)), _) => {
                         if zh {
-                            format!("同一方法映射两性出生时预期寿命的80%与95%区间（{table}），两性共用一个状态，每5年自相关 {}", c.e0_persistence)
+                            format!("同一方法映射两性出生时预期寿命的80%与95%区间（{table}），两性共用一个状态，状态为标准化随机游走（与联合国预期寿命模型相同）")
                         } else {
-                            format!("the same for e0 of both sexes (one state, {table}), correlation {} per 5 years", c.e0_persistence)
+                            format!("the same for e0 of both sexes (one state, {table}), the state a standardised random walk (as the UN's e0 model)")
                         }
                     }
                     (None, Some(m)) => {

@@ -368,12 +368,11 @@ pub fn read_calibration_table(path: &Path) -> Result<crate::ensemble::Calibratio
             }
         }
     }
-    let (tfr_persistence, e0_persistence) = crate::ensemble::calibration::DEFAULT_PERSISTENCE;
+    let tfr_persistence = crate::ensemble::calibration::DEFAULT_TFR_PERSISTENCE;
     let calibration = crate::ensemble::Calibration {
         tfr,
         e0: [male, female],
         tfr_persistence,
-        e0_persistence,
     };
     calibration
         .check()
