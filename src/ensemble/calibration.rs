@@ -221,18 +221,25 @@ impl CalibratedSteps {
             tfr,
             kappa,
             tfr_rho: calibration.tfr_persistence.powf(per_step),
-            e0_rho: (0..steps.len())
-                .map(|k| {
-                    let years = |k: usize| width * (k as f64 + 0.5) + RANDOM_WALK_ORIGIN;
-                    if k == 0 {
-                        0.0
-                    } else {
-                        (years(k - 1) / years(k)).sqrt()
-                    }
-                })
-                .collect(),
+            e0_rho: random_walk_correlations(steps.len(), width),
         }
     }
+}
+
+/// Per step of `width` years, the correlation of a standardised random
+/// walk with the step before, `√(s/t)` with `s` and `t` the two steps'
+/// midpoints in years into the walk (0 for the first step, which starts it).
+fn random_walk_correlations(steps: usize, width: f64) -> Vec<f64> {
+    let years = |k: usize| width * (k as f64 + 0.5) + RANDOM_WALK_ORIGIN;
+    (0..steps)
+        .map(|k| {
+            if k == 0 {
+                0.0
+            } else {
+                (years(k - 1) / years(k)).sqrt()
+            }
+        })
+        .collect()
 }
 
 /// The κ at which the decreasing `e0(κ)` equals `target` (bisection on
@@ -258,6 +265,34 @@ fn solve_kappa(e0: &dyn Fn(f64) -> f64, target: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    /// The mortality state's step correlations chain to those of a random
+    /// walk's sums: `√(s/t)` between any two steps, whatever the grid.
+    #[test]
+    fn mortality_state_is_a_standardised_random_walk() {
+        let five = super::random_walk_correlations(4, 5.0);
+        let expected = [
+            0.0,
+            (5.0f64 / 10.0).sqrt(),
+            (10.0f64 / 15.0).sqrt(),
+            0.8660254037844386,
+        ];
+        for (a, b) in five.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-12, "{five:?}");
+        }
+        // On a 1-year grid step k is k + 3 years in: from step 0 to step k
+        // the chained correlation is √(3 / (k + 3)).
+        let one = super::random_walk_correlations(30, 1.0);
+        let mut chained = 1.0;
+        for (k, rho) in one.iter().enumerate().skip(1) {
+            chained *= rho;
+            let exact = (3.0 / (k as f64 + 3.0)).sqrt();
+            assert!(
+                (chained - exact).abs() < 1e-12,
+                "step {k}: {chained} vs {exact}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]
