@@ -197,19 +197,54 @@ impl Model {
     }
 
     /// The years of a projection: the base year, then every step to the end.
-    /// The key years asked for (`asked`, or the model's when empty) that lie
-    /// within the horizon, in the order asked.
-    pub fn key_years_within(&self, asked: &[i32]) -> Vec<i32> {
-        let wanted = if asked.is_empty() {
-            &self.key_years
-        } else {
-            asked
-        };
-        wanted
-            .iter()
-            .copied()
-            .filter(|y| (self.base_year..=self.end_year).contains(y))
-            .collect()
+    /// The key years to show, sorted and each once: those asked for
+    /// (`asked`: years or inclusive spans `(from, to)`, a span taking the
+    /// projection's years within it), or the model's own within the horizon
+    /// when nothing is asked. A year or span with no projected year in it
+    /// is an error naming it.
+    pub fn key_years_for(&self, asked: &[(i32, i32)]) -> Result<Vec<i32>> {
+        if asked.is_empty() {
+            return Ok(self
+                .key_years
+                .iter()
+                .copied()
+                .filter(|y| (self.base_year..=self.end_year).contains(y))
+                .collect());
+        }
+        let projected = self.years();
+        let mut years = Vec::new();
+        for &(from, to) in asked {
+            let within: Vec<i32> = projected
+                .iter()
+                .copied()
+                .filter(|y| (from..=to).contains(y))
+                .collect();
+            if within.is_empty() {
+                let found = if from == to {
+                    from.to_string()
+                } else {
+                    format!("{from}-{to}")
+                };
+                return Err(Error::invalid(
+                    "--years",
+                    found,
+                    match self.base.grid().width() {
+                        1 => format!(
+                            "years of the projection, {}-{}",
+                            self.base_year, self.end_year
+                        ),
+                        n => format!(
+                            "years of the projection, {}-{} (every {n} years)",
+                            self.base_year, self.end_year
+                        ),
+                    },
+                ));
+            }
+            years.extend(within);
+        }
+        years.sort_unstable();
+        years.dedup();
+        Ok(years)
     }
 
     /// The projection's years: the base year, then one per step.

@@ -346,3 +346,34 @@ fn toml_errors_name_line_and_column() {
     fx.edit(MODEL, |t| t.replace("end_year = 2050", "end_year = [2050"));
     fails(&fx, &["jiaxing.toml", "TOML line", "column"]);
 }
+
+#[test]
+fn key_years_outside_the_projection() {
+    let fx = Fixture::new();
+    let out = fx.path("out");
+    for (command, years) in [("gap", "2060"), ("gap", "2051-2060"), ("report", "2060")] {
+        let o = carecast(&[
+            command,
+            "--model",
+            &fx.model(),
+            "--years",
+            years,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{command} {years}: {err}");
+        assert!(
+            err.contains("--years") && err.contains(years) && err.contains("2021-2050"),
+            "{command} {years}: {err}"
+        );
+        assert!(!out.exists(), "{command} {years} wrote {}", out.display());
+    }
+    // A span whose ends are swapped, or not a year: clap's usage error.
+    for years in ["2030-2025", "2025..2030"] {
+        let o = carecast(&["gap", "--model", &fx.model(), "--years", years]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{years}: {err}");
+        assert!(err.contains(years), "{years}: {err}");
+    }
+}

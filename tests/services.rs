@@ -510,7 +510,18 @@ fn key_years_come_from_the_model() {
     });
     let model = model_file::load(&fx.path("models/jiaxing.toml")).unwrap();
     assert_eq!(model.key_years, vec![2027, 2040]);
-    assert_eq!(model.key_years_within(&[2030, 2099]), vec![2030]);
+    assert_eq!(model.key_years_for(&[]).unwrap(), vec![2027, 2040]);
+    // Asked years come sorted and once; a span takes every projected year.
+    assert_eq!(
+        model
+            .key_years_for(&[(2030, 2030), (2022, 2024), (2023, 2023)])
+            .unwrap(),
+        vec![2022, 2023, 2024, 2030]
+    );
+    let past = model
+        .key_years_for(&[(2030, 2030), (2099, 2099)])
+        .unwrap_err();
+    assert!(past.to_string().contains("2099"), "{past}");
     let out = fx.path("out");
     let run = |args: &[&str]| {
         let o = carecast(args);

@@ -14,6 +14,8 @@ pub fn run(args: &GapArgs) -> Result<()> {
     let format: Format = args.output.format.into();
     let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
     let (model, several) = (&sel.model, sel.several);
+    // Checked before anything runs or is written.
+    let years = model.key_years_for(&args.years)?;
     let mut runs = Vec::new();
     for s in sel.selected() {
         runs.push(model.run(s)?);
@@ -36,7 +38,6 @@ pub fn run(args: &GapArgs) -> Result<()> {
         vec![("demand", demand_bytes), ("gap", gap_bytes)],
     )?;
     if !args.output.quiet {
-        let years = model.key_years_within(&args.years);
         let mut text = format!(
             "{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n",
             model.name

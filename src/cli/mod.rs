@@ -170,9 +170,11 @@ pub struct GapArgs {
     /// Default: the model's default scenario.
     #[arg(long)]
     pub scenario: Option<String>,
-    /// Key years of the printed table [default: 2025,2030,2035].
-    #[arg(long, value_delimiter = ',')]
-    pub years: Vec<i32>,
+    /// Key years of the printed table, sorted: years and spans, e.g.
+    /// 2025,2030 or 2025-2035 [default: the model's key years, else
+    /// 2025,2030,2035].
+    #[arg(long, value_delimiter = ',', value_parser = parse_year_span)]
+    pub years: Vec<(i32, i32)>,
     /// Output folder and format.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -369,9 +371,11 @@ pub struct ReportArgs {
     /// non-decreasing stock with P(shortfall) <= α in every year.
     #[arg(long, default_value_t = crate::ensemble::DEFAULT_ALPHA, value_parser = parse_alpha, allow_negative_numbers = true)]
     pub alpha: f64,
-    /// Years of the key-figures table [default: 2025,2030,2035].
-    #[arg(long, value_delimiter = ',')]
-    pub years: Vec<i32>,
+    /// Years of the key-figures table, sorted: years and spans, e.g.
+    /// 2025,2030 or 2025-2035 [default: the model's key years, else
+    /// 2025,2030,2035].
+    #[arg(long, value_delimiter = ',', value_parser = parse_year_span)]
+    pub years: Vec<(i32, i32)>,
     /// Output folder of `carecast sweep` (sweep.csv): adds a heat-map of
     /// P(shortfall) over the sweep's first two numeric parameters.
     #[arg(long)]
@@ -459,6 +463,25 @@ fn parse_alpha(text: &str) -> Result<f64, String> {
         .map_err(|_| format!("found {text:?}, expected a probability in (0, 1), e.g. 0.10"))?;
     crate::ensemble::check_alpha(alpha).map_err(|e| e.to_string())?;
     Ok(alpha)
+}
+
+/// A year (`2030`) or an inclusive span of years (`2025-2035`).
+fn parse_year_span(text: &str) -> Result<(i32, i32), String> {
+    let expected =
+        || format!("found {text:?}, expected a year such as 2030 or a span such as 2025-2035");
+    let year = |t: &str| t.trim().parse::<i32>().map_err(|_| expected());
+    match text.trim().split_once('-') {
+        None => year(text).map(|y| (y, y)),
+        Some((a, b)) => {
+            let (from, to) = (year(a)?, year(b)?);
+            if from > to {
+                return Err(format!(
+                    "found {text:?}, expected a span whose first year is not after its last"
+                ));
+            }
+            Ok((from, to))
+        }
+    }
 }
 
 fn parse_step(text: &str) -> Result<u32, String> {
