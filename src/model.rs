@@ -226,7 +226,7 @@ impl Model {
                     format!("{from}-{to}")
                 };
                 return Err(Error::invalid(
-                    "--years",
+                    "key year",
                     found,
                     match self.base.grid().width() {
                         1 => format!(

@@ -15,7 +15,9 @@ pub fn run(args: &GapArgs) -> Result<()> {
     let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
     let (model, several) = (&sel.model, sel.several);
     // Checked before anything runs or is written.
-    let years = model.key_years_for(&args.years)?;
+    let years = model
+        .key_years_for(&args.years)
+        .map_err(|e| e.context("--years"))?;
     let mut runs = Vec::new();
     for s in sel.selected() {
         runs.push(model.run(s)?);

@@ -185,7 +185,9 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             eprintln!("{note}");
         }
     }
-    let key_years = model.key_years_for(&args.years)?;
+    let key_years = model
+        .key_years_for(&args.years)
+        .map_err(|e| e.context("--years"))?;
     if key_years.is_empty() {
         bail!(
             "--years: none within the projection ({}-{}); expected years such as 2025,2030,2035",

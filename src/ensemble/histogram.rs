@@ -178,7 +178,7 @@ impl Cell {
             for (slot, &v) in slots.iter_mut().zip(chunk) {
                 let position = (v - lo) * inv_width + 1.0;
                 debug_assert!((1.0..(BINS + 1) as f64).contains(&position));
-                // SAFETY: `position` is finite and within 1..=BINS + 1 (above).
+                // SAFETY: `position` is finite and in [1, BINS + 1) (above).
                 *slot = unsafe { position.to_int_unchecked::<i32>() };
             }
             for &slot in &slots[..chunk.len()] {
