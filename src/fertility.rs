@@ -133,6 +133,11 @@ impl Fertility {
         Fertility::new(tfr, self.pattern.clone(), self.srb.clone())
     }
 
+    /// The same fertility with another sex ratio at birth (checked).
+    pub fn with_srb(&self, srb: Schedule) -> Result<Self> {
+        Fertility::new(self.tfr.clone(), self.pattern.clone(), srb)
+    }
+
     /// Number of grid groups the pattern covers.
     pub fn pattern_len(&self) -> usize {
         self.pattern.width()

@@ -188,7 +188,7 @@ fn validate_and_help() {
     assert!(text.contains("caregivers need x0.43 ... x1.66"), "{text}");
     assert!(
         text.contains(
-            "base drawn once per trajectory: total x0.95 ... x1.05, ages 0-4 x0.45 ... x1.1, ages 45-59 x0.96 ... x1.04"
+            "base drawn once per trajectory: total x0.95 ... x1.05, ages 0-5 x0.85 ... x1.15, ages 56-59 x0.96 ... x1.04"
         ),
         "{text}"
     );

@@ -251,7 +251,7 @@ fn english_report_opens_and_agrees_with_its_tables() {
         "Sources of uncertainty in the ensemble",
         "wpp2019_bounds_158.csv",
         "sd 10,800 persons a year",
-        "ages 0-4 ×0.45–1.1",
+        "ages 0-5 ×0.85–1.15",
         "attrition 30% a year",
     ] {
         assert!(html.contains(setting), "{setting} missing");

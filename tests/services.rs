@@ -659,12 +659,12 @@ fn base_intervals_without_one_or_with_bad_ages() {
         &["base total_90", "low <= 1 <= high"],
     );
     bad_model(
-        |t| t.replacen("{ ages = \"0-4\",", "{ ages = \"four\",", 1),
+        |t| t.replacen("{ ages = \"0-5\",", "{ ages = \"four\",", 1),
         &["structure_90[1]", "\"four\""],
     );
     bad_model(
         |t| t.replacen("factor_90 = [0.96, 1.04]", "factor_90 = [0.0, 1.04]", 1),
-        &["base structure_90 ages 45-59", "factors > 0"],
+        &["base structure_90 ages 56-59", "factors > 0"],
     );
 }
 

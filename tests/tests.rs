@@ -5,6 +5,7 @@
 mod common;
 
 mod bad_input;
+mod base_synthesis;
 mod cli;
 mod engine;
 mod ensemble;

@@ -8,7 +8,8 @@ use crate::io::{synthesis_file, OutputSet};
 use crate::Sex;
 
 pub fn run(args: &SynthesizeArgs) -> Result<()> {
-    let (spec, pop) = synthesis_file::synthesize(&args.spec)?;
+    let done = synthesis_file::synthesize(&args.spec)?;
+    let (spec, pop) = (&done.spec, &done.synthesis.population);
     let grid = pop.grid();
     let (mut year, mut sex, mut age, mut value) = (vec![], vec![], vec![], vec![]);
     for s in Sex::BOTH {
@@ -57,13 +58,33 @@ pub fn run(args: &SynthesizeArgs) -> Result<()> {
     output.stage(&name, &bytes)?;
     output.commit()?;
     if !args.quiet {
-        out(&format!(
+        let mut text = format!(
             "wrote {}: {:.0} persons, {:.2}% aged 60+, {:.0} aged 0-2\n",
             args.out.display(),
             pop.total(),
             100.0 * pop.aged(60, None) / pop.total(),
             pop.aged(0, Some(3))
-        ));
+        );
+        let births = &done.synthesis.history_births;
+        if !births.is_empty() {
+            let years: Vec<String> = births
+                .iter()
+                .map(|(y, b)| format!("{y} {:.0}", b[0] + b[1]))
+                .collect();
+            text.push_str(&format!(
+                "ages 0-{} rebuilt from the fertility history; births: {}\n",
+                births.len() * grid.width() as usize - 1,
+                years.join(", ")
+            ));
+        }
+        for line in done.diagnostics.lines(grid.width()) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        if done.diagnostics.births.is_none() {
+            text.push_str("births not checked: the spec names no model (model = \"...toml\")\n");
+        }
+        out(&text);
     }
     Ok(())
 }

@@ -117,6 +117,20 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         model.services.len(),
         model.service_ids()
     ));
+    let default = model.scenario(&model.default_scenario)?;
+    let first_step = default.assumptions.step_rates(model.base_year)?;
+    let checks = crate::base_synthesis::BaseDiagnostics::of(
+        &model.base,
+        model.base_year,
+        Some(&first_step),
+    )?;
+    for line in checks.lines(model.base.grid().width()) {
+        let (head, rest) = match line.strip_prefix("warning: ") {
+            Some(rest) => ("warning: ", rest),
+            None => ("", line.as_str()),
+        };
+        text.push_str(&format!("{head}base ({} scenario): {rest}\n", default.name));
+    }
     text.push_str(&uncertain_need(&model));
     text.push_str(&uncertain_supply(&model));
     if let Some((table, _)) = &model.calibration {

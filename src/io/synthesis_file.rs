@@ -1,19 +1,24 @@
 //! Base-synthesis specifications (TOML): which reference structure, which
-//! known totals, which tilts. See [`crate::base_synthesis`].
+//! known totals, how smooth the raking, and optionally the fertility history
+//! the young ages are rebuilt from (with the model whose mortality, fertility
+//! pattern and sex ratio at birth it uses). See [`crate::base_synthesis`].
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::age_grid::{AgeGrid, AgeRange};
-use crate::base_synthesis::{RakeTarget, Tilt};
+use crate::base_synthesis::{BaseDiagnostics, RakeTarget, Synthesis, DEFAULT_SMOOTH_YEARS};
 use crate::error::{Error, Result};
+use crate::fertility::check_tfr;
 use crate::graduation;
 use crate::io::tables::read_population;
+use crate::path::{Schedule, YearPath};
 use crate::population::{Population, Sex};
+use crate::projection::StepRates;
 
 /// A synthesis specification (`carecast synthesize --spec`), as read.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SynthesisSpec {
     /// Reference population table (path relative to the spec file).
@@ -35,9 +40,24 @@ pub struct SynthesisSpec {
     /// Known totals the base is raked to.
     #[serde(rename = "target")]
     pub targets: Vec<SpecTarget>,
-    /// Reweightings of age ranges, applied before raking.
+    /// Years of taper on each side of a target's ages (0: classic raking,
+    /// with a step at every target boundary).
+    #[serde(default = "smooth")]
+    pub smooth_years: u32,
+    /// A model file (relative to the spec): its mortality, fertility pattern
+    /// and sex ratio at birth rebuild the young ages from `[history]`, and
+    /// its fertility checks the base's births.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The model's scenario to use (default: its default scenario).
+    #[serde(default)]
+    pub scenario: Option<String>,
+    /// Fertility before the base year.
+    #[serde(default)]
+    pub history: Option<SpecHistory>,
+    /// Removed: `[[tilt]]` (now a target with smooth raking); kept to say so.
     #[serde(rename = "tilt", default)]
-    pub tilts: Vec<SpecTilt>,
+    pub tilts: Vec<toml::Value>,
     /// Lines written as `#` comments at the top of the output.
     #[serde(default)]
     pub notes: Vec<String>,
@@ -49,12 +69,15 @@ fn population() -> String {
 fn one() -> u32 {
     1
 }
+fn smooth() -> u32 {
+    DEFAULT_SMOOTH_YEARS
+}
 fn open() -> u32 {
     AgeGrid::DEFAULT_OPEN_AGE
 }
 
 /// A `[[target]]`: a known total of an age range.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpecTarget {
     /// "0+", "60+", "0-2" (inclusive).
@@ -70,18 +93,31 @@ pub struct SpecTarget {
     pub share_of_total: Option<f64>,
 }
 
-/// A `[[tilt]]`: a linear reweighting of an age range.
-#[derive(Debug, Deserialize)]
+/// `[history]`: the fertility of the years before the base year.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SpecTilt {
-    /// "45-59" (inclusive).
-    pub ages: String,
-    /// Factor minus one at the range's last age.
-    pub slope: f64,
+pub struct SpecHistory {
+    /// `[[year, TFR], ...]`, linear between points, the first point the
+    /// first year rebuilt, none after the base year.
+    pub tfr: Vec<(f64, f64)>,
+    /// Males per female at birth (default: the model's).
+    #[serde(default)]
+    pub srb: Option<f64>,
+}
+
+/// A synthesized base with the checks of it.
+#[derive(Debug, Clone)]
+pub struct Synthesized {
+    /// The spec as read.
+    pub spec: SynthesisSpec,
+    /// The base and the history's births.
+    pub synthesis: Synthesis,
+    /// Births and age-step checks.
+    pub diagnostics: BaseDiagnostics,
 }
 
 /// Reads a spec and synthesizes the base it describes.
-pub fn synthesize(spec_path: &Path) -> Result<(SynthesisSpec, Population)> {
+pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
     let file = spec_path.display().to_string();
     let text = std::fs::read_to_string(spec_path).map_err(|e| Error::io(&file, e))?;
     let spec: SynthesisSpec = crate::io::parse_toml(&text, "a synthesis spec (see README)")
@@ -147,17 +183,130 @@ pub fn synthesize(spec_path: &Path) -> Result<(SynthesisSpec, Population)> {
             total: value,
         });
     }
-    let mut tilts = Vec::new();
-    for t in &spec.tilts {
-        let AgeRange { from, to } =
-            AgeRange::parse(&t.ages).map_err(|e| e.context(format!("{file}: [[tilt]]")))?;
-        tilts.push(Tilt {
-            from,
-            to: to.map(|x| x - 1).unwrap_or(spec.open_age),
-            slope: t.slope,
-        });
+    if !spec.tilts.is_empty() {
+        return Err(Error::invalid(
+            format!("{file}: [[tilt]]"),
+            "a tilt",
+            "a [[target]] on the ages instead: the raking is smooth across every target \
+             boundary (smooth_years), so a target shapes the ages around it (README \
+             \"From plan document to model file\")",
+        ));
     }
-    let pop =
-        crate::base_synthesis::rake(&reference, &tilts, &targets).map_err(|e| e.context(file))?;
-    Ok((spec, pop))
+    let model = match &spec.model {
+        None => None,
+        Some(m) => {
+            let path = dir.join(m);
+            let model = crate::io::model_file::load_scenarios(&path).map_err(|p| {
+                Error::invalid(
+                    format!("{file}: model"),
+                    format!("{m:?}: {}", p.to_string().trim_end()),
+                    "a model file that loads (see `carecast validate`)",
+                )
+            })?;
+            if model.grid != grid || model.base_year != spec.year {
+                return Err(Error::invalid(
+                    format!("{file}: model"),
+                    format!("{m:?} with base year {} on {}", model.base_year, model.grid),
+                    format!(
+                        "a model with this spec's year {} and grid ({grid})",
+                        spec.year
+                    ),
+                ));
+            }
+            let scenario = model
+                .scenario(spec.scenario.as_deref())
+                .map_err(|e| e.context(format!("{file}: scenario")))?
+                .clone();
+            Some(scenario)
+        }
+    };
+    let history = match (&spec.history, &model) {
+        (None, _) => vec![],
+        (Some(_), None) => {
+            return Err(Error::invalid(
+                format!("{file}: [history]"),
+                "no model",
+                "model = the model file whose mortality, fertility pattern and sex ratio at \
+                 birth rebuild the young ages",
+            ))
+        }
+        (Some(h), Some(scenario)) => history_rates(h, &scenario.assumptions, spec.year)
+            .map_err(|e| e.context(format!("{file}: [history]")))?,
+    };
+    let synthesis = crate::base_synthesis::synthesize(
+        &reference,
+        &targets,
+        spec.smooth_years,
+        &history,
+        spec.year,
+    )
+    .map_err(|e| e.context(&file))?;
+    let first_step = model
+        .as_ref()
+        .map(|s| s.assumptions.step_rates(spec.year))
+        .transpose()
+        .map_err(|e| e.context(format!("{file}: model")))?;
+    let diagnostics = BaseDiagnostics::of(&synthesis.population, spec.year, first_step.as_ref())?;
+    Ok(Synthesized {
+        spec,
+        synthesis,
+        diagnostics,
+    })
+}
+
+/// The rates of each step of the history, newest first (the base year's
+/// first): the model's, with the history's TFR and SRB.
+fn history_rates(
+    history: &SpecHistory,
+    assumptions: &crate::projection::Assumptions,
+    base_year: i32,
+) -> Result<Vec<StepRates>> {
+    let (Some(&(first, _)), Some(&(last, _))) = (history.tfr.first(), history.tfr.last()) else {
+        return Err(Error::invalid(
+            "tfr",
+            "no points",
+            "[[year, TFR], ...] from the first year to rebuild",
+        ));
+    };
+    for &(y, v) in &history.tfr {
+        check_tfr(&format!("tfr in {y}"), v)?;
+    }
+    if last > f64::from(base_year) {
+        return Err(Error::invalid(
+            "tfr",
+            format!("a path ending in {last}"),
+            format!("points at or before the base year {base_year}: a history ends there"),
+        ));
+    }
+    // The base counts people at the end of its year (registries: 31
+    // December; censuses: 1 November), so its age 0 was born in the base
+    // year: the history's calendar years `first..=base_year` are its steps.
+    let n = assumptions.grid().width() as i32;
+    let span = f64::from(base_year) - first + 1.0;
+    if first.fract() != 0.0 || span < f64::from(n) || (span as i32) % n != 0 {
+        return Err(Error::invalid(
+            "tfr",
+            format!("a path starting in {first}"),
+            format!(
+                "a whole first year at or before the base year {base_year}, a whole number \
+                 of {n}-year steps before its end: the first calendar year whose births are \
+                 rebuilt"
+            ),
+        ));
+    }
+    let path = YearPath::new("tfr", history.tfr.clone())?;
+    let mut fertility = assumptions.fertility().with_tfr(Schedule::Path(path))?;
+    if let Some(srb) = history.srb {
+        crate::fertility::check_srb("srb", srb)?;
+        fertility = fertility.with_srb(Schedule::Path(YearPath::constant(srb)))?;
+    }
+    let assumptions = assumptions.with_fertility(fertility)?;
+    let steps = span as i32 / n;
+    let rates = (1..=steps)
+        .map(|k| assumptions.step_rates(base_year + 1 - n * k))
+        .collect::<Result<Vec<_>>>()
+        .map_err(|e| e.context("tfr"))?;
+    crate::base_synthesis::back_projection::check_length(assumptions.grid(), &rates)
+        .map_err(|e| e.context("tfr"))?;
+    Ok(rates)
 }

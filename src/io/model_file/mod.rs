@@ -184,87 +184,7 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
         .ok()
     });
 
-    let srb = raw.fertility.srb.to_path("srb").and_then(|path| {
-        let (lo, hi) = path.range();
-        fertility::check_srb("srb", lo)?;
-        fertility::check_srb("srb", hi)?;
-        Ok(path)
-    });
-    let srb = srb.map_err(|e| note("fertility", e)).ok();
-    let pattern = grid.and_then(|g| {
-        read_pattern(&rel(&raw.fertility.pattern), g)
-            .map_err(|e| note("fertility", e))
-            .ok()
-    });
-
-    let mortality_base = grid.and_then(|g| {
-        read_mortality(
-            &raw.mortality,
-            &rel,
-            g,
-            srb.as_ref()
-                .map(|p| p.at(f64::from(raw.projection.base_year)))
-                .unwrap_or(1.05),
-        )
-        .map_err(|e| note("mortality", e))
-        .ok()
-    });
-
-    let migration = grid.and_then(|g| {
-        read_migration(raw.migration.as_ref(), &rel, g, None)
-            .map_err(|e| note("migration", e))
-            .ok()
-    });
-
-    let mut scenarios = Vec::new();
-    if let (Some(g), Some(pattern), Some(srb), Some(mortality), Some(migration)) =
-        (grid, &pattern, &srb, &mortality_base, &migration)
-    {
-        for s in &raw.scenarios {
-            let key = format!("scenario {}", s.name);
-            let built = (|| -> Result<Scenario> {
-                let tfr = s.tfr.to_path("tfr")?;
-                let fertility = Fertility::new(
-                    Schedule::Path(tfr),
-                    pattern.clone(),
-                    Schedule::Path(srb.clone()),
-                )?;
-                let mortality = match (&s.e0, mortality) {
-                    (
-                        Some(e0),
-                        MortalityPlan::Brass {
-                            standard,
-                            gap,
-                            srb0,
-                            ..
-                        },
-                    ) => brass_mortality(standard.clone(), &e0.to_path("e0")?, *gap, *srb0)?,
-                    (Some(_), MortalityPlan::Fixed(_)) => {
-                        return Err(Error::invalid(
-                            "e0",
-                            "an e0 path",
-                            "mortality method = \"brass\" to move e0",
-                        ))
-                    }
-                    (None, plan) => plan.mortality(),
-                };
-                let migration = match &s.net_migration_per_year {
-                    Some(spec) => read_migration(raw.migration.as_ref(), &rel, g, Some(spec))?,
-                    None => migration.clone(),
-                };
-                Ok(Scenario {
-                    name: s.name.clone(),
-                    label: s.label.clone().unwrap_or_else(|| s.name.clone()),
-                    label_zh: s.label_zh.clone(),
-                    assumptions: Assumptions::new(g, mortality, fertility, migration)?,
-                })
-            })();
-            match built {
-                Ok(sc) => scenarios.push(sc),
-                Err(e) => note(&key, e),
-            }
-        }
-    }
+    let scenarios = read_scenarios(&raw, &rel, grid, &mut note);
     let services = grid
         .map(|g| read_services(&raw, &rel, g, &mut |key, e| note(key, e)))
         .unwrap_or_default();
@@ -328,6 +248,160 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
         }),
         _ => Err(ModelProblems { file, problems }),
     }
+}
+
+/// A model's projection grid and scenarios, read without its base (for
+/// `synthesize`, which builds the base).
+#[derive(Debug, Clone)]
+pub struct ModelScenarios {
+    /// `[projection] base_year`.
+    pub base_year: i32,
+    /// The projection's age grid.
+    pub grid: AgeGrid,
+    /// `[projection] default_scenario`.
+    pub default_scenario: String,
+    /// Every scenario.
+    pub scenarios: Vec<Scenario>,
+}
+
+impl ModelScenarios {
+    /// The scenario named `name`, or the default one.
+    pub fn scenario(&self, name: Option<&str>) -> Result<&Scenario> {
+        let wanted = name.unwrap_or(&self.default_scenario);
+        self.scenarios
+            .iter()
+            .find(|s| s.name == wanted)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "scenario",
+                    format!("{wanted:?}"),
+                    format!(
+                        "one of the model's scenarios: {}",
+                        self.scenarios
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+/// Reads a model's projection grid and scenarios; its base is not read.
+pub fn load_scenarios(path: &Path) -> std::result::Result<ModelScenarios, ModelProblems> {
+    let raw = parse(path)?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let file = path.display().to_string();
+    let mut problems = Vec::new();
+    let mut note = |key: &str, e: Error| problems.push(e.context(format!("[{key}]")));
+    let rel = |p: &str| -> PathBuf { dir.join(p) };
+    let p = &raw.projection;
+    let grid = AgeGrid::new(p.step, p.open_age)
+        .map_err(|e| note("projection", e))
+        .ok();
+    let scenarios = read_scenarios(&raw, &rel, grid, &mut note);
+    match grid {
+        Some(grid) if problems.is_empty() => Ok(ModelScenarios {
+            base_year: p.base_year,
+            grid,
+            default_scenario: p.default_scenario.clone(),
+            scenarios,
+        }),
+        _ => Err(ModelProblems { file, problems }),
+    }
+}
+
+/// The scenarios of a model (fertility, mortality and migration read and
+/// checked); problems go to `note`.
+fn read_scenarios(
+    raw: &RawModel,
+    rel: &dyn Fn(&str) -> PathBuf,
+    grid: Option<AgeGrid>,
+    note: &mut dyn FnMut(&str, Error),
+) -> Vec<Scenario> {
+    let srb = raw.fertility.srb.to_path("srb").and_then(|path| {
+        let (lo, hi) = path.range();
+        fertility::check_srb("srb", lo)?;
+        fertility::check_srb("srb", hi)?;
+        Ok(path)
+    });
+    let srb = srb.map_err(|e| note("fertility", e)).ok();
+    let pattern = grid.and_then(|g| {
+        read_pattern(&rel(&raw.fertility.pattern), g)
+            .map_err(|e| note("fertility", e))
+            .ok()
+    });
+
+    let mortality_base = grid.and_then(|g| {
+        read_mortality(
+            &raw.mortality,
+            rel,
+            g,
+            srb.as_ref()
+                .map(|p| p.at(f64::from(raw.projection.base_year)))
+                .unwrap_or(1.05),
+        )
+        .map_err(|e| note("mortality", e))
+        .ok()
+    });
+
+    let migration = grid.and_then(|g| {
+        read_migration(raw.migration.as_ref(), rel, g, None)
+            .map_err(|e| note("migration", e))
+            .ok()
+    });
+
+    let mut scenarios = Vec::new();
+    if let (Some(g), Some(pattern), Some(srb), Some(mortality), Some(migration)) =
+        (grid, &pattern, &srb, &mortality_base, &migration)
+    {
+        for s in &raw.scenarios {
+            let key = format!("scenario {}", s.name);
+            let built = (|| -> Result<Scenario> {
+                let tfr = s.tfr.to_path("tfr")?;
+                let fertility = Fertility::new(
+                    Schedule::Path(tfr),
+                    pattern.clone(),
+                    Schedule::Path(srb.clone()),
+                )?;
+                let mortality = match (&s.e0, mortality) {
+                    (
+                        Some(e0),
+                        MortalityPlan::Brass {
+                            standard,
+                            gap,
+                            srb0,
+                            ..
+                        },
+                    ) => brass_mortality(standard.clone(), &e0.to_path("e0")?, *gap, *srb0)?,
+                    (Some(_), MortalityPlan::Fixed(_)) => {
+                        return Err(Error::invalid(
+                            "e0",
+                            "an e0 path",
+                            "mortality method = \"brass\" to move e0",
+                        ))
+                    }
+                    (None, plan) => plan.mortality(),
+                };
+                let migration = match &s.net_migration_per_year {
+                    Some(spec) => read_migration(raw.migration.as_ref(), rel, g, Some(spec))?,
+                    None => migration.clone(),
+                };
+                Ok(Scenario {
+                    name: s.name.clone(),
+                    label: s.label.clone().unwrap_or_else(|| s.name.clone()),
+                    label_zh: s.label_zh.clone(),
+                    assumptions: Assumptions::new(g, mortality, fertility, migration)?,
+                })
+            })();
+            match built {
+                Ok(sc) => scenarios.push(sc),
+                Err(e) => note(&key, e),
+            }
+        }
+    }
+    scenarios
 }
 
 /// Published bounds `quantity,start,end,l95,l80,median,u80,u95` (quantity
