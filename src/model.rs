@@ -82,7 +82,7 @@ pub struct Model {
 
 /// The uncertainty of a base population: a factor on the whole (the
 /// registry or census total) and factors on age bands (the synthesized
-/// structure: a calibration tilt, the count of young children), each a 90%
+/// structure: a calibration target, the rebuilt young children), each a 90%
 /// interval drawn once per trajectory (split log-normal, median 1). A
 /// group's factor is the total's times that of every band it lies in (in
 /// proportion to its overlap). Empty: the base is certain.
