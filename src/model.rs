@@ -53,6 +53,8 @@ pub struct Model {
     pub name_zh: Option<String>,
     /// Statements the model file flags as assumptions (not from a source).
     pub flags: Vec<String>,
+    /// The same flags in Chinese, one per flag (empty: none given).
+    pub flags_zh: Vec<String>,
     /// Year of the base population.
     pub base_year: i32,
     /// Last year projected.

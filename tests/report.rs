@@ -262,7 +262,7 @@ fn english_report_opens_and_agrees_with_its_tables() {
 fn chinese_report_has_chinese_labels() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("zh");
-    ok(&[
+    let said = ok(&[
         "report",
         "--model",
         "models/jiaxing.toml",
@@ -274,6 +274,9 @@ fn chinese_report_has_chinese_labels() {
         out.to_str().unwrap(),
     ]);
     check_report(&out);
+    // The PNG charts are drawn with the collection's Simplified Chinese
+    // face, not its first (Japanese) one.
+    assert!(said.contains("(Noto Sans CJK SC)"), "{said}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(
         html.contains("<html lang=\"zh-CN\">"),
@@ -294,6 +297,65 @@ fn chinese_report_has_chinese_labels() {
     }
     let svg = std::fs::read_to_string(out.join("ageing.svg")).unwrap();
     assert!(svg.contains("60岁及以上"));
+    // The model's flags in Chinese (flags_zh), none in English.
+    assert!(
+        html.contains("基期户籍人口总数360万为假设"),
+        "flags_zh missing"
+    );
+    assert!(
+        !html.contains("Base total of 3.6 million"),
+        "an English flag in the zh report"
+    );
+}
+
+/// The heat map's axis of a service standard names the service in the
+/// report's language.
+#[test]
+fn a_standard_axis_is_named_by_the_services_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.toml");
+    std::fs::write(
+        &grid,
+        format!(
+            "[sweep]\nmodel = {:?}\ntrajectories = 100\nseed = 5\nyears = [2025]\n[grid]\ntfr = [0.8, 1.4]\n\"standard.caregivers\" = [27, 30]\n",
+            root().join("models/jiaxing.toml").display().to_string()
+        ),
+    )
+    .unwrap();
+    let sweep = dir.path().join("sweep");
+    ok(&[
+        "sweep",
+        "--grid",
+        grid.to_str().unwrap(),
+        "--out",
+        sweep.to_str().unwrap(),
+        "--quiet",
+    ]);
+    for (lang, label) in [
+        ("zh", "持证养老护理员配置标准"),
+        ("en", "Standard for Certified care workers"),
+    ] {
+        let out = dir.path().join(format!("report-{lang}"));
+        ok(&[
+            "report",
+            "--model",
+            "models/jiaxing.toml",
+            "--lang",
+            lang,
+            "--trajectories",
+            "100",
+            "--sweep",
+            sweep.to_str().unwrap(),
+            "--sweep-service",
+            "caregivers",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        let svg = std::fs::read_to_string(out.join("sweep_heatmap.svg")).unwrap();
+        assert!(svg.contains(label), "{lang}: {label} missing");
+        assert!(!svg.contains("caregivers 配置标准"));
+    }
 }
 
 #[test]

@@ -669,6 +669,20 @@ fn base_intervals_without_one_or_with_bad_ages() {
 }
 
 #[test]
+fn chinese_flags_one_per_flag() {
+    bad_model(
+        |t| t.replacen("flags_zh = [\n", "flags_zh = [\n  \"多余的一条\",\n", 1),
+        &[
+            "[region]",
+            "flags_zh",
+            "8 flag(s)",
+            "one Chinese flag per flag",
+            "(7)",
+        ],
+    );
+}
+
+#[test]
 fn negative_migration_sd() {
     bad_model(
         |t| t.replacen("migration_sd = 10800", "migration_sd = -5", 1),

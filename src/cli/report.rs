@@ -65,53 +65,83 @@ fn missing(bytes: &[u8], probe: Option<char>) -> Result<Option<char>, ab_glyph::
         .find(|&c| font.glyph_id(c).0 == 0))
 }
 
+/// A font chosen for the charts.
+struct ChosenFont {
+    path: PathBuf,
+    /// The face used, as a stand-alone font (leaked: the renderer keeps it).
+    bytes: &'static [u8],
+    /// The face's family name, e.g. "Noto Sans CJK SC".
+    family: String,
+    /// The language the report is written in.
+    lang: Lang,
+    /// Why the language fell back to English, if it did.
+    note: Option<String>,
+}
+
+/// The face of a font file for `lang`: in a collection, the Simplified
+/// Chinese one for Chinese reports (the renderer would take the first,
+/// Japanese face of Noto Sans CJK: full-width brackets set apart).
+fn face_of(bytes: &[u8], lang: Lang, path: &Path) -> Option<report::font_face::Face> {
+    let suffix = (lang == Lang::Zh).then_some(" SC");
+    report::font_face::face_for(bytes, suffix, &path.display().to_string()).ok()
+}
+
 /// The font for `lang`: `--font`, else the first candidate that has the
 /// characters. A Chinese report without a Chinese font becomes English
-/// (with a note); returns the language actually used.
-fn choose_font(
-    asked: Option<&Path>,
-    lang: Lang,
-) -> Result<(PathBuf, &'static [u8], Lang, Option<String>)> {
+/// (with a note).
+fn choose_font(asked: Option<&Path>, lang: Lang) -> Result<ChosenFont> {
     let probe = (lang == Lang::Zh).then_some(CJK_PROBE);
+    let chosen = |path: &Path, face: report::font_face::Face| ChosenFont {
+        path: path.to_path_buf(),
+        bytes: Box::leak(face.bytes.into_boxed_slice()),
+        family: face.family,
+        lang,
+        note: None,
+    };
     if let Some(path) = asked {
         let bytes = std::fs::read(path)
             .with_context(|| format!("--font {}: cannot read the font file", path.display()))?;
-        match missing(&bytes, probe) {
-            Ok(None) => {}
-            Ok(Some(c)) => bail!(
+        let face = face_of(&bytes, lang, path);
+        match face.as_ref().map(|f| missing(&f.bytes, probe)) {
+            Some(Ok(None)) => {}
+            Some(Ok(Some(c))) => bail!(
                 "--font {}: the font has no {} characters (found no glyph for {c:?}); expected a font with Latin{} characters, e.g. {}",
                 path.display(),
                 if Some(c) == probe { "Chinese" } else { "Latin" },
                 if probe.is_some() { " and Chinese" } else { "" },
                 CJK_FONTS[0]
             ),
-            Err(_) => bail!(
+            _ => bail!(
                 "--font {}: not a TrueType or OpenType font (expected a .ttf, .otf or .ttc file)",
                 path.display()
             ),
         }
-        let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-        return Ok((path.to_path_buf(), leaked, lang, None));
+        return Ok(chosen(path, face.expect("checked above")));
     }
     let paths = candidates(lang);
     for path in &paths {
         let Ok(bytes) = std::fs::read(path) else {
             continue;
         };
-        if matches!(missing(&bytes, probe), Ok(None)) {
-            let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-            return Ok((path.clone(), leaked, lang, None));
+        let Some(face) = face_of(&bytes, lang, path) else {
+            continue;
+        };
+        if matches!(missing(&face.bytes, probe), Ok(None)) {
+            return Ok(chosen(path, face));
         }
     }
     let looked: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     if lang == Lang::Zh {
-        let (path, bytes, _, _) =
+        let english =
             choose_font(None, Lang::En).map_err(|e| anyhow!("no Chinese font either: {e}"))?;
         let note = format!(
             "note: no font with Chinese characters found (looked for {}); writing the report in English. Install one (Debian: apt-get install fonts-noto-cjk) or pass --font PATH.",
             looked.join(", ")
         );
-        return Ok((path, bytes, Lang::En, Some(note)));
+        return Ok(ChosenFont {
+            note: Some(note),
+            ..english
+        });
     }
     bail!(
         "no font found for the charts (looked for {}); install one (Debian: apt-get install fonts-dejavu-core) or pass --font PATH",
@@ -159,7 +189,8 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let model = &sel.model;
     // The model's own migration noise, if it gives one.
     spec.stochastic.migration = model.migration_noise;
-    let (font_path, font, lang, note) = choose_font(args.font.as_deref(), asked)?;
+    let font = choose_font(args.font.as_deref(), asked)?;
+    let (font_path, lang, note) = (&font.path, font.lang, &font.note);
     let heat = match &args.sweep {
         Some(dir) => Some(sweep_heat(
             dir,
@@ -179,7 +210,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             dir.display()
         );
     }
-    charts::use_font(font).with_context(|| format!("font {}", font_path.display()))?;
+    charts::use_font(font.bytes).with_context(|| format!("font {}", font_path.display()))?;
     if let Some(note) = &note {
         if !args.quiet {
             eprintln!("{note}");
@@ -257,13 +288,14 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let written = output.commit()?;
     if !args.quiet {
         out(&format!(
-            "{} ({}): {} charts, {} trajectories, seed {}, font {}, in {:.2} s\nwrote {} and {} more files in {}\n",
+            "{} ({}): {} charts, {} trajectories, seed {}, font {} ({}), in {:.2} s\nwrote {} and {} more files in {}\n",
             model.name,
             lang.code(),
             report.figures.len(),
             args.trajectories,
             args.seed,
             font_path.display(),
+            font.family,
             start.elapsed().as_secs_f64(),
             dir.join("index.html").display(),
             written.len() - 1,

@@ -22,16 +22,25 @@ const LEGEND_WIDTH: u32 = 440;
 
 type Drawn = std::result::Result<(), Box<dyn StdError>>;
 
+/// The font registered by [`use_font`], for the PNG backend's text.
+static PNG_FONT: std::sync::RwLock<Option<ab_glyph::FontRef<'static>>> =
+    std::sync::RwLock::new(None);
+
 /// Registers the font every chart's text is drawn with (TrueType or
-/// OpenType, a collection's first face). Call before drawing.
+/// OpenType, a collection's first face: see [`super::font_face`] to take
+/// another). Call before drawing.
 pub fn use_font(bytes: &'static [u8]) -> Result<()> {
-    plotters::style::register_font(FAMILY, FontStyle::Normal, bytes).map_err(|_| {
+    let bad = || {
         Error::invalid(
             "font",
             "unreadable font data",
             "a TrueType or OpenType font",
         )
-    })
+    };
+    plotters::style::register_font(FAMILY, FontStyle::Normal, bytes).map_err(|_| bad())?;
+    let font = ab_glyph::FontRef::try_from_slice(bytes).map_err(|_| bad())?;
+    *PNG_FONT.write().unwrap_or_else(|e| e.into_inner()) = Some(font);
+    Ok(())
 }
 
 /// The figure as an SVG document.
@@ -49,8 +58,20 @@ pub fn svg(figure: &Figure) -> Result<String> {
 /// The figure as a PNG image.
 pub fn png(figure: &Figure) -> Result<Vec<u8>> {
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    let font = PNG_FONT
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .ok_or_else(|| {
+            Error::invalid(
+                format!("chart {}", figure.name),
+                "no font",
+                "a font registered with use_font before drawing",
+            )
+        })?;
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        let bitmap = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT));
+        let root = super::png_backend::PngBackend::new(bitmap, font).into_drawing_area();
         draw(figure, &root)
             .and_then(|_| root.present().map_err(Into::into))
             .map_err(|e| failed(figure, e))?;

@@ -9,8 +9,10 @@
 //! fonts and writing files is the caller's business (the `report` command).
 
 pub mod charts;
+pub mod font_face;
 pub mod html;
 mod key_figures;
+mod png_backend;
 mod sweep_heat;
 mod text;
 
@@ -387,8 +389,8 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
     }
     if let Some(heat) = &input.sweep {
         let mut heat = heat.clone();
-        heat.x_label = t.parameter(&heat.x_name);
-        heat.y_label = t.parameter(&heat.y_name);
+        heat.x_label = t.parameter(&heat.x_name, model);
+        heat.y_label = t.parameter(&heat.y_name, model);
         figures.push(Figure {
             name: "sweep_heatmap".into(),
             title: t.heat_title(&heat.service_label(model, lang), heat.year),
@@ -401,7 +403,11 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
         lang,
         title: t.report_title(&region),
         intro: t.intro(model, &central.name, input),
-        flags: model.flags.clone(),
+        flags: if lang == Lang::Zh && !model.flags_zh.is_empty() {
+            model.flags_zh.clone()
+        } else {
+            model.flags.clone()
+        },
         sources: t.source_settings(input),
         key_years: input.key_years.clone(),
         key_figures: key_figures(input, &t),

@@ -185,7 +185,7 @@ impl Words {
     }
 
     /// A sweep parameter's axis title.
-    pub fn parameter(&self, name: &str) -> String {
+    pub fn parameter(&self, name: &str, model: &Model) -> String {
         let (en, zh) = match name {
             "tfr" => ("Total fertility rate (target)", "总和生育率（目标）"),
             "e0_gain" => ("Gain in life expectancy (years)", "预期寿命增幅（岁）"),
@@ -195,10 +195,15 @@ impl Words {
             "migration_sd" => ("Migration volatility", "迁移波动"),
             other => (other, other),
         };
-        if let Some(service) = name.strip_prefix("standard.") {
+        if let Some(id) = name.strip_prefix("standard.") {
+            let service = model
+                .services
+                .iter()
+                .find(|s| s.id == id)
+                .map_or(id.to_string(), |s| service_label(s, self.lang));
             return match self.lang {
                 Lang::En => format!("Standard for {service}"),
-                Lang::Zh => format!("{service} 配置标准"),
+                Lang::Zh => format!("{service}配置标准"),
             };
         }
         self.pick(en, zh)

@@ -184,6 +184,17 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
         .ok()
     });
 
+    let (flags, flags_zh) = (raw.region.flags.len(), raw.region.flags_zh.len());
+    if flags_zh > 0 && flags_zh != flags {
+        note(
+            "region",
+            Error::invalid(
+                "flags_zh",
+                format!("{flags_zh} flag(s)"),
+                format!("one Chinese flag per flag, in the same order ({flags})"),
+            ),
+        );
+    }
     let scenarios = read_scenarios(&raw, &rel, grid, &mut note);
     let services = grid
         .map(|g| read_services(&raw, &rel, g, &mut |key, e| note(key, e)))
@@ -232,6 +243,7 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             name: raw.region.name,
             name_zh: raw.region.name_zh,
             flags: raw.region.flags,
+            flags_zh: raw.region.flags_zh,
             base_year: raw.projection.base_year,
             end_year: raw.projection.end_year,
             key_years,

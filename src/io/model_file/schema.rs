@@ -185,6 +185,8 @@ pub struct RawRegion {
     pub name_zh: Option<String>,
     #[serde(default)]
     pub flags: Vec<String>,
+    #[serde(default)]
+    pub flags_zh: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
