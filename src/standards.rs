@@ -280,7 +280,10 @@ impl Service {
     }
 }
 
-/// Checks that a path holds values in `[lo, hi]`.
+/// What a fraction must be, in every message about one.
+pub const FRACTION_EXPECTED: &str = "a fraction in [0, 1] (27.58% is 0.2758, or write \"27.58%\")";
+
+/// Checks that every point of `path` is in `[lo, hi]`.
 pub fn check_path_range(what: &str, path: &YearPath, lo: f64, hi: f64) -> Result<()> {
     for &(y, v) in path.points() {
         if !(v >= lo && v <= hi) {
@@ -294,6 +297,8 @@ pub fn check_path_range(what: &str, path: &YearPath, lo: f64, hi: f64) -> Result
                 v,
                 if hi.is_infinite() {
                     format!("a value >= {lo}")
+                } else if (lo, hi) == (0.0, 1.0) {
+                    FRACTION_EXPECTED.to_string()
                 } else {
                     format!("a value between {lo} and {hi}")
                 },
@@ -334,11 +339,7 @@ impl DemandMethod {
                     .iter()
                     .find(|v| !(**v >= 0.0 && **v <= 1.0))
                 {
-                    return Err(Error::invalid(
-                        "prevalence",
-                        v,
-                        "a fraction between 0 and 1",
-                    ));
+                    return Err(Error::invalid("prevalence", v, FRACTION_EXPECTED));
                 }
                 check_path_range("use_rate", use_rate, 0.0, 1.0)?;
                 if !(per_user.is_finite() && *per_user >= 0.0) {

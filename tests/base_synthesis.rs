@@ -78,7 +78,9 @@ fn assert_targets_met(s: &Synthesized, what: &str) {
         .unwrap();
     for t in &s.spec.targets {
         let ages = AgeRange::parse(&t.ages).unwrap();
-        let want = t.total.unwrap_or_else(|| t.share_of_total.unwrap() * total);
+        let want = t
+            .total
+            .unwrap_or_else(|| t.share_of_total.unwrap().value() * total);
         let got = match t.sex.as_deref() {
             None => pop.aged(ages.from, ages.to),
             Some(sex) => {

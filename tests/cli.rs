@@ -202,6 +202,32 @@ fn validate_and_help() {
     let help = carecast(&["project", "--help"]);
     let h = String::from_utf8_lossy(&help.stdout);
     assert!(help.status.success() && h.contains("Examples:") && h.contains("--format"));
+    // Each subcommand's help shows its own examples, not the others'.
+    let commands = [
+        "project",
+        "gap",
+        "simulate",
+        "sweep",
+        "merge",
+        "report",
+        "validate",
+        "synthesize",
+    ];
+    for command in commands {
+        let help = carecast(&[command, "--help"]);
+        let h = String::from_utf8_lossy(&help.stdout);
+        let examples = h.split("Example").nth(1).unwrap_or_default();
+        assert!(
+            examples.contains(&format!("carecast {command} ")),
+            "{command}: {h}"
+        );
+        for other in commands.iter().filter(|c| **c != command) {
+            assert!(
+                !examples.contains(&format!("carecast {other} ")),
+                "{command} --help shows an example of {other}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -234,7 +234,7 @@ fn share_above_one() {
             "service nursing_beds",
             "fraction in 2025",
             "1.6",
-            "between 0 and 1",
+            "a fraction in [0, 1]",
         ],
     );
 }
@@ -710,5 +710,58 @@ fn a_bad_calibration_table() {
             && err.contains("row 3")
             && err.contains("e0_female"),
         "{err}"
+    );
+}
+
+/// Fractions as plans write them: "55%" wherever a fraction is, read to
+/// the same model as the decimal fraction.
+#[test]
+fn percentages_read_as_fractions() {
+    let fx = Fixture::new();
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replace(
+            "fraction = [[2020, 0.54], [2022, 0.56], [2025, 0.60]]",
+            "fraction = [[2020, \"54%\"], [2022, \"56 %\"], [2025, \"60％\"]]",
+        )
+        .replace("fraction = 0.33", "fraction = \"33%\"")
+        .replacen("delivery = 0.8\n", "delivery = \"80%\"\n", 1)
+        .replacen(
+            "delivery_90 = [0.45, 1.0]",
+            "delivery_90 = [\"45%\", \"100%\"]",
+            1,
+        )
+    });
+    let edited = model_file::load(&fx.path("models/jiaxing.toml")).unwrap();
+    let shipped = jiaxing();
+    let run = |m: &carecast::Model| m.run(m.scenario("plan").unwrap()).unwrap();
+    let (a, b) = (run(&shipped), run(&edited));
+    assert_eq!(a.demand.len(), b.demand.len());
+    for (x, y) in a.demand.iter().zip(&b.demand) {
+        assert!(
+            (x.demand - y.demand).abs() <= 1e-9 * x.demand.abs().max(1.0),
+            "{} {} {}: {} vs {}",
+            x.year,
+            x.service,
+            x.method,
+            x.demand,
+            y.demand
+        );
+    }
+    assert_eq!(
+        format!("{:?}", shipped.services[0].supply_risk),
+        format!("{:?}", edited.services[0].supply_risk)
+    );
+    // Above 100%, or text that is no percentage: clear errors.
+    bad_model(
+        |t| t.replace("fraction = 0.33", "fraction = \"133%\""),
+        &["fraction", "1.33", "a fraction in [0, 1]", "27.58%"],
+    );
+    bad_model(
+        |t| t.replace("fraction = 0.33", "fraction = \"a third\""),
+        &[
+            "TOML line",
+            "\"a third\"",
+            "neither a fraction (0.55) nor a percentage",
+        ],
     );
 }

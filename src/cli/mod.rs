@@ -60,7 +60,9 @@ pub struct Cli {
 pub enum Command {
     /// Project a model's scenarios (or a UN WPP 2019 country) with the
     /// cohort-component method; writes population and indicators tables.
-    #[command(after_help = EXAMPLES)]
+    #[command(
+        after_help = "Examples:\n  carecast project --model models/jiaxing.toml --out notebooks-out/jiaxing\n  carecast project --model models/jiaxing.toml --scenario all --format parquet\n  carecast project --wpp-dir ../shared/data/wpp2019 --country China --out notebooks-out/china\n  carecast project --wpp-dir ../shared/data/wpp2019 --country 392 --step 1 --out notebooks-out/japan-1y"
+    )]
     Project(ProjectArgs),
     /// Service demand against the plan's supply: demand.csv and gap.csv, and
     /// a table of the key years per service (and scenario).

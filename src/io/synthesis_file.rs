@@ -88,9 +88,9 @@ pub struct SpecTarget {
     /// Persons.
     #[serde(default)]
     pub total: Option<f64>,
-    /// A fraction of the all-ages total target.
+    /// A fraction of the all-ages total target (`0.295` or `"29.5%"`).
     #[serde(default)]
-    pub share_of_total: Option<f64>,
+    pub share_of_total: Option<crate::io::model_file::Fraction>,
 }
 
 /// `[history]`: the fertility of the years before the base year.
@@ -166,16 +166,39 @@ pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
             .map(Sex::parse)
             .transpose()
             .map_err(|e| e.context(&key))?;
-        let value =
-            match (t.total, t.share_of_total, total) {
-                (Some(v), None, _) => v,
-                (None, Some(s), Some(tot)) if (0.0..=1.0).contains(&s) => s * tot,
-                _ => return Err(Error::invalid(
+        let share = t.share_of_total.map(|f| f.value());
+        let value = match (t.total, share, total) {
+            (Some(v), None, _) => v,
+            (None, Some(s), Some(tot)) if (0.0..=1.0).contains(&s) => s * tot,
+            (None, Some(s), Some(_)) => {
+                return Err(Error::invalid(
+                    format!("{key}: share_of_total"),
+                    s,
+                    crate::standards::FRACTION_EXPECTED,
+                ))
+            }
+            (None, Some(_), None) => {
+                return Err(Error::invalid(
+                    format!("{key}: share_of_total"),
+                    "no total of all ages to take it of",
+                    "a [[target]] with ages = \"0+\" and total = persons",
+                ))
+            }
+            (Some(_), Some(_), _) => {
+                return Err(Error::invalid(
                     key,
-                    "no usable total",
-                    "total = persons, or share_of_total = a fraction with a \"0+\" total target",
-                )),
-            };
+                    "both total and share_of_total",
+                    "one of them",
+                ))
+            }
+            (None, None, _) => {
+                return Err(Error::invalid(
+                    key,
+                    "no total",
+                    "total = persons, or share_of_total = a fraction of the \"0+\" total",
+                ))
+            }
+        };
         targets.push(RakeTarget {
             from,
             to,

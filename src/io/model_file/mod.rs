@@ -24,6 +24,8 @@ use crate::model::{Model, Scenario};
 use crate::path::Schedule;
 use crate::projection::Assumptions;
 
+pub use schema::Fraction;
+
 use mortality::*;
 use scenarios::*;
 use schema::*;

@@ -25,6 +25,114 @@ impl PathSpec {
     }
 }
 
+/// A fraction as plans write it: a number (`0.55`) or a percentage
+/// (`"55%"`, also with a full-width `％`), held as the fraction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fraction(f64);
+
+impl Fraction {
+    /// The value as a fraction (a percentage divided by 100).
+    pub fn value(self) -> f64 {
+        self.0
+    }
+
+    /// A percentage written as text ("55%", "55 %", "55％").
+    fn from_text(text: &str) -> Option<Fraction> {
+        let t = text.trim();
+        t.strip_suffix('%')
+            .or_else(|| t.strip_suffix('％'))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .map(|v| Fraction(v / 100.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Fraction;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a fraction (0.55) or a percentage (\"55%\")")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Fraction, E> {
+                Ok(Fraction(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Fraction, E> {
+                Ok(Fraction(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Fraction, E> {
+                Ok(Fraction(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Fraction, E> {
+                Fraction::from_text(v).ok_or_else(|| {
+                    E::custom(format!(
+                        "{v:?}, which is neither a fraction (0.55) nor a percentage (\"55%\")"
+                    ))
+                })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// A fraction that is constant or given by `[year, fraction]` points.
+#[derive(Debug, Clone)]
+pub enum FractionSpec {
+    Constant(Fraction),
+    Points(Vec<(f64, Fraction)>),
+}
+
+impl<'de> Deserialize<'de> for FractionSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::IntoDeserializer;
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FractionSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a fraction (0.55), a percentage (\"55%\") or [[year, fraction], ...]")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+                Ok(FractionSpec::Constant(Fraction(v)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+                Ok(FractionSpec::Constant(Fraction(v as f64)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+                Ok(FractionSpec::Constant(Fraction(v as f64)))
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                Fraction::deserialize(v.into_deserializer()).map(FractionSpec::Constant)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut points = Vec::new();
+                while let Some(point) = seq.next_element::<(f64, Fraction)>()? {
+                    points.push(point);
+                }
+                Ok(FractionSpec::Points(points))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl FractionSpec {
+    pub(crate) fn to_path(&self, key: &str) -> Result<YearPath> {
+        match self {
+            FractionSpec::Constant(v) => YearPath::new(key, vec![(0.0, v.value())]),
+            FractionSpec::Points(p) => {
+                YearPath::new(key, p.iter().map(|&(y, v)| (y, v.value())).collect())
+            }
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
@@ -112,13 +220,13 @@ pub struct RawDemand {
     #[serde(default)]
     pub per_10000: Option<PathSpec>,
     #[serde(default)]
-    pub fraction: Option<PathSpec>,
+    pub fraction: Option<FractionSpec>,
     #[serde(default)]
     pub of: Option<String>,
     #[serde(default)]
     pub prevalence: Option<String>,
     #[serde(default)]
-    pub use_rate: Option<PathSpec>,
+    pub use_rate: Option<FractionSpec>,
     #[serde(default)]
     pub per_user: Option<f64>,
     #[serde(default)]
@@ -149,20 +257,20 @@ pub struct RawSupply {
     pub unknown: Option<bool>,
     /// Median share of the planned additions delivered on time.
     #[serde(default)]
-    pub delivery: Option<f64>,
+    pub delivery: Option<Fraction>,
     /// 90% interval of that share.
     #[serde(default)]
-    pub delivery_90: Option<[f64; 2]>,
+    pub delivery_90: Option<[Fraction; 2]>,
     /// Median annual attrition of the stock (staff who leave).
     #[serde(default)]
-    pub attrition: Option<f64>,
+    pub attrition: Option<Fraction>,
     /// 90% interval of the annual attrition.
     #[serde(default)]
-    pub attrition_90: Option<[f64; 2]>,
+    pub attrition_90: Option<[Fraction; 2]>,
     /// The annual attrition the plan's recruitment allows for (default:
     /// `attrition`).
     #[serde(default)]
-    pub planned_attrition: Option<f64>,
+    pub planned_attrition: Option<Fraction>,
     /// The most the service can add in a year (the robust schedule's
     /// limit).
     #[serde(default)]

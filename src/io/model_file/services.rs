@@ -181,6 +181,16 @@ pub(super) fn read_demand(
         })?
         .to_path(what)
     };
+    let need_fraction = |what: &str, v: Option<&FractionSpec>| -> Result<YearPath> {
+        v.ok_or_else(|| {
+            Error::invalid(
+                what,
+                "missing",
+                format!("{what} for method = {:?}", rd.method),
+            )
+        })?
+        .to_path(what)
+    };
     let method = match rd.method {
         DemandKind::Ratio => {
             let base_name = rd.base.clone().ok_or_else(|| {
@@ -238,7 +248,7 @@ pub(super) fn read_demand(
             }
             DemandMethod::Share {
                 of,
-                fraction: need("fraction", rd.fraction.as_ref())?,
+                fraction: need_fraction("fraction", rd.fraction.as_ref())?,
             }
         }
         DemandKind::Need => {
@@ -251,7 +261,7 @@ pub(super) fn read_demand(
             })?;
             DemandMethod::Need {
                 prevalence: read_prevalence(&rel(file), grid)?,
-                use_rate: need("use_rate", rd.use_rate.as_ref())?,
+                use_rate: need_fraction("use_rate", rd.use_rate.as_ref())?,
                 per_user: rd.per_user.unwrap_or(1.0),
             }
         }
@@ -302,7 +312,12 @@ pub(super) fn read_supply(raw: &RawSupply) -> Result<Supply> {
 /// neither. A median without an interval is a fixed value; an interval
 /// without `delivery` takes its midpoint as the median.
 pub(super) fn read_supply_risk(raw: &RawSupply) -> Result<Option<SupplyRisk>> {
-    let delivery = match (raw.delivery, raw.delivery_90) {
+    let value = |f: Option<Fraction>| f.map(Fraction::value);
+    let pair = |f: Option<[Fraction; 2]>| f.map(|[a, b]| [a.value(), b.value()]);
+    let (delivery, delivery_90) = (value(raw.delivery), pair(raw.delivery_90));
+    let (attrition, attrition_90) = (value(raw.attrition), pair(raw.attrition_90));
+    let planned_attrition = value(raw.planned_attrition);
+    let delivery = match (delivery, delivery_90) {
         (None, None) => None,
         (central, interval) => {
             let [low, high] = interval.unwrap_or([central.unwrap_or(1.0); 2]);
@@ -313,7 +328,7 @@ pub(super) fn read_supply_risk(raw: &RawSupply) -> Result<Option<SupplyRisk>> {
             })
         }
     };
-    let attrition = match (raw.attrition, raw.attrition_90, raw.planned_attrition) {
+    let attrition = match (attrition, attrition_90, planned_attrition) {
         (None, None, None) => None,
         (Some(rate), interval, planned) => {
             let [low, high] = interval.unwrap_or([rate; 2]);
