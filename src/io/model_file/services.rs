@@ -171,25 +171,18 @@ pub(super) fn read_demand(
             format!("only {} for this method", allowed.join(", ")),
         ));
     }
+    let missing = |what: &str| {
+        Error::invalid(
+            what,
+            "missing",
+            format!("{what} for method = {:?}", rd.method),
+        )
+    };
     let need = |what: &str, v: Option<&PathSpec>| -> Result<YearPath> {
-        v.ok_or_else(|| {
-            Error::invalid(
-                what,
-                "missing",
-                format!("{what} for method = {:?}", rd.method),
-            )
-        })?
-        .to_path(what)
+        v.ok_or_else(|| missing(what))?.to_path(what)
     };
     let need_fraction = |what: &str, v: Option<&FractionSpec>| -> Result<YearPath> {
-        v.ok_or_else(|| {
-            Error::invalid(
-                what,
-                "missing",
-                format!("{what} for method = {:?}", rd.method),
-            )
-        })?
-        .to_path(what)
+        v.ok_or_else(|| missing(what))?.to_path(what)
     };
     let method = match rd.method {
         DemandKind::Ratio => {
