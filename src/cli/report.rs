@@ -102,9 +102,9 @@ fn choose_font(asked: Option<&Path>, lang: Lang) -> Result<ChosenFont> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("--font {}: cannot read the font file", path.display()))?;
         let face = face_of(&bytes, lang, path);
-        match face.as_ref().map(|f| missing(&f.bytes, probe)) {
-            Some(Ok(None)) => {}
-            Some(Ok(Some(c))) => bail!(
+        match face.map(|f| (missing(&f.bytes, probe), f)) {
+            Some((Ok(None), face)) => return Ok(chosen(path, face)),
+            Some((Ok(Some(c)), _)) => bail!(
                 "--font {}: the font has no {} characters (found no glyph for {c:?}); expected a font with Latin{} characters, e.g. {}",
                 path.display(),
                 if Some(c) == probe { "Chinese" } else { "Latin" },
@@ -116,7 +116,6 @@ fn choose_font(asked: Option<&Path>, lang: Lang) -> Result<ChosenFont> {
                 path.display()
             ),
         }
-        return Ok(chosen(path, face.expect("checked above")));
     }
     let paths = candidates(lang);
     for path in &paths {
