@@ -35,6 +35,18 @@ pub fn is_short(demand: f64, supply: f64) -> bool {
     demand - supply > shortfall_tolerance(supply)
 }
 
+/// `demand − supply`, with rounding noise of the subtraction removed: a
+/// difference within 1e-9 of the larger operand is exactly 0 (a demand of
+/// 2,000 against a supply of 2,000 is no gap, not -9.1e-13).
+pub fn gap_between(demand: f64, supply: f64) -> f64 {
+    let gap = demand - supply;
+    if gap.abs() <= 1e-9 * demand.abs().max(supply.abs()) {
+        0.0
+    } else {
+        gap
+    }
+}
+
 /// One row of `demand.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemandValue {
@@ -116,7 +128,7 @@ pub fn gaps(services: &[Service], demand: &[DemandValue]) -> Vec<GapValue> {
                 primary,
                 demand: d.demand,
                 supply,
-                gap: d.demand - supply,
+                gap: gap_between(d.demand, supply),
             });
         }
     }

@@ -37,9 +37,13 @@ impl Sex {
     /// Parses `male`/`female` (also `m`/`f`, any case).
     pub fn parse(text: &str) -> Result<Sex> {
         match text.trim().to_ascii_lowercase().as_str() {
-            "male" | "m" => Ok(Sex::Male),
-            "female" | "f" => Ok(Sex::Female),
-            _ => Err(Error::invalid("sex", format!("{text:?}"), "male or female")),
+            "male" | "m" | "男" | "男性" => Ok(Sex::Male),
+            "female" | "f" | "女" | "女性" => Ok(Sex::Female),
+            _ => Err(Error::invalid(
+                "sex",
+                format!("{text:?}"),
+                "male or female (男 or 女)",
+            )),
         }
     }
 }

@@ -9,6 +9,7 @@ mod base_synthesis;
 mod cli;
 mod engine;
 mod ensemble;
+mod excel_inputs;
 mod model_inputs;
 mod preston;
 mod report;

@@ -5,13 +5,11 @@ use anyhow::Result;
 use super::{out, GapArgs, SelectedModel};
 use crate::gap::{first_shortfall, DemandValue};
 use crate::io::export::{demand_table, gap_table};
-use crate::io::Format;
 use crate::model::ScenarioRun;
 use crate::report::format_count;
 use crate::{Model, Service};
 
 pub fn run(args: &GapArgs) -> Result<()> {
-    let format: Format = args.output.format.into();
     let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
     let (model, several) = (&sel.model, sel.several);
     // Checked before anything runs or is written.
@@ -33,9 +31,10 @@ pub fn run(args: &GapArgs) -> Result<()> {
         .iter()
         .flat_map(|r| r.gaps.iter().map(move |g| (label(r, several), g)))
         .collect();
-    let demand_bytes = demand_table(&demand_rows, format)?;
-    let gap_bytes = gap_table(&gap_rows, format)?;
+    let demand_bytes = demand_table(&demand_rows);
+    let gap_bytes = gap_table(&gap_rows);
     let wrote = args.output.write(
+        "gap",
         &sel.stem,
         vec![("demand", demand_bytes), ("gap", gap_bytes)],
     )?;

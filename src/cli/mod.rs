@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::io::Format;
+use crate::io::{Format, Table};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -124,6 +124,8 @@ pub enum FormatArg {
     Csv,
     /// Apache Parquet.
     Parquet,
+    /// An Excel workbook.
+    Xlsx,
 }
 
 impl From<FormatArg> for Format {
@@ -131,6 +133,7 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Csv => Format::Csv,
             FormatArg::Parquet => Format::Parquet,
+            FormatArg::Xlsx => Format::Xlsx,
         }
     }
 }
@@ -276,9 +279,17 @@ pub struct OutputArgs {
     /// Output folder [default: notebooks-out/<model or country>].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Table format of the outputs.
+    /// Table format of the outputs: a file per table (csv, parquet), or
+    /// one workbook with a sheet per table (xlsx).
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     pub format: FormatArg,
+    /// Language of an xlsx workbook's sheet and column labels.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    pub lang: LangArg,
+    /// Start each CSV with a UTF-8 byte-order mark, so that Excel (Chinese
+    /// Windows above all) opens Chinese text correctly when double-clicked.
+    #[arg(long)]
+    pub bom: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -292,13 +303,30 @@ impl OutputArgs {
             .unwrap_or_else(|| PathBuf::from("notebooks-out").join(default_name))
     }
 
-    /// Writes `files` (name without extension, bytes) into the folder, all or
-    /// none; returns the "wrote ..." line.
-    pub fn write(&self, default_name: &str, files: Vec<(&str, Vec<u8>)>) -> anyhow::Result<String> {
+    /// Writes `tables` (name without extension, table) into the folder, all
+    /// or none: a file per table, or one workbook `<command>.xlsx` with a
+    /// sheet per table; returns the "wrote ..." line.
+    pub fn write(
+        &self,
+        command: &str,
+        default_name: &str,
+        tables: Vec<(&str, Table)>,
+    ) -> anyhow::Result<String> {
         let format: Format = self.format.into();
         let mut output = crate::io::OutputSet::new(&self.dir(default_name))?;
-        for (name, bytes) in files {
-            output.stage(&format!("{name}.{}", format.extension()), &bytes)?;
+        if format == Format::Xlsx {
+            let sheets: Vec<(&str, &Table)> = tables.iter().map(|(n, t)| (*n, t)).collect();
+            let zh = self.lang == LangArg::Zh;
+            let bytes = crate::io::workbook::encode_workbook(&sheets, zh)?;
+            output.stage(&format!("{command}.xlsx"), &bytes)?;
+        } else {
+            for (name, table) in tables {
+                let mut bytes = table.encode(format)?;
+                if format == Format::Csv && self.bom {
+                    bytes.splice(0..0, crate::io::tables::UTF8_BOM);
+                }
+                output.stage(&format!("{name}.{}", format.extension()), &bytes)?;
+            }
         }
         Ok(wrote(&output.commit()?))
     }
@@ -673,7 +701,7 @@ mod tests {
         ])
         .is_err());
         assert!(
-            Cli::try_parse_from(["carecast", "project", "--model", "m", "--format", "xlsx"])
+            Cli::try_parse_from(["carecast", "project", "--model", "m", "--format", "ods"])
                 .is_err()
         );
         Ok(())

@@ -4,11 +4,9 @@ use anyhow::{Context, Result};
 
 use super::{out, summary, ProjectArgs, SelectedModel};
 use crate::io::export::{indicator_rows, indicators_table, population_table, Labelled};
-use crate::io::Format;
 use crate::projection::{project, Projection};
 
 pub fn run(args: &ProjectArgs) -> Result<()> {
-    let format: Format = args.output.format.into();
     let (title, default_dir, runs, notes) = if let Some(dir) = &args.wpp_dir {
         let country = args.country.as_deref().unwrap_or_default();
         let super::WppCountry {
@@ -55,10 +53,11 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
             projection: p,
         })
         .collect();
-    let population = population_table(&items, format)?;
+    let population = population_table(&items);
     let rows = indicator_rows(&items);
-    let indicators = indicators_table(&rows, format)?;
+    let indicators = indicators_table(&rows);
     let wrote = args.output.write(
+        "project",
         &default_dir,
         vec![("population", population), ("indicators", indicators)],
     )?;

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::{out, LangArg, ReportArgs, SelectedModel};
 use crate::ensemble::{EnsembleRequest, EnsembleSpec, MortalityNoise, Stochastic, TfrNoise};
-use crate::io::sweep_file::read_sweep_table;
+use crate::io::sweep_file::{read_sweep_table, sweep_table_path};
 use crate::io::OutputSet;
 use crate::report::{self, charts, Lang, ReportInput, SweepHeat};
 
@@ -148,14 +148,14 @@ fn choose_font(asked: Option<&Path>, lang: Lang) -> Result<ChosenFont> {
     )
 }
 
-/// The heat-map of a sweep's output folder (`sweep.csv`).
+/// The heat-map of a sweep's output folder (its `sweep.parquet`, else `sweep.csv`).
 fn sweep_heat(
     dir: &Path,
     service: Option<&str>,
     year: Option<i32>,
     model: &crate::Model,
 ) -> Result<SweepHeat> {
-    let file = dir.join("sweep.csv");
+    let file = sweep_table_path(dir);
     let (params, rows) = read_sweep_table(&file)?;
     Ok(report::sweep_heat(&params, &rows, service, year, model)
         .map_err(|e| e.context(file.display().to_string()))?)

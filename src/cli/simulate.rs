@@ -11,14 +11,13 @@ use crate::io::export::{
     demand_quantiles_table, first_shortfall_table, gap_risk_table, quantiles_table,
     risk_drivers_table, robust_plan_table, supply_quantiles_table, trajectories_table,
 };
-use crate::io::{wpp, Format};
+use crate::io::wpp;
 use crate::Indicator;
 use crate::Model;
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
-    let format: Format = args.output.format.into();
     let Some(model_path) = &args.model else {
-        return run_wpp(args, format);
+        return run_wpp(args);
     };
     let sel = SelectedModel::load(model_path, args.scenario.as_deref())?;
     let model = &sel.model;
@@ -79,16 +78,13 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         .iter()
         .map(|(n, s)| (sel.several.then_some(n.as_str()), s))
         .collect();
-    let mut files = vec![("quantiles", quantiles_table(&items, format)?)];
+    let mut files = vec![("quantiles", quantiles_table(&items))];
     if results.iter().any(|(_, s)| !s.demands.is_empty()) {
-        files.push(("demand_quantiles", demand_quantiles_table(&items, format)?));
-        files.push(("gap_risk", gap_risk_table(&items, format)?));
-        files.push(("supply_quantiles", supply_quantiles_table(&items, format)?));
-        files.push(("first_shortfall", first_shortfall_table(&items, format)?));
-        files.push((
-            "robust_plan",
-            robust_plan_table(&items, &model.services, format)?,
-        ));
+        files.push(("demand_quantiles", demand_quantiles_table(&items)));
+        files.push(("gap_risk", gap_risk_table(&items)));
+        files.push(("supply_quantiles", supply_quantiles_table(&items)));
+        files.push(("first_shortfall", first_shortfall_table(&items)));
+        files.push(("robust_plan", robust_plan_table(&items, &model.services)));
     }
     if args.drivers {
         let driver_items: Vec<(Option<&str>, &[RiskDriver])> = items
@@ -96,12 +92,12 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
             .zip(&drivers)
             .map(|((sc, _), d)| (*sc, d.as_slice()))
             .collect();
-        files.push(("risk_drivers", risk_drivers_table(&driver_items, format)?));
+        files.push(("risk_drivers", risk_drivers_table(&driver_items)));
     }
     if args.keep > 0 {
-        files.push(("trajectories", trajectories_table(&items, format)?));
+        files.push(("trajectories", trajectories_table(&items)));
     }
-    let wrote = args.output.write(&sel.stem, files)?;
+    let wrote = args.output.write("simulate", &sel.stem, files)?;
     if !args.output.quiet {
         let mut text = format!(
             "{}: {} trajectories per scenario, seed {}, in {:.2} s\n",
@@ -146,7 +142,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
 /// `simulate --wpp-dir DIR --country C`: the UN medium variant with TFR
 /// and e0 noise calibrated to the UN's bounds; prints the total
 /// population's median and 80% and 95% intervals beside the UN's.
-fn run_wpp(args: &SimulateArgs, format: Format) -> Result<()> {
+fn run_wpp(args: &SimulateArgs) -> Result<()> {
     let dir = args
         .wpp_dir
         .as_ref()
@@ -184,11 +180,13 @@ fn run_wpp(args: &SimulateArgs, format: Format) -> Result<()> {
     bar.finish_and_clear();
     let elapsed = start.elapsed().as_secs_f64();
     let items = [(None, &summary)];
-    let mut files = vec![("quantiles", quantiles_table(&items, format)?)];
+    let mut files = vec![("quantiles", quantiles_table(&items))];
     if args.keep > 0 {
-        files.push(("trajectories", trajectories_table(&items, format)?));
+        files.push(("trajectories", trajectories_table(&items)));
     }
-    let wrote = args.output.write(&format!("wpp-{code}-ensemble"), files)?;
+    let wrote = args
+        .output
+        .write("simulate", &format!("wpp-{code}-ensemble"), files)?;
     if !args.output.quiet {
         let mut text = format!(
             "{name} (UN WPP 2019 medium variant, TFR and e0 calibrated to the UN's 80% and 95% bounds, {}-year steps, thousands): {} trajectories, seed {}, in {:.2} s\n",

@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use super::{out, wrote, MergeArgs, SweepArgs};
 use crate::io::sweep_file::{
-    check_shard_set, read_sweep, read_sweep_table, sweep_table, Manifest, SweepRow, SweepSpec,
-    MANIFEST,
+    check_shard_set, read_sweep, read_sweep_table, sweep_table, sweep_table_path, Manifest,
+    SweepRow, SweepSpec, MANIFEST,
 };
 use crate::io::{Format, OutputSet};
 use crate::model::Model;
@@ -204,11 +204,12 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     let mut parameters: Option<Vec<Parameter>> = None;
     let mut rows = Vec::new();
     for (dir, m) in &shards {
-        let (params, part) = read_sweep_table(&dir.join("sweep.csv"))?;
+        let table = sweep_table_path(dir);
+        let (params, part) = read_sweep_table(&table)?;
         if parameters.as_ref().is_some_and(|p| *p != params) {
             bail!(
-                "{}: sweep.csv has other parameter columns than the first shard's",
-                dir.display()
+                "{}: other parameter columns than the first shard's",
+                table.display()
             );
         }
         if let Some(r) = part.iter().find(|r| !m.holds(r.point)) {

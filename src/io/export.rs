@@ -3,10 +3,9 @@
 //! [`crate::io::OutputSet`]'s job.
 
 use crate::ensemble::{EnsembleSummary, FirstShortfall, GapRisk, RiskDriver, Summary};
-use crate::error::Result;
 use crate::gap::{DemandValue, GapValue};
 use crate::indicators::{indicators, IndicatorValue};
-use crate::io::tables::{encode_table, ColumnData, Format};
+use crate::io::tables::{ColumnData, Table};
 use crate::plan::RobustStep;
 use crate::population::Sex;
 use crate::projection::Projection;
@@ -21,7 +20,7 @@ pub struct Labelled<'a> {
 }
 
 /// `[scenario,]year,sex,age,population`.
-pub fn population_table(items: &[Labelled<'_>], format: Format) -> Result<Vec<u8>> {
+pub fn population_table(items: &[Labelled<'_>]) -> Table {
     let (mut sc, mut year, mut sex, mut age, mut value) = (vec![], vec![], vec![], vec![], vec![]);
     for item in items {
         let p = item.projection;
@@ -48,7 +47,7 @@ pub fn population_table(items: &[Labelled<'_>], format: Format) -> Result<Vec<u8
         ("age", ColumnData::Int(age)),
         ("population", ColumnData::Float(value)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// Indicator rows of each projection, with its scenario name.
@@ -64,10 +63,7 @@ pub fn indicator_rows<'a>(items: &[Labelled<'a>]) -> Vec<(Option<&'a str>, Indic
 }
 
 /// `[scenario,]year,indicator,value`.
-pub fn indicators_table(
-    rows: &[(Option<&str>, IndicatorValue)],
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn indicators_table(rows: &[(Option<&str>, IndicatorValue)]) -> Table {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
         ("year", ColumnData::ints(rows, |r| r.1.year)),
@@ -77,11 +73,11 @@ pub fn indicators_table(
         ),
         ("value", ColumnData::floats(rows, |r| r.1.value)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// `[scenario,]year,service,method,demand`.
-pub fn demand_table(rows: &[(Option<&str>, &DemandValue)], format: Format) -> Result<Vec<u8>> {
+pub fn demand_table(rows: &[(Option<&str>, &DemandValue)]) -> Table {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
         ("year", ColumnData::ints(rows, |r| r.1.year)),
@@ -89,12 +85,12 @@ pub fn demand_table(rows: &[(Option<&str>, &DemandValue)], format: Format) -> Re
         ("method", ColumnData::texts(rows, |r| r.1.method.clone())),
         ("demand", ColumnData::floats(rows, |r| r.1.demand)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// `[scenario,]year,service,method,demand,supply,gap`: one row per demand
 /// method of a service with a supply.
-pub fn gap_table(rows: &[(Option<&str>, &GapValue)], format: Format) -> Result<Vec<u8>> {
+pub fn gap_table(rows: &[(Option<&str>, &GapValue)]) -> Table {
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     cols.extend([
         ("year", ColumnData::ints(rows, |r| r.1.year)),
@@ -104,7 +100,7 @@ pub fn gap_table(rows: &[(Option<&str>, &GapValue)], format: Format) -> Result<V
         ("supply", ColumnData::floats(rows, |r| r.1.supply)),
         ("gap", ColumnData::floats(rows, |r| r.1.gap)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// A leading `scenario` column when any row names one.
@@ -147,10 +143,7 @@ fn quantile_columns(summaries: &[Summary], tails: bool) -> Vec<(&'static str, Co
 }
 
 /// `[scenario,]year,indicator,p025,p05,p10,p25,p50,p75,p90,p95,p975,mean`.
-pub fn quantiles_table(
-    items: &[(Option<&str>, &EnsembleSummary)],
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn quantiles_table(items: &[(Option<&str>, &EnsembleSummary)]) -> Table {
     let mut rows: Vec<(Option<&str>, i32, &str, Summary)> = Vec::new();
     for (scenario, summary) in items {
         for &year in &summary.years {
@@ -168,15 +161,12 @@ pub fn quantiles_table(
         ("indicator", ColumnData::texts(&rows, |r| r.2.to_string())),
     ]);
     cols.extend(quantile_columns(&summaries, true));
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// `[scenario,]year,service,method,primary,p05,p10,p25,p50,p75,p90,p95,mean`:
 /// the ensemble's demand of every service and method.
-pub fn demand_quantiles_table(
-    items: &[(Option<&str>, &EnsembleSummary)],
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn demand_quantiles_table(items: &[(Option<&str>, &EnsembleSummary)]) -> Table {
     let mut rows: Vec<(Option<&str>, i32, usize, &EnsembleSummary, Summary)> = Vec::new();
     for (scenario, summary) in items {
         for &year in &summary.years {
@@ -199,16 +189,13 @@ pub fn demand_quantiles_table(
         ("primary", label(|d| d.primary.to_string())),
     ]);
     cols.extend(quantile_columns(&summaries, false));
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// `[scenario,]year,service,planned,p05,p10,p25,p50,p75,p90,p95,mean`: the
 /// supply that arrives of every service with a planned supply (the plan's
 /// path under each trajectory's delivery share and staff attrition).
-pub fn supply_quantiles_table(
-    items: &[(Option<&str>, &EnsembleSummary)],
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn supply_quantiles_table(items: &[(Option<&str>, &EnsembleSummary)]) -> Table {
     let mut rows: Vec<(Option<&str>, i32, &str, f64, Summary)> = Vec::new();
     for (scenario, summary) in items {
         for &year in &summary.years {
@@ -232,16 +219,13 @@ pub fn supply_quantiles_table(
         ("planned", ColumnData::floats(&rows, |r| r.3)),
     ]);
     cols.extend(quantile_columns(&summaries, false));
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// `[scenario,]year,service,method,p_shortfall,shortfall_p50,shortfall_p90,capacity_needed_p90,supply`:
 /// one row per demand method of a service with a supply; shortfalls are
 /// `demand − supply` (negative: a surplus).
-pub fn gap_risk_table(
-    items: &[(Option<&str>, &EnsembleSummary)],
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn gap_risk_table(items: &[(Option<&str>, &EnsembleSummary)]) -> Table {
     let rows: Vec<(Option<&str>, &GapRisk)> = items
         .iter()
         .flat_map(|(sc, s)| s.risks.iter().map(move |r| (*sc, r)))
@@ -258,15 +242,12 @@ pub fn gap_risk_table(
         ("capacity_needed_p90", f(|r| r.capacity_needed_p90)),
         ("supply", f(|r| r.supply)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// `[scenario,]year,service,method,source,variance_share,gap_sd_alone,gap_sd_all,p_shortfall_alone,p_shortfall_without,p_shortfall_all`:
 /// what drives each gap (see [`crate::ensemble::drivers`]).
-pub fn risk_drivers_table(
-    items: &[(Option<&str>, &[RiskDriver])],
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn risk_drivers_table(items: &[(Option<&str>, &[RiskDriver])]) -> Table {
     let rows: Vec<(Option<&str>, &RiskDriver)> = items
         .iter()
         .flat_map(|(sc, d)| d.iter().map(move |r| (*sc, r)))
@@ -288,7 +269,7 @@ pub fn risk_drivers_table(
         ("p_shortfall_without", f(|r| r.p_shortfall_without)),
         ("p_shortfall_all", f(|r| r.p_shortfall_all)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// `[scenario,]year,service,method,stock_needed,additions,planned,extra_vs_plan`:
@@ -298,8 +279,7 @@ pub fn risk_drivers_table(
 pub fn robust_plan_table(
     items: &[(Option<&str>, &EnsembleSummary)],
     services: &[Service],
-    format: Format,
-) -> Result<Vec<u8>> {
+) -> Table {
     let rows = robust_rows(items, services);
     let mut cols = scenario_column(rows.iter().map(|r| r.0));
     let f = |f: fn(&RobustStep) -> f64| ColumnData::floats(&rows, |r| f(&r.3));
@@ -312,7 +292,7 @@ pub fn robust_plan_table(
         ("planned", f(|r| r.planned)),
         ("extra_vs_plan", f(|r| r.extra_vs_plan)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// The robust schedule's rows: `(scenario, service, method, step)`, per
@@ -337,10 +317,7 @@ fn robust_rows<'a>(
 /// `[scenario,]service,method,first_shortfall_year,probability`: when each
 /// service first falls short by each demand method; an empty year is "not
 /// within the horizon".
-pub fn first_shortfall_table(
-    items: &[(Option<&str>, &EnsembleSummary)],
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn first_shortfall_table(items: &[(Option<&str>, &EnsembleSummary)]) -> Table {
     let mut rows: Vec<(Option<&str>, &FirstShortfall, Option<i32>, f64)> = Vec::new();
     for (scenario, summary) in items {
         for fs in &summary.first_shortfalls {
@@ -362,14 +339,11 @@ pub fn first_shortfall_table(
         ),
         ("probability", ColumnData::floats(&rows, |r| r.3)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }
 
 /// `[scenario,]trajectory,year,indicator,value`: the kept trajectories.
-pub fn trajectories_table(
-    items: &[(Option<&str>, &EnsembleSummary)],
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn trajectories_table(items: &[(Option<&str>, &EnsembleSummary)]) -> Table {
     let mut rows: Vec<(Option<&str>, i32, i32, &str, f64)> = Vec::new();
     for (scenario, summary) in items {
         let columns = summary.columns;
@@ -391,5 +365,5 @@ pub fn trajectories_table(
         ("indicator", ColumnData::texts(&rows, |r| r.3.to_string())),
         ("value", ColumnData::floats(&rows, |r| r.4)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
 }

@@ -5,13 +5,16 @@
 pub mod export;
 pub mod model_file;
 pub mod output;
+pub mod sheet;
 pub mod sweep_file;
 pub mod synthesis_file;
 pub mod tables;
+pub mod text_file;
+pub mod workbook;
 pub mod wpp;
 
 pub use output::OutputSet;
-pub use tables::{read_population, read_text_table, Format, TextTable};
+pub use tables::{read_population, read_text_table, Format, Table, TextTable};
 
 /// Parses TOML `text` into `T`. A syntax or schema error names the line
 /// and column where it was found (every TOML reader of carecast reports it

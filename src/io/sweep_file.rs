@@ -165,8 +165,7 @@ impl SweepSpec {
 /// Reads and checks a sweep file.
 pub fn read_sweep(path: &Path) -> Result<SweepSpec> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(&file, format!("cannot read the sweep file: {e}")))?;
+    let (text, _) = crate::io::text_file::read_text(path, "sweep file")?;
     let raw: RawSweepFile =
         crate::io::parse_toml(&text, "a sweep file with [sweep] and [grid] (see README)")
             .map_err(|e| e.context(&file))?;
@@ -308,6 +307,19 @@ pub fn sweep_table(parameters: &[Parameter], rows: &[SweepRow], format: Format) 
 
 /// Reads a sweep table written by [`sweep_table`] (CSV) back into its
 /// parameters (the columns between `point` and `year`) and rows.
+/// The table of a sweep's output folder to read back: `sweep.parquet`,
+/// which holds every bit (the CSV's numbers are rounded to
+/// [`crate::io::tables::CSV_SIGNIFICANT_DIGITS`]), else `sweep.csv`.
+pub fn sweep_table_path(dir: &Path) -> std::path::PathBuf {
+    let parquet = dir.join("sweep.parquet");
+    if parquet.is_file() {
+        parquet
+    } else {
+        dir.join("sweep.csv")
+    }
+}
+
+/// Reads a sweep table (CSV or Parquet) back.
 pub fn read_sweep_table(path: &Path) -> Result<(Vec<Parameter>, Vec<SweepRow>)> {
     let t = read_text_table(path)?;
     let names = t.columns();

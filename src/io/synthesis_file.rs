@@ -119,7 +119,7 @@ pub struct Synthesized {
 /// Reads a spec and synthesizes the base it describes.
 pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
     let file = spec_path.display().to_string();
-    let text = std::fs::read_to_string(spec_path).map_err(|e| Error::io(&file, e))?;
+    let (text, _) = crate::io::text_file::read_text(spec_path, "synthesis spec")?;
     let spec: SynthesisSpec = crate::io::parse_toml(&text, "a synthesis spec (see README)")
         .map_err(|e| e.context(&file))?;
     let dir = spec_path.parent().unwrap_or(Path::new("."));

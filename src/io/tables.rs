@@ -7,7 +7,7 @@
 //! was found and what was expected.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::*;
 
@@ -23,10 +23,13 @@ pub enum Format {
     Csv,
     /// Apache Parquet.
     Parquet,
+    /// An Excel workbook (Office Open XML).
+    Xlsx,
 }
 
 impl Format {
-    /// From a file name's extension (`.parquet`/`.pq`: Parquet; else CSV).
+    /// From a file name's extension (`.parquet`/`.pq`: Parquet; `.xlsx`: a
+    /// workbook; else CSV).
     pub fn of_path(path: &Path) -> Format {
         match path
             .extension()
@@ -34,6 +37,7 @@ impl Format {
             .map(|e| e.to_ascii_lowercase())
         {
             Some(e) if e == "parquet" || e == "pq" => Format::Parquet,
+            Some(e) if e == "xlsx" => Format::Xlsx,
             _ => Format::Csv,
         }
     }
@@ -43,6 +47,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Parquet => "parquet",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -55,32 +60,93 @@ pub struct TextTable {
     /// Column-major cells.
     cells: Vec<Vec<Option<String>>>,
     height: usize,
+    /// For a sheet of a workbook: where each cell is, for A1 names in errors.
+    sheet: Option<SheetPlace>,
+}
+
+/// Where a table's cells are in its sheet.
+#[derive(Debug, Clone)]
+struct SheetPlace {
+    name: String,
+    first_column: u32,
+    rows: Vec<u32>,
 }
 
 fn polars_error(file: &str, e: PolarsError) -> Error {
     Error::io(file, format!("cannot read the table: {e}"))
 }
 
-/// Reads a CSV or Parquet table as text cells.
+/// Chinese column names accepted for the English ones (documented in the
+/// README's input tables).
+pub const COLUMN_ALIASES: &[(&str, &str)] = &[
+    ("年份", "year"),
+    ("年", "year"),
+    ("性别", "sex"),
+    ("年龄", "age"),
+    ("人口", "population"),
+    ("人口数", "population"),
+    ("人数", "population"),
+    ("死亡率", "mx"),
+    ("患病率", "prevalence"),
+    ("90%下限", "low_90"),
+    ("90%上限", "high_90"),
+];
+
+/// A column's name, its Chinese alias replaced.
+fn canonical_column(name: &str) -> String {
+    let name = name.trim().trim_start_matches('\u{feff}');
+    COLUMN_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, english)| english)
+        .to_string()
+}
+
+/// Reads a table as text cells: CSV (UTF-8 or GBK; lines starting with
+/// `#` are comments), Parquet, or a sheet of an Excel workbook
+/// (`FILE.xlsx#SHEET`, see [`crate::io::sheet`]).
 pub fn read_text_table(path: &Path) -> Result<TextTable> {
+    let (path, sheet) = crate::io::sheet::split_sheet(path);
+    let path = path.as_path();
     let file = path.display().to_string();
     if !path.is_file() {
         return Err(Error::io(
             &file,
-            "no such file (expected a CSV or Parquet table)",
+            "no such file (expected a CSV, Parquet or xlsx table)",
         ));
     }
+    if Format::of_path(path) == Format::Xlsx {
+        let read = crate::io::sheet::read_sheet(path, sheet.as_deref())?;
+        let width = read.header.len();
+        let cells = (0..width)
+            .map(|c| read.rows.iter().map(|r| r.1[c].clone()).collect())
+            .collect();
+        return Ok(TextTable {
+            file,
+            columns: read.header.iter().map(|c| canonical_column(c)).collect(),
+            cells,
+            height: read.rows.len(),
+            sheet: Some(SheetPlace {
+                name: read.sheet,
+                first_column: read.first_column,
+                rows: read.rows.iter().map(|r| r.0).collect(),
+            }),
+        });
+    }
     let df = match Format::of_path(path) {
-        Format::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
-            .try_into_reader_with_file_path(Some(PathBuf::from(path)))
-            .and_then(|r| r.finish())
-            .map_err(|e| polars_error(&file, e))?,
         Format::Parquet => {
             let f = std::fs::File::open(path).map_err(|e| Error::io(&file, e))?;
             ParquetReader::new(f)
+                .finish()
+                .map_err(|e| polars_error(&file, e))?
+        }
+        _ => {
+            let (text, _) = crate::io::text_file::read_text(path, "table")?;
+            CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
+                .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
                 .finish()
                 .map_err(|e| polars_error(&file, e))?
         }
@@ -93,14 +159,35 @@ pub fn read_text_table(path: &Path) -> Result<TextTable> {
             .map_err(|e| polars_error(&file, e))?;
         let ca = text.str().map_err(|e| polars_error(&file, e))?;
         cells.push(ca.iter().map(|v| v.map(|s| s.trim().to_string())).collect());
-        columns.push(col.name().trim().to_string());
+        columns.push(canonical_column(col.name()));
     }
     Ok(TextTable {
         file,
         columns,
         cells,
         height: df.height(),
+        sheet: None,
     })
+}
+
+/// A number as spreadsheets write it: `1342`, `1,342`, `1,342.5` (commas
+/// only between groups of three digits).
+fn parse_number(text: &str) -> Option<f64> {
+    if let Ok(v) = text.parse::<f64>() {
+        return Some(v);
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let int_part = unsigned.split('.').next().unwrap_or("");
+    let groups: Vec<&str> = int_part.split(',').collect();
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    if grouped {
+        text.replace(',', "").parse().ok()
+    } else {
+        None
+    }
 }
 
 impl TextTable {
@@ -147,13 +234,37 @@ impl TextTable {
         }
     }
 
-    fn at(&self, row: usize, col: usize) -> String {
-        format!(
-            "{}: row {}, column {}",
-            self.file,
-            row + 1,
-            self.columns[col]
-        )
+    /// Where a cell is: `file: row 3, column age`, or in a workbook
+    /// `file: sheet 人口, cell C5 (column age)`.
+    pub fn cell_place(&self, row: usize, col: usize) -> String {
+        match &self.sheet {
+            Some(place) => format!(
+                "{}: sheet {}, cell {} (column {})",
+                self.file,
+                place.name,
+                crate::io::sheet::cell_name(place.rows[row], place.first_column + col as u32),
+                self.columns[col]
+            ),
+            None => format!(
+                "{}: row {}, column {}",
+                self.file,
+                row + 1,
+                self.columns[col]
+            ),
+        }
+    }
+
+    /// Where a row is: `file: row 3`, or `file: sheet 人口, row 5`.
+    pub fn row_place(&self, row: usize) -> String {
+        match &self.sheet {
+            Some(place) => format!(
+                "{}: sheet {}, row {}",
+                self.file,
+                place.name,
+                place.rows[row] + 1
+            ),
+            None => format!("{}: row {}", self.file, row + 1),
+        }
     }
 
     /// The text of a cell; empty cells are errors.
@@ -161,7 +272,7 @@ impl TextTable {
         match &self.cells[col][row] {
             Some(s) if !s.is_empty() => Ok(s),
             _ => Err(Error::invalid(
-                self.at(row, col),
+                self.cell_place(row, col),
                 "an empty cell",
                 "a value",
             )),
@@ -171,11 +282,15 @@ impl TextTable {
     /// A finite number.
     pub fn number(&self, row: usize, col: usize) -> Result<f64> {
         let s = self.text(row, col)?;
-        match s.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            Ok(v) => Err(Error::invalid(self.at(row, col), v, "a finite number")),
-            Err(_) => Err(Error::invalid(
-                self.at(row, col),
+        match parse_number(s) {
+            Some(v) if v.is_finite() => Ok(v),
+            Some(v) => Err(Error::invalid(
+                self.cell_place(row, col),
+                v,
+                "a finite number",
+            )),
+            None => Err(Error::invalid(
+                self.cell_place(row, col),
                 format!("{s:?}"),
                 "a number",
             )),
@@ -186,7 +301,11 @@ impl TextTable {
     pub fn non_negative(&self, row: usize, col: usize) -> Result<f64> {
         let v = self.number(row, col)?;
         if v < 0.0 {
-            return Err(Error::invalid(self.at(row, col), v, "a number >= 0"));
+            return Err(Error::invalid(
+                self.cell_place(row, col),
+                v,
+                "a number >= 0",
+            ));
         }
         Ok(v)
     }
@@ -195,11 +314,17 @@ impl TextTable {
     pub fn integer(&self, row: usize, col: usize) -> Result<i64> {
         let s = self.text(row, col)?;
         s.parse::<i64>()
-            .or_else(|_| match s.parse::<f64>() {
-                Ok(v) if v.fract() == 0.0 && v.is_finite() => Ok(v as i64),
+            .or_else(|_| match parse_number(s) {
+                Some(v) if v.fract() == 0.0 && v.is_finite() => Ok(v as i64),
                 _ => Err(()),
             })
-            .map_err(|_| Error::invalid(self.at(row, col), format!("{s:?}"), "a whole number"))
+            .map_err(|_| {
+                Error::invalid(
+                    self.cell_place(row, col),
+                    format!("{s:?}"),
+                    "a whole number",
+                )
+            })
     }
 
     /// An age: the lower bound, written `85`, `85+` or `85-89`.
@@ -208,7 +333,7 @@ impl TextTable {
         let head = s.split(['-', '+']).next().unwrap_or("").trim();
         head.parse::<u32>().map_err(|_| {
             Error::invalid(
-                self.at(row, col),
+                self.cell_place(row, col),
                 format!("{s:?}"),
                 "an age such as 85, 85+ or 85-89",
             )
@@ -217,7 +342,7 @@ impl TextTable {
 
     /// A sex label.
     pub fn sex(&self, row: usize, col: usize) -> Result<Sex> {
-        Sex::parse(self.text(row, col)?).map_err(|e| e.context(self.at(row, col)))
+        Sex::parse(self.text(row, col)?).map_err(|e| e.context(self.cell_place(row, col)))
     }
 }
 
@@ -261,14 +386,14 @@ pub fn read_by_sex_age(
         let age = table.age(row, age_col)?;
         let Some(&i) = index.get(&age) else {
             return Err(Error::invalid(
-                format!("{}: row {}, column age", table.file(), row + 1),
+                table.cell_place(row, age_col),
                 format!("age {age}, not on the age grid"),
                 format!("one of {}", describe_ages(ages)),
             ));
         };
         if let Some(first) = seen.insert((sex, age), row) {
             return Err(Error::invalid(
-                format!("{}: row {}", table.file(), row + 1),
+                table.row_place(row),
                 format!(
                     "a second row for {} age {age} (first at row {})",
                     sex.label(),
@@ -380,24 +505,106 @@ impl ColumnData {
     }
 }
 
-/// Serialises columns to bytes in `format`.
-pub fn encode_table(columns: Vec<(&str, ColumnData)>, format: Format) -> Result<Vec<u8>> {
-    let cols: Vec<Column> = columns
-        .into_iter()
-        .map(|(name, data)| match data {
-            ColumnData::Int(v) => Column::new(name.into(), v),
-            ColumnData::OptInt(v) => Column::new(name.into(), v),
-            ColumnData::Text(v) => Column::new(name.into(), v),
-            ColumnData::Float(v) => Column::new(name.into(), v),
-            ColumnData::OptFloat(v) => Column::new(name.into(), v),
-        })
-        .collect();
-    let mut df = DataFrame::new_infer_height(cols).map_err(|e| Error::io("table", e))?;
-    let mut buf = Vec::new();
-    match format {
-        Format::Csv => CsvWriter::new(&mut buf).finish(&mut df),
-        Format::Parquet => ParquetWriter::new(&mut buf).finish(&mut df).map(|_| ()),
+/// Significant digits of the numbers in a CSV table: enough for any count,
+/// share or rate carecast writes, and few enough that float noise
+/// (`385000.00001065544`, `-65.68000000000029`) never shows. Parquet and
+/// xlsx keep every bit.
+pub const CSV_SIGNIFICANT_DIGITS: usize = 10;
+
+/// `value` rounded to `digits` significant digits (the nearest double to
+/// that decimal, so it prints with at most `digits` digits).
+pub fn round_significant(value: f64, digits: usize) -> f64 {
+    if !value.is_finite() || value == 0.0 || digits == 0 {
+        return value;
     }
-    .map_err(|e| Error::io("table", e))?;
-    Ok(buf)
+    format!("{:.*e}", digits - 1, value)
+        .parse()
+        .unwrap_or(value)
+}
+
+/// The UTF-8 byte-order mark, which Excel needs to open a CSV as UTF-8.
+pub const UTF8_BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// A table to write: named columns of equal length.
+#[derive(Debug, Clone)]
+pub struct Table {
+    columns: Vec<(String, ColumnData)>,
+}
+
+impl ColumnData {
+    fn len(&self) -> usize {
+        match self {
+            ColumnData::Int(v) => v.len(),
+            ColumnData::OptInt(v) => v.len(),
+            ColumnData::Text(v) => v.len(),
+            ColumnData::Float(v) => v.len(),
+            ColumnData::OptFloat(v) => v.len(),
+        }
+    }
+
+    fn rounded(&self, digits: usize) -> ColumnData {
+        let r = |v: f64| round_significant(v, digits);
+        match self {
+            ColumnData::Float(v) => ColumnData::Float(v.iter().map(|&v| r(v)).collect()),
+            ColumnData::OptFloat(v) => ColumnData::OptFloat(v.iter().map(|v| v.map(r)).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
+impl Table {
+    /// A table of `columns` (name, data), in order.
+    pub fn new<S: Into<String>>(columns: Vec<(S, ColumnData)>) -> Table {
+        Table {
+            columns: columns.into_iter().map(|(n, d)| (n.into(), d)).collect(),
+        }
+    }
+
+    /// The columns, in order.
+    pub fn columns(&self) -> &[(String, ColumnData)] {
+        &self.columns
+    }
+
+    /// Number of rows.
+    pub fn height(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.1.len())
+    }
+
+    /// Serialises the table: CSV (numbers at [`CSV_SIGNIFICANT_DIGITS`]),
+    /// Parquet, or a workbook of one sheet named `table`.
+    pub fn encode(&self, format: Format) -> Result<Vec<u8>> {
+        if format == Format::Xlsx {
+            return crate::io::workbook::encode_workbook(&[("table", self)], false);
+        }
+        let cols: Vec<Column> = self
+            .columns
+            .iter()
+            .map(|(name, data)| {
+                let data = match format {
+                    Format::Csv => data.rounded(CSV_SIGNIFICANT_DIGITS),
+                    _ => data.clone(),
+                };
+                match data {
+                    ColumnData::Int(v) => Column::new(name.into(), v),
+                    ColumnData::OptInt(v) => Column::new(name.into(), v),
+                    ColumnData::Text(v) => Column::new(name.into(), v),
+                    ColumnData::Float(v) => Column::new(name.into(), v),
+                    ColumnData::OptFloat(v) => Column::new(name.into(), v),
+                }
+            })
+            .collect();
+        let mut df = DataFrame::new_infer_height(cols).map_err(|e| Error::io("table", e))?;
+        let mut buf = Vec::new();
+        match format {
+            Format::Parquet => ParquetWriter::new(&mut buf).finish(&mut df).map(|_| ()),
+            _ => CsvWriter::new(&mut buf).finish(&mut df),
+        }
+        .map_err(|e| Error::io("table", e))?;
+        Ok(buf)
+    }
+}
+
+/// Serialises columns to bytes in `format` (see [`Table::encode`]).
+pub fn encode_table(columns: Vec<(&str, ColumnData)>, format: Format) -> Result<Vec<u8>> {
+    Table::new(columns).encode(format)
 }

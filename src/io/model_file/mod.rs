@@ -64,8 +64,7 @@ pub fn parse(path: &Path) -> std::result::Result<RawModel, ModelProblems> {
         file: file.clone(),
         problems: vec![e],
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fail(Error::io(&file, format!("cannot read the model file: {e}"))))?;
+    let (text, _) = crate::io::text_file::read_text(path, "model file").map_err(fail)?;
     crate::io::parse_toml::<RawModel>(&text, "a model file as documented in the README")
         .map_err(fail)
 }

@@ -76,14 +76,14 @@ pub(super) fn read_signed_by_sex_age(
         let age = table.age(r, age_col)?;
         let i = grid.index_of(age).ok_or_else(|| {
             Error::invalid(
-                format!("{}: row {}, column age", table.file(), r + 1),
+                table.cell_place(r, age_col),
                 age,
                 format!("an age of {grid}"),
             )
         })?;
         if !out[[sex.index(), i]].is_nan() {
             return Err(Error::invalid(
-                format!("{}: row {}", table.file(), r + 1),
+                table.row_place(r),
                 format!("a second row for {} age {age}", sex.label()),
                 "one row per sex and age",
             ));

@@ -388,11 +388,11 @@ pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<Prevalence> 
             ))
         }
     };
-    let fraction = |r: usize, c: usize, name: &str| -> Result<f64> {
+    let fraction = |r: usize, c: usize| -> Result<f64> {
         let v = table.non_negative(r, c)?;
         if v > 1.0 {
             return Err(Error::invalid(
-                format!("{}: row {}, column {name}", table.file(), r + 1),
+                table.cell_place(r, c),
                 v,
                 "a fraction between 0 and 1",
             ));
@@ -404,12 +404,12 @@ pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<Prevalence> 
     for r in 0..table.height() {
         let sex = table.sex(r, sc)?;
         let age = table.age(r, ac)?;
-        let v = fraction(r, vc, "prevalence")?;
+        let v = fraction(r, vc)?;
         if let Some((lc, hc)) = bounds {
-            let (low, high) = (fraction(r, lc, "low_90")?, fraction(r, hc, "high_90")?);
+            let (low, high) = (fraction(r, lc)?, fraction(r, hc)?);
             if !(low <= v && v <= high) {
                 return Err(Error::invalid(
-                    format!("{}: row {}", table.file(), r + 1),
+                    table.row_place(r),
                     format!("low_90 {low}, prevalence {v}, high_90 {high}"),
                     "low_90 <= prevalence <= high_90",
                 ));
@@ -421,7 +421,7 @@ pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<Prevalence> 
                 };
                 if here.low <= 0.0 {
                     return Err(Error::invalid(
-                        format!("{}: row {}, column low_90", table.file(), r + 1),
+                        table.cell_place(r, lc),
                         low,
                         "a bound > 0 where the prevalence is > 0",
                     ));
@@ -432,7 +432,7 @@ pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<Prevalence> 
                         let off = |a: f64, b: f64| (a / b - 1.0).abs() > TABLE_FACTOR_TOLERANCE;
                         if off(here.low, f.low) || off(here.high, f.high) {
                             return Err(Error::invalid(
-                                format!("{}: row {}", table.file(), r + 1),
+                                table.row_place(r),
                                 format!(
                                     "bounds x{:.4} ... x{:.4} the prevalence",
                                     here.low, here.high
@@ -451,7 +451,7 @@ pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<Prevalence> 
         }
         if rows[sex.index()].iter().any(|x| x.0 == age) {
             return Err(Error::invalid(
-                format!("{}: row {}", table.file(), r + 1),
+                table.row_place(r),
                 format!("a second row for {} age {age}", sex.label()),
                 "one row per sex and age",
             ));
