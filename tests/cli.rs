@@ -183,7 +183,7 @@ fn validate_and_help() {
     // What an ensemble draws for need: each table once, with its readers.
     assert!(
         text.contains(
-            "adl_dependency_china.csv (x0.55 ... x1.7), read by beds need, caregivers need"
+            "builtin:adl-dependency-china (x0.55 ... x1.7), read by beds need, caregivers need"
         ),
         "{text}"
     );

@@ -1151,7 +1151,7 @@ fn a_model_borrows_published_bounds_by_horizon() {
     let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
     let (table, calibration) = model.calibration.clone().unwrap();
-    assert!(table.ends_with("wpp2019_bounds_158.csv"), "{table}");
+    assert_eq!(table, "builtin:wpp2019-bounds-158");
     let mut stochastic = zero_noise();
     stochastic.tfr = Some(TfrNoise::default());
     let run = |stochastic: Stochastic| {

@@ -130,8 +130,15 @@ fn csv_numbers_have_no_float_noise_and_a_bom_on_request() {
         for (cell, name) in row.iter().zip(&header).skip(3) {
             let v: f64 = cell.parse().unwrap();
             // At most 10 significant digits: rounding to 10 changes nothing.
-            assert_eq!(format!("{v:.9e}").parse::<f64>().unwrap(), v, "{name} {cell}");
-            assert!(v == 0.0 || v.abs() > 1e-6, "{name} {cell}: subtraction noise");
+            assert_eq!(
+                format!("{v:.9e}").parse::<f64>().unwrap(),
+                v,
+                "{name} {cell}"
+            );
+            assert!(
+                v == 0.0 || v.abs() > 1e-6,
+                "{name} {cell}: subtraction noise"
+            );
         }
     }
     // A table with a BOM reads back like one without.
@@ -392,4 +399,78 @@ fn bad_workbooks_and_encodings_name_the_sheet_cell_or_line() {
         "\"91,12.4\"",
         "a number",
     ]);
+}
+
+#[test]
+fn a_model_outside_the_repository_uses_the_built_in_tables() {
+    let away = tempfile::tempdir().unwrap();
+    let root = crate::common::root();
+    std::fs::create_dir_all(away.path().join("models")).unwrap();
+    std::fs::create_dir_all(away.path().join("data/jiaxing")).unwrap();
+    for rel in ["models/jiaxing.toml", "data/jiaxing/base_2021.csv"] {
+        std::fs::copy(root.join(rel), away.path().join(rel)).unwrap();
+    }
+    let model = away.path().join("models/jiaxing.toml");
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(text.contains("\"builtin:china-mx-2015-2020\""));
+    assert!(!away.path().join("data/reference").exists());
+    let validate = ok(&["validate", "--model", model.to_str().unwrap()]);
+    for name in [
+        "china-mx-2015-2020",
+        "china-fertility-2015-2020",
+        "adl-dependency-china",
+    ] {
+        assert!(
+            validate.contains(&format!("built-in table builtin:{name}: ")),
+            "{validate}"
+        );
+    }
+    for (dir, m) in [
+        ("here", "models/jiaxing.toml"),
+        ("away", model.to_str().unwrap()),
+    ] {
+        let out = away.path().join(dir);
+        ok(&[
+            "simulate",
+            "--model",
+            m,
+            "-n",
+            "300",
+            "--seed",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ]);
+    }
+    for table in ["quantiles.csv", "gap_risk.csv", "demand_quantiles.csv"] {
+        assert_eq!(
+            std::fs::read(away.path().join("here").join(table)).unwrap(),
+            std::fs::read(away.path().join("away").join(table)).unwrap(),
+            "{table}"
+        );
+    }
+    // An unknown name lists the known ones.
+    std::fs::write(
+        &model,
+        text.replace("builtin:china-mx-2015-2020", "builtin:china-mx-2020"),
+    )
+    .unwrap();
+    let out = away.path().join("bad");
+    fails(
+        &[
+            "project",
+            "--model",
+            model.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        1,
+        &[
+            "builtin:china-mx-2020",
+            "no such built-in table",
+            "builtin:china-mx-2015-2020",
+        ],
+        &out,
+    );
 }

@@ -249,7 +249,7 @@ fn english_report_opens_and_agrees_with_its_tables() {
     // The sources and their settings are listed on the page.
     for setting in [
         "Sources of uncertainty in the ensemble",
-        "wpp2019_bounds_158.csv",
+        "builtin:wpp2019-bounds-158",
         "sd 10,800 persons a year",
         "ages 0-5 ×0.85–1.15",
         "attrition 30% a year",

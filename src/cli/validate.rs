@@ -131,6 +131,16 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         };
         text.push_str(&format!("{head}base ({} scenario): {rest}\n", default.name));
     }
+    let (source, _) = crate::io::text_file::read_text(&args.model, "model file")?;
+    for b in crate::io::builtin::used_in(&source) {
+        text.push_str(&format!(
+            "built-in table {}{}: {} (data/reference/{})\n",
+            crate::io::builtin::PREFIX,
+            b.name,
+            b.what,
+            b.file
+        ));
+    }
     text.push_str(&uncertain_need(&model));
     text.push_str(&uncertain_supply(&model));
     if let Some((table, _)) = &model.calibration {

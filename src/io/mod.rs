@@ -2,6 +2,7 @@
 //! files into validated core types, adding file, row and key to every error;
 //! writers never leave a half-written file.
 
+pub mod builtin;
 pub mod export;
 pub mod model_file;
 pub mod output;

@@ -124,7 +124,7 @@ pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
         .map_err(|e| e.context(&file))?;
     let dir = spec_path.parent().unwrap_or(Path::new("."));
     let reference = read_population(
-        &dir.join(&spec.reference),
+        &crate::io::builtin::resolve(dir, &spec.reference),
         &spec.reference_column,
         spec.open_age,
         spec.reference_year,

@@ -106,6 +106,12 @@ fn canonical_column(name: &str) -> String {
 /// `#` are comments), Parquet, or a sheet of an Excel workbook
 /// (`FILE.xlsx#SHEET`, see [`crate::io::sheet`]).
 pub fn read_text_table(path: &Path) -> Result<TextTable> {
+    if let Some(builtin) = crate::io::builtin::lookup(path) {
+        let builtin = builtin?;
+        let file = format!("{}{}", crate::io::builtin::PREFIX, builtin.name);
+        let df = read_csv_bytes(&file, builtin.bytes)?;
+        return text_table_of(file, &df);
+    }
     let (path, sheet) = crate::io::sheet::split_sheet(path);
     let path = path.as_path();
     let file = path.display().to_string();
@@ -141,16 +147,28 @@ pub fn read_text_table(path: &Path) -> Result<TextTable> {
                 .map_err(|e| polars_error(&file, e))?
         }
         _ => {
-            let (text, _) = crate::io::text_file::read_text(path, "table")?;
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
-                .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
-                .finish()
-                .map_err(|e| polars_error(&file, e))?
+            let bytes = std::fs::read(path)
+                .map_err(|e| Error::io(&file, format!("cannot read the table: {e}")))?;
+            read_csv_bytes(&file, &bytes)?
         }
     };
+    text_table_of(file, &df)
+}
+
+/// A CSV table's bytes (UTF-8 or GBK, `#` comments) as text columns.
+fn read_csv_bytes(file: &str, bytes: &[u8]) -> Result<DataFrame> {
+    let (text, _) = crate::io::text_file::decode_text(file, bytes)?;
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
+        .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
+        .finish()
+        .map_err(|e| polars_error(file, e))
+}
+
+/// A read frame's cells as trimmed text.
+fn text_table_of(file: String, df: &DataFrame) -> Result<TextTable> {
     let mut columns = Vec::new();
     let mut cells = Vec::new();
     for col in df.columns() {

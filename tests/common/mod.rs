@@ -98,6 +98,24 @@ impl Fixture {
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(root().join(rel), to).unwrap();
         }
+        // The shipped model names built-in tables; the fixture reads the
+        // copied files instead, so tests can break them.
+        let model = dir.path().join("models/jiaxing.toml");
+        let text = std::fs::read_to_string(&model).unwrap();
+        let mut files = String::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("\"builtin:") {
+            files.push_str(&rest[..i]);
+            let end = rest[i + 1..].find('"').unwrap() + i + 1;
+            let name = &rest[i + 9..end];
+            files.push_str(&format!(
+                "\"../data/reference/{}.csv",
+                name.replace('-', "_")
+            ));
+            rest = &rest[end..];
+        }
+        files.push_str(rest);
+        std::fs::write(&model, files).unwrap();
         Fixture { dir }
     }
 

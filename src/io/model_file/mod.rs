@@ -77,7 +77,7 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
     let mut problems = Vec::new();
     let mut note = |key: &str, e: Error| problems.push(e.context(format!("[{key}]")));
 
-    let rel = |p: &str| -> PathBuf { dir.join(p) };
+    let rel = |p: &str| -> PathBuf { crate::io::builtin::resolve(&dir, p) };
     let p = &raw.projection;
     let grid = match AgeGrid::new(p.step, p.open_age) {
         Ok(g) => Some(g),
@@ -308,7 +308,7 @@ pub fn load_scenarios(path: &Path) -> std::result::Result<ModelScenarios, ModelP
     let file = path.display().to_string();
     let mut problems = Vec::new();
     let mut note = |key: &str, e: Error| problems.push(e.context(format!("[{key}]")));
-    let rel = |p: &str| -> PathBuf { dir.join(p) };
+    let rel = |p: &str| -> PathBuf { crate::io::builtin::resolve(&dir, p) };
     let p = &raw.projection;
     let grid = AgeGrid::new(p.step, p.open_age)
         .map_err(|e| note("projection", e))
