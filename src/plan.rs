@@ -9,7 +9,9 @@
 //! the planned additions may come late, and staff leave faster than the
 //! plan's recruitment allows for ([`realised_supply`]).
 
+use crate::age_grid::AgeRange;
 use crate::error::{Error, Result};
+use crate::standards::Rate;
 
 /// Interpolation of supply targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,8 +42,97 @@ pub enum Supply {
         /// Net additions a year after it.
         per_year: f64,
     },
+    /// Targets written as a ratio of a population base ("27 caregivers per
+    /// 10,000 elderly"), turned into counts at the rate's years on a
+    /// population (see [`SupplyRatio`]), then run as [`Supply::Points`].
+    Ratio {
+        /// The ratio as the plan writes it.
+        ratio: SupplyRatio,
+        /// `(year, count)` at the rate's years; empty until resolved.
+        points: Vec<(f64, f64)>,
+        /// How stock runs between the points.
+        interpolation: Interpolation,
+    },
     /// The plan states no supply: demand is reported, no gap.
     Unknown,
+}
+
+/// A supply target as a ratio of a population base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplyRatio {
+    /// The base as the model names it ("elderly").
+    pub base_name: String,
+    /// Its ages.
+    pub base: AgeRange,
+    /// Units per person (per 1,000 or 10,000) by year.
+    pub rate: Rate,
+    /// The population the ratio is resolved on.
+    pub on: RatioPopulation,
+}
+
+/// The population a ratio supply is resolved on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RatioPopulation {
+    /// The base population of this scenario's deterministic projection:
+    /// the count the plan builds for the future it expects, which every
+    /// scenario and trajectory is then tested against.
+    Scenario(String),
+    /// The base population the plan states, `(year, persons)`, linear
+    /// between its years and held outside them.
+    Stated(Vec<(f64, f64)>),
+}
+
+impl SupplyRatio {
+    /// Counts at the rate's years, the base population of each year given
+    /// by `base_at` (`None`: not available in that year).
+    pub fn resolve(&self, base_at: &dyn Fn(f64) -> Option<f64>) -> Result<Vec<(f64, f64)>> {
+        self.rate
+            .path()
+            .points()
+            .iter()
+            .map(|&(year, _)| {
+                let persons = base_at(year).ok_or_else(|| {
+                    Error::invalid(
+                        format!("supply ratio in {year}"),
+                        "a year outside the projection",
+                        "target years from the base year to the end year",
+                    )
+                })?;
+                Ok((year, self.rate.per_person(year) * persons))
+            })
+            .collect()
+    }
+
+    /// `27 per 10,000 elderly`-style words for year `year`.
+    pub fn describe(&self, year: f64) -> String {
+        let v = self.rate.path().at(year);
+        match self.rate {
+            Rate::Fraction(_) => format!("{:.4} per person of {}", v, self.base_name),
+            _ => format!("{} {} {}", v, self.rate.unit(), self.base_name),
+        }
+    }
+}
+
+/// Linear interpolation in `points` (held outside them), as a stated population.
+pub fn linear_at(points: &[(f64, f64)], year: f64) -> Option<f64> {
+    points_at(points, Interpolation::Linear, year)
+}
+
+fn points_at(points: &[(f64, f64)], interpolation: Interpolation, year: f64) -> Option<f64> {
+    let first = points.first()?;
+    if year <= first.0 {
+        return Some(first.1);
+    }
+    for w in points.windows(2) {
+        let ((y0, v0), (y1, v1)) = (w[0], w[1]);
+        if year < y1 {
+            return Some(match interpolation {
+                Interpolation::Linear => v0 + (v1 - v0) * (year - y0) / (y1 - y0),
+                Interpolation::Step => v0,
+            });
+        }
+    }
+    points.last().map(|p| p.1)
 }
 
 impl Supply {
@@ -85,7 +176,25 @@ impl Supply {
                 }
                 Ok(())
             }
+            Supply::Ratio { points, .. } if points.is_empty() => Ok(()),
+            Supply::Ratio {
+                points,
+                interpolation,
+                ..
+            } => Supply::Points {
+                points: points.clone(),
+                interpolation: *interpolation,
+            }
+            .check(),
             Supply::Unknown => Ok(()),
+        }
+    }
+
+    /// The stated targets `(year, count)`, for points and resolved ratios.
+    pub fn targets(&self) -> Option<&[(f64, f64)]> {
+        match self {
+            Supply::Points { points, .. } | Supply::Ratio { points, .. } => Some(points),
+            _ => None,
         }
     }
 
@@ -95,22 +204,12 @@ impl Supply {
             Supply::Points {
                 points,
                 interpolation,
-            } => {
-                let first = points.first()?;
-                if year <= first.0 {
-                    return Some(first.1);
-                }
-                for w in points.windows(2) {
-                    let ((y0, v0), (y1, v1)) = (w[0], w[1]);
-                    if year < y1 {
-                        return Some(match interpolation {
-                            Interpolation::Linear => v0 + (v1 - v0) * (year - y0) / (y1 - y0),
-                            Interpolation::Step => v0,
-                        });
-                    }
-                }
-                points.last().map(|p| p.1)
             }
+            | Supply::Ratio {
+                points,
+                interpolation,
+                ..
+            } => points_at(points, *interpolation, year),
             Supply::BuildRate {
                 year: y0,
                 stock,

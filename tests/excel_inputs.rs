@@ -474,3 +474,173 @@ fn a_model_outside_the_repository_uses_the_built_in_tables() {
         &out,
     );
 }
+
+/// The caregivers' supply of the fixture written as `supply` (TOML lines).
+fn caregiver_supply(fx: &Fixture, supply: &str) {
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replace(
+            "  points = [[2021, 1837], [2022, 2169], [2025, 3110]]",
+            supply,
+        )
+    });
+}
+
+/// `column` of `table` (a CSV with year, service, method columns) for
+/// `service` by the standard in `year`.
+fn cell(table: &Path, service: &str, year: i32, column: &str) -> f64 {
+    let (header, rows) = read_csv(table);
+    let c = header.iter().position(|h| h == column).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r[0] == year.to_string() && r[1] == service && r[2] == "standard")
+        .unwrap_or_else(|| panic!("{service} {year}"));
+    row[c].parse().unwrap()
+}
+
+#[test]
+fn ratio_supply_targets_resolve_to_the_hand_computed_counts() {
+    // On the elderly population the plan states: 18.5, 21 and 27 per 10,000.
+    let fx = Fixture::new();
+    caregiver_supply(
+        &fx,
+        "  per_10000 = [[2021, 18.5], [2022, 21], [2025, 27]]\n  base = \"elderly\"\n  \
+         population = [[2021, 992880], [2022, 1033000], [2025, 1152000]]",
+    );
+    let out = fx.path("out");
+    ok(&[
+        "gap",
+        "--model",
+        &fx.model(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let gap = out.join("gap.csv");
+    for (year, want) in [
+        (2021, 18.5e-4 * 992_880.0),
+        (2022, 21e-4 * 1_033_000.0),
+        (
+            2024,
+            21e-4 * 1_033_000.0 + (27e-4 * 1_152_000.0 - 21e-4 * 1_033_000.0) * 2.0 / 3.0,
+        ),
+        (2025, 27e-4 * 1_152_000.0),
+        (2030, 27e-4 * 1_152_000.0),
+    ] {
+        let got = cell(&gap, "caregivers", year, "supply");
+        assert!((got - want).abs() < 1e-6 * want, "{year}: {got} vs {want}");
+    }
+
+    // On a scenario's own projection: 27 per 10,000 of its 60+ in 2025.
+    let fx = Fixture::new();
+    caregiver_supply(
+        &fx,
+        "  per_10000 = [[2021, 18.5], [2025, 27]]\n  base = \"60+\"\n  on_scenario = \"tfr_0.81\"",
+    );
+    let out = fx.path("out");
+    ok(&[
+        "gap",
+        "--model",
+        &fx.model(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let proj = fx.path("proj");
+    ok(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--scenario",
+        "tfr_0.81",
+        "--out",
+        proj.to_str().unwrap(),
+        "-q",
+    ]);
+    let (_, ind) = read_csv(&proj.join("indicators.csv"));
+    let elderly = |y: i32| -> f64 {
+        ind.iter()
+            .find(|r| r[0] == y.to_string() && r[1] == "pop_60plus")
+            .unwrap()[2]
+            .parse()
+            .unwrap()
+    };
+    for (year, rate) in [(2021, 18.5e-4), (2025, 27e-4)] {
+        let got = cell(&out.join("gap.csv"), "caregivers", year, "supply");
+        let want = rate * elderly(year);
+        assert!((got - want).abs() < 1e-6 * want, "{year}: {got} vs {want}");
+    }
+    // The count is the plan's, whatever scenario is run against it.
+    let all = fx.path("all");
+    ok(&[
+        "gap",
+        "--model",
+        &fx.model(),
+        "--scenario",
+        "all",
+        "--out",
+        all.to_str().unwrap(),
+        "-q",
+    ]);
+    let (_, rows) = read_csv(&all.join("gap.csv"));
+    let supplies: Vec<&String> = rows
+        .iter()
+        .filter(|r| r[1] == "2025" && r[2] == "caregivers" && r[3] == "standard")
+        .map(|r| &r[5])
+        .collect();
+    assert!(
+        supplies.len() > 2 && supplies.iter().all(|s| *s == supplies[0]),
+        "{supplies:?}"
+    );
+}
+
+#[test]
+fn bad_ratio_supplies_name_the_key() {
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            "  per_10000 = 27\n  base = \"seniors\"",
+            &[
+                "service caregivers supply",
+                "\"seniors\"",
+                "a known population base",
+            ],
+        ),
+        (
+            "  per_10000 = 27\n  base = \"elderly\"\n  on_scenario = \"fast\"",
+            &[
+                "service caregivers supply",
+                "on_scenario",
+                "\"fast\"",
+                "one of the model's scenarios",
+            ],
+        ),
+        (
+            "  per_10000 = 27\n  per_1000 = 2.7\n  base = \"elderly\"",
+            &["both per_1000 and per_10000"],
+        ),
+        (
+            "  points = [[2021, 1837]]\n  base = \"elderly\"",
+            &["supply base", "given without a ratio"],
+        ),
+        (
+            "  per_10000 = [[2019, 15], [2025, 27]]\n  base = \"elderly\"",
+            &["supply ratio in 2019", "outside the projection"],
+        ),
+    ];
+    for (supply, needles) in cases {
+        let fx = Fixture::new();
+        caregiver_supply(&fx, supply);
+        let out = fx.path("out");
+        fails(
+            &[
+                "gap",
+                "--model",
+                &fx.model(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            1,
+            needles,
+            &out,
+        );
+    }
+}

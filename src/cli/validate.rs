@@ -141,6 +141,32 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             b.file
         ));
     }
+    for service in &model.services {
+        if let Some(crate::plan::Supply::Ratio { ratio, points, .. }) = &service.supply {
+            let on = match &ratio.on {
+                crate::plan::RatioPopulation::Scenario(name) => {
+                    format!("scenario {name}'s projection")
+                }
+                crate::plan::RatioPopulation::Stated(_) => "the population the plan states".into(),
+            };
+            let counts: Vec<String> = points
+                .iter()
+                .map(|&(y, v)| {
+                    format!(
+                        "{y}: {} ({})",
+                        crate::report::format_count(v),
+                        ratio.describe(y)
+                    )
+                })
+                .collect();
+            text.push_str(&format!(
+                "{} supply from its ratio on {on}: {} {}\n",
+                service.id,
+                counts.join(", "),
+                service.unit
+            ));
+        }
+    }
     text.push_str(&uncertain_need(&model));
     text.push_str(&uncertain_supply(&model));
     if let Some((table, _)) = &model.calibration {

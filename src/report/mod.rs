@@ -433,8 +433,8 @@ pub fn target_year(input: &ReportInput) -> i32 {
     model
         .services
         .iter()
-        .filter_map(|s| match &s.supply {
-            Some(Supply::Points { points, .. }) => points
+        .filter_map(|s| match s.supply.as_ref().and_then(Supply::targets) {
+            Some(points) => points
                 .iter()
                 .map(|p| p.0.round() as i32)
                 .filter(|&y| y > model.base_year && y <= model.end_year)
@@ -755,7 +755,7 @@ fn service_figure(
             });
         }
         lines.append(&mut robust_lines);
-        if let Supply::Points { points, .. } = supply {
+        if let Some(points) = supply.targets() {
             for &(year, value) in points {
                 let y = year.round() as i32;
                 if y < input.model.base_year || y > input.model.end_year {

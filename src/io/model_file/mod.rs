@@ -197,7 +197,7 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
         );
     }
     let scenarios = read_scenarios(&raw, &rel, grid, &mut note);
-    let services = grid
+    let mut services = grid
         .map(|g| read_services(&raw, &rel, g, &mut |key, e| note(key, e)))
         .unwrap_or_default();
     let mut stated = Vec::new();
@@ -238,6 +238,15 @@ pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
             "uncertainty",
             Error::invalid("migration_sd", sd, "persons a year, a number >= 0"),
         );
+    }
+    if let Some(b) = &base {
+        let years = (raw.projection.base_year, raw.projection.end_year);
+        let default = &raw.projection.default_scenario;
+        for (id, e) in
+            services::resolve_ratio_supplies(&mut services, b, years, default, &scenarios)
+        {
+            note(&format!("service {id} supply"), e);
+        }
     }
     match base {
         Some(base) if problems.is_empty() => Ok(Model {

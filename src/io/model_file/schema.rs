@@ -255,6 +255,23 @@ pub struct RawSupply {
     /// The plan states no supply for this service.
     #[serde(default)]
     pub unknown: Option<bool>,
+    /// A ratio target's population base ("elderly", "60+").
+    #[serde(default)]
+    pub base: Option<String>,
+    /// A ratio target: units per 1,000 of the base, by year.
+    #[serde(default)]
+    pub per_1000: Option<PathSpec>,
+    /// A ratio target: units per 10,000 of the base, by year.
+    #[serde(default)]
+    pub per_10000: Option<PathSpec>,
+    /// The scenario whose projection resolves a ratio target (default: the
+    /// model's default scenario).
+    #[serde(default)]
+    pub on_scenario: Option<String>,
+    /// The base population the plan states, `[[year, persons], ...]`, to
+    /// resolve a ratio target on instead of a projection.
+    #[serde(default)]
+    pub population: Option<Vec<(f64, f64)>>,
     /// Median share of the planned additions delivered on time.
     #[serde(default)]
     pub delivery: Option<Fraction>,

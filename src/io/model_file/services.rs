@@ -7,10 +7,14 @@ use crate::age_grid::{AgeGrid, AgeRange};
 use crate::error::{Error, Result};
 use crate::io::tables::read_text_table;
 use crate::path::YearPath;
-use crate::plan::{Attrition, DeliveryShare, Interpolation, Supply, SupplyRisk};
+use crate::plan::{
+    linear_at, Attrition, DeliveryShare, Interpolation, RatioPopulation, Supply, SupplyRatio,
+    SupplyRisk,
+};
 use crate::population::Sex;
 use crate::standards::{
-    Demand, DemandMethod, FactorInterval, Prevalence, Rate, Service, DEFAULT_BASES,
+    check_path_range, Demand, DemandMethod, FactorInterval, Prevalence, Rate, Service,
+    DEFAULT_BASES,
 };
 
 use super::schema::*;
@@ -27,6 +31,28 @@ pub(super) fn population_bases(raw: &RawModel) -> Result<Vec<(String, AgeRange)>
         bases.push((name.clone(), range));
     }
     Ok(bases)
+}
+
+/// The ages of a population base: a name of `[populations]` (or a
+/// default one), or an age range such as "60+".
+fn find_base(bases: &[(String, AgeRange)], base_name: &str) -> Result<AgeRange> {
+    match bases.iter().find(|b| b.0 == base_name) {
+        Some(b) => Ok(b.1),
+        None => AgeRange::parse(base_name).map_err(|_| {
+            Error::invalid(
+                "base",
+                format!("{base_name:?}"),
+                format!(
+                    "a known population base ({}) or an age range such as \"60+\"",
+                    bases
+                        .iter()
+                        .map(|b| b.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        }),
+    }
 }
 
 /// Builds and checks every `[[service]]`; problems go to `note`.
@@ -109,7 +135,7 @@ pub(super) fn read_services(
                 );
                 None
             }
-            Some(raw_supply) => match read_supply(raw_supply) {
+            Some(raw_supply) => match read_supply(raw_supply, &bases) {
                 Ok(s) => Some(s),
                 Err(e) => {
                     note(&format!("{key} supply"), e);
@@ -193,23 +219,7 @@ pub(super) fn read_demand(
                     "a population base such as \"elderly\" or \"60+\"",
                 )
             })?;
-            let base = match bases.iter().find(|b| b.0 == base_name) {
-                Some(b) => b.1,
-                None => AgeRange::parse(&base_name).map_err(|_| {
-                    Error::invalid(
-                        "base",
-                        format!("{base_name:?}"),
-                        format!(
-                            "a known population base ({}) or an age range such as \"60+\"",
-                            bases
-                                .iter()
-                                .map(|b| b.0.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    )
-                })?,
-            };
+            let base = find_base(bases, &base_name)?;
             let rate = match (&rd.per_1000, &rd.per_10000, &rd.fraction) {
                 (Some(p), None, None) => Rate::PerThousand(p.to_path("per_1000")?),
                 (None, Some(p), None) => Rate::PerTenThousand(p.to_path("per_10000")?),
@@ -274,28 +284,116 @@ pub(super) fn read_demand(
     })
 }
 
-pub(super) fn read_supply(raw: &RawSupply) -> Result<Supply> {
-    let supply =
-        match (&raw.points, &raw.build_rate, raw.unknown.unwrap_or(false)) {
-            (Some(points), None, false) => Supply::Points {
-                points: points.clone(),
-                interpolation: match raw.interpolation {
-                    Some(RawInterpolation::Step) => Interpolation::Step,
-                    _ => Interpolation::Linear,
-                },
-            },
-            (None, Some(b), false) if raw.interpolation.is_none() => Supply::BuildRate {
-                year: b.year,
-                stock: b.stock,
-                per_year: b.per_year,
-            },
-            (None, None, true) if raw.interpolation.is_none() => Supply::Unknown,
-            _ => return Err(Error::invalid(
+pub(super) fn read_supply(raw: &RawSupply, bases: &[(String, AgeRange)]) -> Result<Supply> {
+    let interpolation = match raw.interpolation {
+        Some(RawInterpolation::Step) => Interpolation::Step,
+        _ => Interpolation::Linear,
+    };
+    let ratio = match (&raw.per_1000, &raw.per_10000) {
+        (Some(p), None) => Some(Rate::PerThousand(p.to_path("per_1000")?)),
+        (None, Some(p)) => Some(Rate::PerTenThousand(p.to_path("per_10000")?)),
+        (None, None) => None,
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
                 "supply",
-                "none or several of points, build_rate, unknown",
-                "exactly one of points (with optional interpolation), build_rate, unknown = true",
-            )),
-        };
+                "both per_1000 and per_10000",
+                "one ratio: per_1000 or per_10000",
+            ))
+        }
+    };
+    if ratio.is_none() {
+        for (key, given) in [
+            ("base", raw.base.is_some()),
+            ("on_scenario", raw.on_scenario.is_some()),
+            ("population", raw.population.is_some()),
+        ] {
+            if given {
+                return Err(Error::invalid(
+                    format!("supply {key}"),
+                    "given without a ratio",
+                    "per_1000 or per_10000 for it to apply to",
+                ));
+            }
+        }
+    }
+    let supply = match (
+        &raw.points,
+        &raw.build_rate,
+        raw.unknown.unwrap_or(false),
+        ratio,
+    ) {
+        (Some(points), None, false, None) => Supply::Points {
+            points: points.clone(),
+            interpolation,
+        },
+        (None, Some(b), false, None) if raw.interpolation.is_none() => Supply::BuildRate {
+            year: b.year,
+            stock: b.stock,
+            per_year: b.per_year,
+        },
+        (None, None, true, None) if raw.interpolation.is_none() => Supply::Unknown,
+        (None, None, false, Some(rate)) => {
+            check_path_range(
+                "supply ratio",
+                rate.path(),
+                0.0,
+                match rate {
+                    Rate::PerThousand(_) => 1_000.0,
+                    _ => 10_000.0,
+                },
+            )?;
+            let base_name = raw.base.clone().ok_or_else(|| {
+                Error::invalid(
+                    "supply base",
+                    "missing",
+                    "the population the ratio is of, e.g. base = \"elderly\"",
+                )
+            })?;
+            let base = find_base(bases, &base_name)?;
+            let on = match (&raw.population, &raw.on_scenario) {
+                (Some(_), Some(_)) => {
+                    return Err(Error::invalid(
+                        "supply",
+                        "both population and on_scenario",
+                        "one population to resolve the ratio on",
+                    ))
+                }
+                (Some(stated), None) => {
+                    Supply::Points {
+                        points: stated.clone(),
+                        interpolation: Interpolation::Linear,
+                    }
+                    .check()
+                    .map_err(|e| e.context("supply population"))?;
+                    RatioPopulation::Stated(stated.clone())
+                }
+                (None, scenario) => RatioPopulation::Scenario(scenario.clone().unwrap_or_default()),
+            };
+            let ratio = SupplyRatio {
+                base_name,
+                base,
+                rate,
+                on,
+            };
+            let points = match &ratio.on {
+                RatioPopulation::Stated(stated) => ratio.resolve(&|y| linear_at(stated, y))?,
+                RatioPopulation::Scenario(_) => Vec::new(),
+            };
+            Supply::Ratio {
+                ratio,
+                points,
+                interpolation,
+            }
+        }
+        _ => {
+            return Err(Error::invalid(
+                "supply",
+                "none or several of points, build_rate, unknown, per_1000/per_10000",
+                "exactly one of points (with optional interpolation), build_rate, unknown = true, \
+                 or a ratio (per_1000 or per_10000 of a base)",
+            ))
+        }
+    };
     supply.check()?;
     Ok(supply)
 }
@@ -484,4 +582,79 @@ pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<Prevalence> 
         values: out,
         uncertainty: factor.map(|(_, f)| f),
     })
+}
+
+/// Resolves every ratio supply that is to be resolved on a scenario's
+/// projection (the default scenario unless `on_scenario` names one): the
+/// base population of each target year, linear between projected years.
+/// Returns the problems, by service id.
+pub(super) fn resolve_ratio_supplies(
+    services: &mut [Service],
+    base: &crate::population::Population,
+    years: (i32, i32),
+    default_scenario: &str,
+    scenarios: &[crate::model::Scenario],
+) -> Vec<(String, Error)> {
+    let mut problems = Vec::new();
+    let mut projections: Vec<(String, crate::projection::Projection)> = Vec::new();
+    for service in services.iter_mut() {
+        let Some(Supply::Ratio { ratio, points, .. }) = &mut service.supply else {
+            continue;
+        };
+        let RatioPopulation::Scenario(name) = &mut ratio.on else {
+            continue;
+        };
+        if name.is_empty() {
+            *name = default_scenario.to_string();
+        }
+        if !projections.iter().any(|p| &p.0 == name) {
+            let Some(scenario) = scenarios.iter().find(|s| &s.name == name) else {
+                problems.push((
+                    service.id.clone(),
+                    Error::invalid(
+                        "on_scenario",
+                        format!("{name:?}"),
+                        format!(
+                            "one of the model's scenarios: {}",
+                            scenarios
+                                .iter()
+                                .map(|s| s.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ),
+                ));
+                continue;
+            };
+            match crate::projection::project(base, years.0, years.1, &scenario.assumptions) {
+                Ok(p) => projections.push((name.clone(), p)),
+                Err(e) => {
+                    problems.push((service.id.clone(), e.context(format!("scenario {name}"))));
+                    continue;
+                }
+            }
+        }
+        let Some((_, projection)) = projections.iter().find(|p| &p.0 == name) else {
+            continue;
+        };
+        let range = ratio.base;
+        let counts: Vec<(f64, f64)> = projection
+            .years
+            .iter()
+            .zip(&projection.populations)
+            .map(|(&y, pop)| (f64::from(y), pop.aged(range.from, range.to)))
+            .collect();
+        let (first, last) = (counts[0].0, counts[counts.len() - 1].0);
+        let base_at = |y: f64| {
+            (first..=last)
+                .contains(&y)
+                .then(|| linear_at(&counts, y))
+                .flatten()
+        };
+        match ratio.resolve(&base_at) {
+            Ok(p) => *points = p,
+            Err(e) => problems.push((service.id.clone(), e)),
+        }
+    }
+    problems
 }
