@@ -12,6 +12,7 @@ mod ensemble;
 mod excel_inputs;
 mod model_inputs;
 mod preston;
+mod readers_never_panic;
 mod report;
 mod risk;
 mod services;

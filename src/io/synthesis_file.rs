@@ -128,7 +128,8 @@ pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
         &spec.reference_column,
         spec.open_age,
         spec.reference_year,
-    )?;
+    )
+    .map_err(|e| e.context(format!("{file}: reference")))?;
     let grid =
         AgeGrid::new(spec.step, spec.open_age).map_err(|e| e.context(format!("{file}: step")))?;
     let reference = match (reference.grid().width(), grid.width()) {

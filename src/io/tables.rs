@@ -142,8 +142,7 @@ pub fn read_text_table(path: &Path) -> Result<TextTable> {
     let df = match Format::of_path(path) {
         Format::Parquet => {
             let f = std::fs::File::open(path).map_err(|e| Error::io(&file, e))?;
-            ParquetReader::new(f)
-                .finish()
+            guarded(&file, "Parquet", || ParquetReader::new(f).finish())?
                 .map_err(|e| polars_error(&file, e))?
         }
         _ => {
@@ -158,13 +157,44 @@ pub fn read_text_table(path: &Path) -> Result<TextTable> {
 /// A CSV table's bytes (UTF-8 or GBK, `#` comments) as text columns.
 fn read_csv_bytes(file: &str, bytes: &[u8]) -> Result<DataFrame> {
     let (text, _) = crate::io::text_file::decode_text(file, bytes)?;
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
-        .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
-        .finish()
-        .map_err(|e| polars_error(file, e))
+    guarded(file, "CSV", || {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_parse_options(CsvParseOptions::default().with_comment_prefix(Some("#")))
+            .into_reader_with_file_handle(std::io::Cursor::new(text.into_bytes()))
+            .finish()
+    })?
+    .map_err(|e| polars_error(file, e))
+}
+
+/// Guarded sections running now (their panics print nothing).
+static GUARDED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Runs a third-party reader that may panic on a damaged file (polars'
+/// Parquet decoder indexes out of bounds on some corrupt pages): a panic
+/// becomes an error naming the file, and prints nothing while any guarded
+/// reader runs (other panics print as before).
+fn guarded<T>(file: &str, kind: &str, read: impl FnOnce() -> T) -> Result<T> {
+    use std::sync::atomic::Ordering;
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARDED.load(Ordering::SeqCst) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    GUARDED.fetch_add(1, Ordering::SeqCst);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDED.fetch_sub(1, Ordering::SeqCst);
+    result.map_err(|_| {
+        Error::io(
+            file,
+            format!("cannot read the table: the {kind} file is damaged (its reader failed on it)"),
+        )
+    })
 }
 
 /// A read frame's cells as trimmed text.

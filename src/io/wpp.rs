@@ -258,9 +258,12 @@ pub fn read_calibration(dir: &Path, country: u32) -> Result<Calibration> {
         ],
         tfr_persistence,
     };
-    calibration
-        .check()
-        .map_err(|e| e.context(format!("{} (country {country})", dir.display())))?;
+    calibration.check().map_err(|e| {
+        e.context(format!(
+            "{} (country {country}), tfrproj*.txt / e0Mproj*.txt / e0Fproj*.txt",
+            dir.display()
+        ))
+    })?;
     Ok(calibration)
 }
 
