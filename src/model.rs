@@ -161,7 +161,52 @@ impl StatedFigure {
     }
 }
 
+/// A base cell above this many persons is implausible for any region
+/// (a unit or typing error, such as thousands written as persons twice).
+pub const PLAUSIBLE_CELL_MAX: f64 = 1e10;
+
+/// How far (relative) a stated figure of the base year may be from the
+/// base before [`Model::input_warnings`] warns.
+pub const STATED_BASE_TOLERANCE: f64 = 0.01;
+
 impl Model {
+    /// Warnings about implausible inputs: base cells above
+    /// [`PLAUSIBLE_CELL_MAX`], naming the row (sex and age); stated figures
+    /// of the base year (total, 60+, shares) more than
+    /// [`STATED_BASE_TOLERANCE`] from the base's own value.
+    pub fn input_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let grid = self.base.grid();
+        for sex in crate::population::Sex::BOTH {
+            for (i, &v) in self.base.of(sex).iter().enumerate() {
+                if v > PLAUSIBLE_CELL_MAX {
+                    out.push(format!(
+                        "base population: the row for {} age {} holds {v:e} persons, above 10 billion \
+                         (a unit error? counts are persons)",
+                        sex.label(),
+                        grid.lower(i)
+                    ));
+                }
+            }
+        }
+        for f in self.stated.iter().filter(|f| f.year == self.base_year) {
+            let Some(v) = f.indicator.value(&self.base, None) else {
+                continue;
+            };
+            if f.value > 0.0 && (v / f.value - 1.0).abs() > STATED_BASE_TOLERANCE {
+                out.push(format!(
+                    "base population: {} in {} is {v:.6} in the base but {} as stated ({}); \
+                     more than 1% apart",
+                    f.indicator.name(),
+                    f.year,
+                    f.value,
+                    f.source
+                ));
+            }
+        }
+        out
+    }
+
     /// The scenario called `name`.
     pub fn scenario(&self, name: &str) -> Result<&Scenario> {
         self.scenarios

@@ -377,3 +377,55 @@ fn key_years_outside_the_projection() {
         assert!(err.contains(years), "{years}: {err}");
     }
 }
+
+#[test]
+fn implausible_magnitudes_are_warned_about_naming_the_row() {
+    let fx = Fixture::new();
+    fx.edit("data/jiaxing/base_2021.csv", |t| {
+        let row = t
+            .lines()
+            .find(|l| l.starts_with("2021,male,40,"))
+            .unwrap()
+            .to_string();
+        t.replace(&row, "2021,male,40,1e300")
+    });
+    let o = crate::common::carecast(&["validate", "--model", &fx.model()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("warning: base population: the row for male age 40 holds 1e300 persons, above 10 billion"),
+        "{text}"
+    );
+    let out = fx.path("out");
+    let o = crate::common::carecast(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the row for male age 40 holds 1e300"), "{err}");
+    // The base's 60+ share is not the stated 30% (the shipped base holds 27.58%).
+    let fx = Fixture::new();
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replace("value = 0.2758", "value = 0.30")
+    });
+    let o = crate::common::carecast(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("share_60plus in 2021 is 0.27") && err.contains("0.3 as stated"),
+        "{err}"
+    );
+    // The shipped model raises no warning.
+    let o = crate::common::carecast(&["validate", "--model", "models/jiaxing.toml"]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("warning: base population"));
+}

@@ -577,6 +577,9 @@ pub(crate) struct SelectedModel {
 impl SelectedModel {
     pub fn load(path: &std::path::Path, scenario: Option<&str>) -> anyhow::Result<SelectedModel> {
         let model = crate::io::model_file::load(path)?;
+        for w in model.input_warnings() {
+            eprintln!("warning: {}: {w}", path.display());
+        }
         let scenarios = model
             .select(scenario)
             .map_err(|e| e.context(path.display().to_string()))?

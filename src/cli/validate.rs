@@ -131,6 +131,9 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         };
         text.push_str(&format!("{head}base ({} scenario): {rest}\n", default.name));
     }
+    for w in model.input_warnings() {
+        text.push_str(&format!("warning: {w}\n"));
+    }
     let (source, _) = crate::io::text_file::read_text(&args.model, "model file")?;
     for b in crate::io::builtin::used_in(&source) {
         text.push_str(&format!(
