@@ -121,7 +121,8 @@ pub fn read_text_table(path: &Path) -> Result<TextTable> {
             "no such file (expected a CSV, Parquet or xlsx table)",
         ));
     }
-    if Format::of_path(path) == Format::Xlsx {
+    let format = Format::of_path(path);
+    if format == Format::Xlsx {
         let read = crate::io::sheet::read_sheet(path, sheet.as_deref())?;
         let width = read.header.len();
         let cells = (0..width)
@@ -139,7 +140,7 @@ pub fn read_text_table(path: &Path) -> Result<TextTable> {
             }),
         });
     }
-    let df = match Format::of_path(path) {
+    let df = match format {
         Format::Parquet => {
             let f = std::fs::File::open(path).map_err(|e| Error::io(&file, e))?;
             guarded(&file, "Parquet", || ParquetReader::new(f).finish())?

@@ -166,13 +166,18 @@ pub fn encode_workbook(sheets: &[(&str, &Table)], zh: bool) -> Result<Vec<u8>> {
         .set_bold()
         .set_align(FormatAlign::Center)
         .set_text_wrap();
-    let formats = [
-        (Shown::Count, CellFormat::new().set_num_format("#,##0")),
-        (Shown::Percent, CellFormat::new().set_num_format("0.00%")),
-        (Shown::Rate, CellFormat::new().set_num_format("0.00")),
-        (Shown::General, CellFormat::new()),
-    ];
-    let format_of = |s: Shown| &formats.iter().find(|f| f.0 == s).expect("every kind").1;
+    let (count, percent, rate, general) = (
+        CellFormat::new().set_num_format("#,##0"),
+        CellFormat::new().set_num_format("0.00%"),
+        CellFormat::new().set_num_format("0.00"),
+        CellFormat::new(),
+    );
+    let format_of = |s: Shown| match s {
+        Shown::Count => &count,
+        Shown::Percent => &percent,
+        Shown::Rate => &rate,
+        Shown::General => &general,
+    };
     for (name, table) in sheets {
         let sheet_name = match zh.then(|| sheet_label_zh(name)).flatten() {
             Some(label) => label.to_string(),
