@@ -336,3 +336,280 @@ fn the_shipped_sweep_runs() {
     ]);
     assert!(text.contains("caregivers 2025: 15 points"), "{text}");
 }
+
+/// The three output files of a sweep folder.
+fn outputs(dir: &Path) -> Vec<Vec<u8>> {
+    ["sweep.csv", "sweep.parquet", "sweep_manifest.toml"]
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")))
+        .collect()
+}
+
+/// A 12-point grid for the kill tests, run in chunks of 2 points.
+fn kill_grid(d: &Path) -> PathBuf {
+    grid_file(
+        d,
+        "kill.toml",
+        "",
+        "tfr = [0.81, 1.0, 1.3]\ne0_gain = [0, 2]\nmigration = [0, 3000]",
+    )
+}
+
+fn sweep_args<'a>(grid: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec!["sweep", "--grid", grid, "--out", out, "--chunk-points", "2"]
+}
+
+#[test]
+fn a_sweep_aborted_while_writing_a_chunk_resumes_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let grid = kill_grid(d);
+    let g = grid.to_str().unwrap();
+    let whole = d.join("whole");
+    ok(&["sweep", "--grid", g, "--out", whole.to_str().unwrap(), "-q"]);
+    let expected = outputs(&whole);
+    // Abort in the middle of the 1st, 3rd and 6th chunk written (the last
+    // one: every other chunk is done).
+    for nth in ["1", "3", "6"] {
+        let out = d.join(format!("abort{nth}"));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
+            .args(sweep_args(g, out.to_str().unwrap()))
+            .arg("-q")
+            .env(carecast::io::sweep_progress::ABORT_IN_CHUNK_ENV, nth)
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "chunk {nth}: the abort did not happen");
+        // Nothing of the tables is written; the half-written chunk is a
+        // temporary, never a chunk file.
+        assert!(!out.join("sweep.csv").exists() && !out.join("sweep.parquet").exists());
+        let progress = out.join(carecast::io::sweep_progress::PROGRESS_DIR);
+        let names: Vec<String> = std::fs::read_dir(&progress)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.contains(".tmp-")),
+            "chunk {nth}: no temporary left by the abort: {names:?}"
+        );
+        let finished = names.iter().filter(|n| n.starts_with("chunk-")).count();
+        assert!(finished < 6, "chunk {nth}: {names:?}");
+        // The same command again: resumes, computes the rest.
+        let summary = ok(&sweep_args(g, out.to_str().unwrap()));
+        if finished > 0 {
+            assert!(
+                summary.contains(&format!("{} resumed", 2 * finished)),
+                "{summary}"
+            );
+        }
+        assert_eq!(outputs(&out), expected, "aborted in chunk {nth}");
+        assert!(
+            !progress.exists(),
+            "the progress folder stays after the tables"
+        );
+    }
+}
+
+#[test]
+fn a_sweep_killed_with_sigkill_resumes_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let grid = kill_grid(d);
+    let g = grid.to_str().unwrap();
+    let whole = d.join("whole");
+    ok(&["sweep", "--grid", g, "--out", whole.to_str().unwrap(), "-q"]);
+    let expected = outputs(&whole);
+    // Kill when 1, 3 and 5 of the 6 chunks are on disk.
+    for finished in [1usize, 3, 5] {
+        let out = d.join(format!("kill{finished}"));
+        let progress = out.join(carecast::io::sweep_progress::PROGRESS_DIR);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
+            .args(sweep_args(g, out.to_str().unwrap()))
+            .args(["-q", "--threads", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let chunks = || {
+            std::fs::read_dir(&progress).map_or(0, |entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("chunk-"))
+                    .count()
+            })
+        };
+        let t0 = std::time::Instant::now();
+        while chunks() < finished && t0.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // SIGKILL: no handler runs, nothing is cleaned up.
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "the sweep ended before the kill");
+        assert!(!out.join("sweep.csv").exists());
+        let summary = ok(&sweep_args(g, out.to_str().unwrap()));
+        assert!(summary.contains("resumed"), "{summary}");
+        assert_eq!(outputs(&out), expected, "killed after {finished} chunks");
+    }
+}
+
+#[test]
+fn a_resume_of_another_sweep_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let grid = kill_grid(d);
+    let g = grid.to_str().unwrap();
+    let out = d.join("out");
+    let o = out.to_str().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
+        .args(sweep_args(g, o))
+        .arg("-q")
+        .env(carecast::io::sweep_progress::ABORT_IN_CHUNK_ENV, "4")
+        .output()
+        .unwrap()
+        .status;
+    assert!(!status.success());
+    let progress = out.join(carecast::io::sweep_progress::PROGRESS_DIR);
+    let before: Vec<_> = std::fs::read_dir(&progress).unwrap().collect();
+    // Another seed, another grid, another shard: refused, progress kept.
+    let mut other_seed = sweep_args(g, o);
+    other_seed.extend(["--seed", "12"]);
+    let changed = grid_file(
+        d,
+        "kill.toml",
+        "",
+        "tfr = [0.81, 1.0, 1.4]\ne0_gain = [0, 2]\nmigration = [0, 3000]",
+    );
+    let c = changed.to_str().unwrap().to_string();
+    let mut other_shard = sweep_args(g, o);
+    other_shard.extend(["--shard", "1/2"]);
+    for args in [other_seed, sweep_args(&c, o), other_shard] {
+        crate::common::fails_with(
+            &args,
+            1,
+            &["unfinished progress of another sweep", "--restart"],
+        );
+        assert!(!out.join("sweep.csv").exists());
+        assert_eq!(std::fs::read_dir(&progress).unwrap().count(), before.len());
+    }
+    // --restart discards it and runs the changed grid from scratch.
+    let mut restart = sweep_args(&c, o);
+    restart.push("--restart");
+    let summary = ok(&restart);
+    assert!(!summary.contains("resumed"), "{summary}");
+    let fresh = d.join("fresh");
+    ok(&[
+        "sweep",
+        "--grid",
+        &c,
+        "--out",
+        fresh.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(outputs(&out), outputs(&fresh));
+}
+
+#[test]
+fn a_damaged_chunk_is_computed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let grid = kill_grid(d);
+    let g = grid.to_str().unwrap();
+    let whole = d.join("whole");
+    ok(&["sweep", "--grid", g, "--out", whole.to_str().unwrap(), "-q"]);
+    let out = d.join("out");
+    let o = out.to_str().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
+        .args(sweep_args(g, o))
+        .args(["-q", "--threads", "1"])
+        .env(carecast::io::sweep_progress::ABORT_IN_CHUNK_ENV, "5")
+        .output()
+        .unwrap()
+        .status;
+    assert!(!status.success());
+    let progress = out.join(carecast::io::sweep_progress::PROGRESS_DIR);
+    let chunk = std::fs::read_dir(&progress)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("chunk-")
+        })
+        .expect("a finished chunk");
+    let bytes = std::fs::read(&chunk).unwrap();
+    std::fs::write(&chunk, &bytes[..bytes.len() / 3]).unwrap();
+    let o2 = crate::common::carecast(&sweep_args(g, o));
+    let err = String::from_utf8_lossy(&o2.stderr);
+    assert!(o2.status.success(), "{err}");
+    assert!(
+        err.contains("warning")
+            && err.contains(&chunk.file_name().unwrap().to_string_lossy().to_string())
+            && err.contains("computed again"),
+        "{err}"
+    );
+    assert_eq!(outputs(&out), outputs(&whole));
+}
+
+#[test]
+fn the_streamed_table_equals_the_table_written_at_once() {
+    use carecast::io::sweep_file::{
+        read_sweep_table, sweep_table, SweepTableWriter, SWEEP_ROWS_PER_GROUP,
+    };
+    use carecast::io::tables::Format;
+    use carecast::sweep::{GapColumns, SweepRow};
+    let parameters = vec![Parameter::Tfr];
+    let n = SWEEP_ROWS_PER_GROUP + SWEEP_ROWS_PER_GROUP / 3;
+    let rows: Vec<SweepRow> = (0..n)
+        .map(|i| SweepRow {
+            point: i / 7,
+            values: vec![Value::Number(0.8 + (i / 7) as f64 * 1e-4)],
+            year: 2025 + (i % 7) as i32,
+            kind: if i % 2 == 0 { "indicator" } else { "service" }.into(),
+            quantity: format!("q{}", i % 5),
+            p05: i as f64 * 0.1,
+            p50: i as f64 / 3.0,
+            p95: (i as f64).sqrt(),
+            mean: 1.0 / (1.0 + i as f64),
+            gap: (i % 2 == 1).then_some(GapColumns {
+                p_shortfall: (i % 100) as f64 / 100.0,
+                shortfall_p50: -(i as f64),
+                shortfall_p90: i as f64 * 1.5,
+                capacity_needed_p90: i as f64 + 0.25,
+                supply: 1000.0,
+            }),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, pieces: &[usize]| -> PathBuf {
+        let out = dir.path().join(name);
+        let mut set = carecast::io::OutputSet::new(&out).unwrap();
+        let mut w = SweepTableWriter::new(&mut set, &parameters);
+        let mut from = 0;
+        for &p in pieces.iter().chain(std::iter::once(&n)) {
+            let to = p.min(n);
+            w.push(rows[from..to].to_vec()).unwrap();
+            from = to;
+        }
+        w.finish().unwrap();
+        set.commit().unwrap();
+        out
+    };
+    let once = write("once", &[]);
+    let pieces = write("pieces", &[1, 17, 40_000, 65_536, 70_001]);
+    for f in ["sweep.csv", "sweep.parquet"] {
+        assert_eq!(
+            std::fs::read(once.join(f)).unwrap(),
+            std::fs::read(pieces.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // The CSV is the table written at once; the Parquet holds every bit.
+    assert_eq!(
+        std::fs::read(once.join("sweep.csv")).unwrap(),
+        sweep_table(&parameters, &rows, Format::Csv).unwrap()
+    );
+    let (params, back) = read_sweep_table(&once.join("sweep.parquet")).unwrap();
+    assert_eq!(params, parameters);
+    assert_eq!(back, rows);
+}

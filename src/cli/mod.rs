@@ -350,6 +350,14 @@ pub struct SweepArgs {
     /// Output folder [default: notebooks-out/sweep-<grid file name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Discard the finished points of an unfinished earlier run into the
+    /// same folder and start over (by default a sweep resumes them).
+    #[arg(long)]
+    pub restart: bool,
+    /// Points per progress chunk: a killed sweep loses at most the chunks
+    /// being computed. A resumed sweep keeps the size it started with.
+    #[arg(long, value_name = "N", default_value_t = crate::cli::sweep::CHUNK_POINTS)]
+    pub chunk_points: usize,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -1,7 +1,7 @@
 //! `carecast sweep` and `carecast merge`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -9,10 +9,11 @@ use rayon::prelude::*;
 
 use super::{out, wrote, MergeArgs, SweepArgs};
 use crate::io::sweep_file::{
-    check_shard_set, read_sweep, read_sweep_table, sweep_table, sweep_table_path, Manifest,
-    SweepRow, SweepSpec, MANIFEST,
+    check_shard_set, read_sweep, read_sweep_table, sweep_table_path, Manifest, SweepRow, SweepSpec,
+    SweepTableWriter, MANIFEST,
 };
-use crate::io::{Format, OutputSet};
+use crate::io::sweep_progress::{ChunkState, Progress, PROGRESS_DIR};
+use crate::io::OutputSet;
 use crate::model::Model;
 use crate::sweep::{prepare_point, run_point, Parameter, Shard};
 
@@ -46,59 +47,71 @@ impl Models {
     }
 }
 
-/// The staged outputs of a sweep (or a merge): both table formats and the manifest.
-fn write_outputs(
-    dir: &Path,
-    parameters: &[Parameter],
-    rows: &[SweepRow],
-    manifest: &Manifest,
-) -> Result<Vec<PathBuf>> {
-    let csv = sweep_table(parameters, rows, Format::Csv)?;
-    let parquet = sweep_table(parameters, rows, Format::Parquet)?;
-    let mut output = OutputSet::new(dir)?;
-    output.stage("sweep.csv", &csv)?;
-    output.stage("sweep.parquet", &parquet)?;
-    output.stage(MANIFEST, manifest.to_text()?.as_bytes())?;
-    Ok(output.commit()?)
+/// Points per progress chunk by default: a chunk of Jiaxing points at
+/// 1,000 trajectories takes about a second on two cores.
+pub const CHUNK_POINTS: usize = 16;
+
+/// The rows of every point with P(shortfall) above a threshold, gathered
+/// as the tables are written.
+struct Flags {
+    threshold: f64,
+    by: BTreeMap<(String, i32), Vec<usize>>,
 }
 
-/// Points (by label) whose P(shortfall) exceeds the threshold, per service and year.
-fn flags(rows: &[SweepRow], threshold: f64, labels: &dyn Fn(usize) -> String) -> String {
-    let mut by: BTreeMap<(String, i32), Vec<usize>> = BTreeMap::new();
-    let mut points: Vec<usize> = rows.iter().map(|r| r.point).collect();
-    points.dedup();
-    for r in rows {
-        if let Some(g) = r.gap {
-            if g.p_shortfall > threshold {
-                by.entry((r.quantity.clone(), r.year))
-                    .or_default()
-                    .push(r.point);
+impl Flags {
+    fn new(threshold: f64) -> Flags {
+        Flags {
+            threshold,
+            by: BTreeMap::new(),
+        }
+    }
+
+    fn see(&mut self, rows: &[SweepRow]) {
+        for r in rows {
+            if let Some(g) = r.gap {
+                if g.p_shortfall > self.threshold {
+                    self.by
+                        .entry((r.quantity.clone(), r.year))
+                        .or_default()
+                        .push(r.point);
+                }
             }
         }
     }
-    if by.is_empty() {
-        return format!(
-            "no point leaves a service short with P(shortfall) > {threshold} in the report years\n"
+
+    /// Points (by label) whose P(shortfall) exceeds the threshold, per
+    /// service and year, of `points` points run.
+    fn text(&self, points: usize, labels: &dyn Fn(usize) -> String) -> String {
+        let threshold = self.threshold;
+        if self.by.is_empty() {
+            return format!(
+                "no point leaves a service short with P(shortfall) > {threshold} in the report years\n"
+            );
+        }
+        let mut text = format!(
+            "points leaving a service short with P(shortfall) > {threshold} (of {points}):\n"
         );
+        for ((service, year), list) in &self.by {
+            let shown: Vec<String> = list.iter().take(3).map(|&p| labels(p)).collect();
+            let more = if list.len() > 3 {
+                format!(", ... {} more", list.len() - 3)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "  {service} {year}: {} points ({}{more})\n",
+                list.len(),
+                shown.join(" | ")
+            ));
+        }
+        text
     }
-    let mut text = format!(
-        "points leaving a service short with P(shortfall) > {threshold} (of {}):\n",
-        points.len()
-    );
-    for ((service, year), list) in &by {
-        let shown: Vec<String> = list.iter().take(3).map(|&p| labels(p)).collect();
-        let more = if list.len() > 3 {
-            format!(", ... {} more", list.len() - 3)
-        } else {
-            String::new()
-        };
-        text.push_str(&format!(
-            "  {service} {year}: {} points ({}{more})\n",
-            list.len(),
-            shown.join(" | ")
-        ));
-    }
-    text
+}
+
+/// Stages the manifest beside the tables and moves all into place.
+fn commit_outputs(mut output: OutputSet, manifest: &Manifest) -> Result<Vec<PathBuf>> {
+    output.stage(MANIFEST, manifest.to_text()?.as_bytes())?;
+    Ok(output.commit()?)
 }
 
 pub fn run(args: &SweepArgs) -> Result<()> {
@@ -121,41 +134,6 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     }
     let id = spec.id()?;
     let points = shard.points(spec.grid.len());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .context("cannot start the worker threads")?;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::new(points.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "sweep [{bar:40}] {pos}/{len} points, {elapsed} elapsed, ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    };
-    let start = std::time::Instant::now();
-    let results: Vec<Result<Vec<SweepRow>>> = pool.install(|| {
-        points
-            .par_iter()
-            .map(|&i| {
-                let rows = models
-                    .of(&spec, i)
-                    .and_then(|model| Ok(run_point(&spec.grid, &settings, model, i)?));
-                bar.inc(1);
-                rows
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    let mut rows = Vec::new();
-    for r in results {
-        rows.extend(r?);
-    }
     let stem = args
         .grid
         .file_stem()
@@ -172,11 +150,102 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         .map(|a| a.parameter.clone())
         .collect();
     let manifest = Manifest::new(id, &args.grid, spec.grid.len(), shard);
-    let written = write_outputs(&dir, &parameters, &rows, &manifest)?;
+    // Check the output folder before any work.
+    let output = OutputSet::new(&dir)?;
+    let (progress, states) = Progress::open(
+        &dir,
+        &manifest,
+        points.clone(),
+        args.chunk_points,
+        args.restart,
+    )?;
+    let todo: Vec<usize> = (0..progress.chunks())
+        .filter(|&c| states[c] == ChunkState::Missing)
+        .collect();
+    let done_points: usize = (0..progress.chunks())
+        .filter(|&c| states[c] == ChunkState::Finished)
+        .map(|c| progress.chunk(c).len())
+        .sum();
+    if done_points > 0 && !args.quiet {
+        eprintln!(
+            "resuming: {done_points} of {} points finished in an earlier run (in {})",
+            points.len(),
+            dir.join(PROGRESS_DIR).display()
+        );
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(points.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "sweep [{bar:40}] {pos}/{len} points, {elapsed} elapsed, ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_position(done_points as u64);
+        bar.reset_eta();
+        bar
+    };
+    let start = std::time::Instant::now();
+    // Chunks run in parallel, and so do the points of a chunk; a chunk is
+    // written as soon as its points are done.
+    let results: Vec<Result<()>> = pool.install(|| {
+        todo.par_iter()
+            .map(|&c| {
+                let rows: Vec<Vec<SweepRow>> = progress
+                    .chunk(c)
+                    .par_iter()
+                    .map(|&i| {
+                        let rows = models
+                            .of(&spec, i)
+                            .and_then(|model| Ok(run_point(&spec.grid, &settings, model, i)?));
+                        bar.inc(1);
+                        rows
+                    })
+                    .collect::<Result<_>>()?;
+                progress.write_chunk(c, &parameters, &rows.concat())?;
+                Ok(())
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
+        return Err(e.context(format!(
+            "the sweep stopped; its finished points are kept in {}: run the same command again to resume",
+            dir.join(PROGRESS_DIR).display()
+        )));
+    }
+    // Every chunk is on disk: write the tables from them, in point order.
+    let mut output = output;
+    let mut writer = SweepTableWriter::new(&mut output, &parameters);
+    let mut flags = Flags::new(spec.threshold);
+    for c in 0..progress.chunks() {
+        let mut rows = progress.read_chunk(c)?;
+        for r in &mut rows {
+            r.values = spec
+                .grid
+                .point(r.point)
+                .into_iter()
+                .map(|(_, v)| v.clone())
+                .collect();
+        }
+        flags.see(&rows);
+        writer.push(rows)?;
+    }
+    writer.finish()?;
+    let written = commit_outputs(output, &manifest)?;
+    progress.remove()?;
     if !args.quiet {
         let elapsed = start.elapsed().as_secs_f64();
+        let computed = points.len() - done_points;
         let mut text = format!(
-            "sweep {}: {} of {} points (shard {}/{}), {} trajectories each, in {:.1} s ({:.2} s per point)\n",
+            "sweep {}: {} of {} points (shard {}/{}), {} trajectories each, in {:.1} s ({:.2} s per point{})\n",
             args.grid.display(),
             points.len(),
             spec.grid.len(),
@@ -184,9 +253,14 @@ pub fn run(args: &SweepArgs) -> Result<()> {
             shard.n,
             spec.trajectories,
             elapsed,
-            elapsed / points.len().max(1) as f64
+            elapsed / computed.max(1) as f64,
+            if done_points > 0 {
+                format!("; {done_points} resumed")
+            } else {
+                String::new()
+            }
         );
-        text.push_str(&flags(&rows, spec.threshold, &|p| spec.grid.label(p)));
+        text.push_str(&flags.text(points.len(), &|p| spec.grid.label(p)));
         text.push_str(&wrote(&written));
         out(&text);
     }
@@ -231,7 +305,11 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         shards: 1,
         ..first
     };
-    let written = write_outputs(&args.out, &parameters.unwrap_or_default(), &rows, &manifest)?;
+    let mut output = OutputSet::new(&args.out)?;
+    let mut writer = SweepTableWriter::new(&mut output, &parameters.unwrap_or_default());
+    writer.push(rows)?;
+    writer.finish()?;
+    let written = commit_outputs(output, &manifest)?;
     if !args.quiet {
         out(&format!(
             "merged {} shards of sweep {} ({} points)\n{}",

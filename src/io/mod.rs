@@ -8,6 +8,7 @@ pub mod model_file;
 pub mod output;
 pub mod sheet;
 pub mod sweep_file;
+pub mod sweep_progress;
 pub mod synthesis_file;
 pub mod tables;
 pub mod text_file;

@@ -53,6 +53,16 @@ impl OutputSet {
         Ok(())
     }
 
+    /// Registers `name` and returns the temporary path to write it to
+    /// (for files written as a stream); it becomes `name` on
+    /// [`commit`](Self::commit).
+    pub fn stage_path(&mut self, name: &str) -> PathBuf {
+        let target = self.dir.join(name);
+        let temp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        self.staged.push((temp.clone(), target));
+        temp
+    }
+
     /// Renames every staged file into place; returns the final paths.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         let staged = std::mem::take(&mut self.staged);

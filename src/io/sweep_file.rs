@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use crate::ensemble::{EnsembleSpec, MigrationNoise, MortalityNoise, Stochastic, TfrNoise};
 use crate::error::{Error, Result};
-use crate::io::tables::{encode_table, read_text_table, ColumnData, Format};
+use crate::io::tables::{read_text_table, ColumnData, Format, Table};
 use crate::sweep::{fnv1a, Axis, Grid, Parameter, PointSettings, Shard, Value};
 
 #[derive(Debug, Deserialize)]
@@ -272,6 +272,11 @@ const FIXED: [&str; 12] = [
 /// shortfall_p50,shortfall_p90,capacity_needed_p90,supply` (gap columns
 /// empty on indicator rows).
 pub fn sweep_table(parameters: &[Parameter], rows: &[SweepRow], format: Format) -> Result<Vec<u8>> {
+    sweep_columns(parameters, rows).encode(format)
+}
+
+/// The columns of the sweep table of `rows` (see [`sweep_table`]).
+pub fn sweep_columns(parameters: &[Parameter], rows: &[SweepRow]) -> Table {
     let names: Vec<String> = parameters.iter().map(Parameter::name).collect();
     let mut cols: Vec<(&str, ColumnData)> =
         vec![("point", ColumnData::ints(rows, |r| r.point as i32))];
@@ -302,7 +307,131 @@ pub fn sweep_table(parameters: &[Parameter], rows: &[SweepRow], format: Format) 
         ("capacity_needed_p90", o(|g| g.capacity_needed_p90)),
         ("supply", o(|g| g.supply)),
     ]);
-    encode_table(cols, format)
+    Table::new(cols)
+}
+
+/// Rows per row group of a sweep's Parquet table, and per batch of its
+/// CSV table, as [`SweepTableWriter`] writes them. A sweep of fewer rows
+/// is one group, as a table written at once.
+pub const SWEEP_ROWS_PER_GROUP: usize = 65_536;
+
+/// Writes a sweep's `sweep.csv` and `sweep.parquet` as a stream of rows
+/// in point order, so that memory stays flat however many points a sweep
+/// has: rows are buffered up to [`SWEEP_ROWS_PER_GROUP`] and written as
+/// one CSV batch and one Parquet row group. The bytes depend only on the
+/// rows, not on how they were pushed (a single run and a merge of shards
+/// write the same files). Both files are staged in an
+/// [`OutputSet`](crate::io::output::OutputSet) and appear on its commit.
+pub struct SweepTableWriter {
+    parameters: Vec<Parameter>,
+    csv_path: PathBuf,
+    csv: Option<std::io::BufWriter<std::fs::File>>,
+    parquet_path: PathBuf,
+    parquet: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>>,
+    pending: Vec<SweepRow>,
+    rows: usize,
+}
+
+impl SweepTableWriter {
+    /// A writer staging `sweep.csv` and `sweep.parquet` in `output`.
+    pub fn new(
+        output: &mut crate::io::output::OutputSet,
+        parameters: &[Parameter],
+    ) -> SweepTableWriter {
+        SweepTableWriter {
+            parameters: parameters.to_vec(),
+            csv_path: output.stage_path("sweep.csv"),
+            csv: None,
+            parquet_path: output.stage_path("sweep.parquet"),
+            parquet: None,
+            pending: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// Rows written so far (pushed, whether flushed or not).
+    pub fn rows(&self) -> usize {
+        self.rows + self.pending.len()
+    }
+
+    /// Appends rows (in point order).
+    pub fn push(&mut self, rows: Vec<SweepRow>) -> Result<()> {
+        self.pending.extend(rows);
+        while self.pending.len() >= SWEEP_ROWS_PER_GROUP {
+            let rest = self.pending.split_off(SWEEP_ROWS_PER_GROUP);
+            let group = std::mem::replace(&mut self.pending, rest);
+            self.write_group(&group)?;
+        }
+        Ok(())
+    }
+
+    fn write_group(&mut self, group: &[SweepRow]) -> Result<()> {
+        use polars::prelude::{CsvWriter, ParquetWriter, SerWriter};
+        let table = sweep_columns(&self.parameters, group);
+        let csv_err = |e: &dyn std::fmt::Display| {
+            Error::io(self.csv_path.display(), format!("cannot write: {e}"))
+        };
+        let parquet_err = |e: &dyn std::fmt::Display| {
+            Error::io(self.parquet_path.display(), format!("cannot write: {e}"))
+        };
+        let first = self.csv.is_none();
+        if first {
+            let file = std::fs::File::create(&self.csv_path).map_err(|e| csv_err(&e))?;
+            self.csv = Some(std::io::BufWriter::new(file));
+        }
+        if let Some(csv) = self.csv.as_mut() {
+            let mut df = table.data_frame(Format::Csv)?;
+            CsvWriter::new(csv)
+                .include_header(first)
+                .finish(&mut df)
+                .map_err(|e| csv_err(&e))?;
+        }
+        let df = table.data_frame(Format::Parquet)?;
+        if self.parquet.is_none() {
+            let file = std::fs::File::create(&self.parquet_path).map_err(|e| parquet_err(&e))?;
+            let writer = ParquetWriter::new(file)
+                .batched(df.schema())
+                .map_err(|e| parquet_err(&e))?;
+            self.parquet = Some(writer);
+        }
+        if let Some(parquet) = self.parquet.as_mut() {
+            parquet.write_batch(&df).map_err(|e| parquet_err(&e))?;
+        }
+        self.rows += group.len();
+        Ok(())
+    }
+
+    /// Writes the last rows and closes both files (still staged).
+    pub fn finish(mut self) -> Result<()> {
+        let group = std::mem::take(&mut self.pending);
+        if !group.is_empty() || self.csv.is_none() {
+            if self.csv.is_none() && group.is_empty() {
+                // No rows at all: the empty tables, as written at once.
+                for (path, format) in [
+                    (&self.csv_path, Format::Csv),
+                    (&self.parquet_path, Format::Parquet),
+                ] {
+                    let bytes = sweep_table(&self.parameters, &[], format)?;
+                    std::fs::write(path, bytes)
+                        .map_err(|e| Error::io(path.display(), format!("cannot write: {e}")))?;
+                }
+                return Ok(());
+            }
+            self.write_group(&group)?;
+        }
+        if let Some(mut csv) = self.csv.take() {
+            use std::io::Write;
+            csv.flush()
+                .and_then(|()| csv.get_ref().sync_all())
+                .map_err(|e| Error::io(self.csv_path.display(), format!("cannot write: {e}")))?;
+        }
+        if let Some(parquet) = self.parquet.take() {
+            parquet.finish().map_err(|e| {
+                Error::io(self.parquet_path.display(), format!("cannot write: {e}"))
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// Reads a sweep table written by [`sweep_table`] (CSV) back into its

@@ -619,12 +619,9 @@ impl Table {
         self.columns.first().map_or(0, |c| c.1.len())
     }
 
-    /// Serialises the table: CSV (numbers at [`CSV_SIGNIFICANT_DIGITS`]),
-    /// Parquet, or a workbook of one sheet named `table`.
-    pub fn encode(&self, format: Format) -> Result<Vec<u8>> {
-        if format == Format::Xlsx {
-            return crate::io::workbook::encode_workbook(&[("table", self)], false);
-        }
+    /// The table as a polars frame, its numbers as `format` writes them
+    /// (rounded to [`CSV_SIGNIFICANT_DIGITS`] for CSV, every bit otherwise).
+    pub fn data_frame(&self, format: Format) -> Result<DataFrame> {
         let cols: Vec<Column> = self
             .columns
             .iter()
@@ -642,7 +639,16 @@ impl Table {
                 }
             })
             .collect();
-        let mut df = DataFrame::new_infer_height(cols).map_err(|e| Error::io("table", e))?;
+        DataFrame::new_infer_height(cols).map_err(|e| Error::io("table", e))
+    }
+
+    /// Serialises the table: CSV (numbers at [`CSV_SIGNIFICANT_DIGITS`]),
+    /// Parquet, or a workbook of one sheet named `table`.
+    pub fn encode(&self, format: Format) -> Result<Vec<u8>> {
+        if format == Format::Xlsx {
+            return crate::io::workbook::encode_workbook(&[("table", self)], false);
+        }
+        let mut df = self.data_frame(format)?;
         let mut buf = Vec::new();
         match format {
             Format::Parquet => ParquetWriter::new(&mut buf).finish(&mut df).map(|_| ()),
