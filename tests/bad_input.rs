@@ -429,3 +429,34 @@ fn implausible_magnitudes_are_warned_about_naming_the_row() {
     let o = crate::common::carecast(&["validate", "--model", "models/jiaxing.toml"]);
     assert!(!String::from_utf8_lossy(&o.stdout).contains("warning: base population"));
 }
+
+#[test]
+fn validate_lists_every_toml_level_problem() {
+    let fx = Fixture::new();
+    // Three schema problems in three places: an unknown key in
+    // [projection], a misspelt key in the third [[service]], an unknown
+    // section; each with its line.
+    fx.edit(MODEL, |t| {
+        let t = t.replacen("[projection]\n", "[projection]\nhorizon_years = 30\n", 1);
+        let third = t.match_indices("[[service]]").nth(2).unwrap().0;
+        let (head, tail) = t.split_at(third);
+        format!(
+            "{head}{}\n[extras]\nnote = 1\n",
+            tail.replacen("[[service]]\n", "[[service]]\nsupplly = 3\n", 1)
+        )
+    });
+    let err = crate::common::fails_with(&["validate", "--model", &fx.model()], 1, &[]);
+    for needle in [
+        "3 problem(s)",
+        "horizon_years",
+        "TOML line 34",
+        "supplly",
+        "unknown section or key \"extras\"",
+    ] {
+        assert!(err.contains(needle), "lacks {needle:?}: {err}");
+    }
+    // A syntax error is still reported with its line, and only the
+    // parser's own errors then.
+    fx.edit(MODEL, |t| t.replacen("[region]", "[region", 1));
+    crate::common::fails_with(&["validate", "--model", &fx.model()], 1, &["TOML line 11"]);
+}

@@ -613,3 +613,20 @@ fn the_streamed_table_equals_the_table_written_at_once() {
     assert_eq!(params, parameters);
     assert_eq!(back, rows);
 }
+
+#[test]
+fn the_benchmark_grids_have_their_points() {
+    for (name, points) in [("bench_1k", 1010), ("bench_10k", 10_100)] {
+        let spec = carecast::io::sweep_file::read_sweep(
+            &root().join(format!("models/sweeps/{name}.toml")),
+        )
+        .unwrap();
+        assert_eq!(spec.grid.len(), points, "{name}");
+        assert_eq!(spec.trajectories, 1000, "{name}");
+        assert_eq!(
+            spec.grid.label(0),
+            "tfr=0.7;e0_gain=0;standard.caregivers=".to_string()
+                + if name == "bench_1k" { "27" } else { "18" }
+        );
+    }
+}

@@ -65,8 +65,62 @@ pub fn parse(path: &Path) -> std::result::Result<RawModel, ModelProblems> {
         problems: vec![e],
     };
     let (text, _) = crate::io::text_file::read_text(path, "model file").map_err(fail)?;
-    crate::io::parse_toml::<RawModel>(&text, "a model file as documented in the README")
-        .map_err(fail)
+    let expected = "a model file as documented in the README";
+    crate::io::parse_toml::<RawModel>(&text, expected).map_err(|first| {
+        // Look further than the first error: every section on its own.
+        let mut problems = model_toml_problems(&text, expected);
+        if problems.is_empty() {
+            problems.push(first);
+        }
+        ModelProblems {
+            file: file.clone(),
+            problems,
+        }
+    })
+}
+
+/// The top-level sections of a model file.
+const MODEL_SECTIONS: [&str; 11] = [
+    "region",
+    "projection",
+    "base",
+    "mortality",
+    "fertility",
+    "migration",
+    "scenario",
+    "populations",
+    "service",
+    "stated",
+    "uncertainty",
+];
+
+/// Every TOML-level problem of a model file (see [`crate::io::toml_problems`]).
+fn model_toml_problems(text: &str, expected: &str) -> Vec<Error> {
+    use crate::io::{toml_check, toml_check_each};
+    use schema::*;
+    let check = |key: &str, v: toml::Spanned<toml::de::DeValue<'_>>| {
+        Some(match key {
+            "region" => toml_check::<RawRegion>(v),
+            "projection" => toml_check::<RawProjection>(v),
+            "base" => toml_check::<RawBase>(v),
+            "mortality" => toml_check::<RawMortality>(v),
+            "fertility" => toml_check::<RawFertility>(v),
+            "migration" => toml_check::<RawMigration>(v),
+            "populations" => toml_check::<std::collections::BTreeMap<String, String>>(v),
+            "uncertainty" => toml_check::<RawUncertainty>(v),
+            "scenario" => toml_check_each::<RawScenario>(v),
+            "service" => toml_check_each::<RawService>(v),
+            "stated" => toml_check_each::<RawStated>(v),
+            _ => return None,
+        })
+    };
+    crate::io::toml_problems(
+        text,
+        expected,
+        &check,
+        &MODEL_SECTIONS,
+        &["region", "projection", "base", "mortality", "fertility"],
+    )
 }
 
 /// Reads, checks and builds a model; all problems are collected.
