@@ -41,6 +41,11 @@ pub fn toml_error(text: &str, e: &toml::de::Error, expected: &str) -> crate::Err
     crate::Error::invalid(format!("TOML{loc}"), e.message(), expected)
 }
 
+/// Checks a top-level TOML section given its key: its errors, or `None`
+/// for a key the schema does not have.
+pub type SectionCheck =
+    dyn Fn(&str, toml::Spanned<toml::de::DeValue<'_>>) -> Option<Vec<toml::de::Error>>;
+
 /// Every TOML-level problem of a document rather than the first: all
 /// syntax errors the parser recovers from; else each top-level section
 /// (and each table of an array of tables) checked on its own against the
@@ -49,7 +54,7 @@ pub fn toml_error(text: &str, e: &toml::de::Error, expected: &str) -> crate::Err
 pub fn toml_problems(
     text: &str,
     expected: &str,
-    check: &dyn Fn(&str, toml::Spanned<toml::de::DeValue<'_>>) -> Option<Vec<toml::de::Error>>,
+    check: &SectionCheck,
     known: &[&str],
     required: &[&str],
 ) -> Vec<crate::Error> {
