@@ -359,6 +359,19 @@ fn sweep_args<'a>(grid: &'a str, out: &'a str) -> Vec<&'a str> {
     vec!["sweep", "--grid", grid, "--out", out, "--chunk-points", "2"]
 }
 
+/// Runs a kill-test sweep that aborts in the middle of writing its
+/// `nth` chunk; asserts that it did not succeed.
+fn aborted_sweep(grid: &str, out: &str, nth: &str, extra: &[&str]) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
+        .args(sweep_args(grid, out))
+        .arg("-q")
+        .args(extra)
+        .env(carecast::io::sweep_progress::ABORT_IN_CHUNK_ENV, nth)
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "chunk {nth}: the abort did not happen");
+}
+
 #[test]
 fn a_sweep_aborted_while_writing_a_chunk_resumes_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
@@ -372,13 +385,7 @@ fn a_sweep_aborted_while_writing_a_chunk_resumes_byte_for_byte() {
     // one: every other chunk is done).
     for nth in ["1", "3", "6"] {
         let out = d.join(format!("abort{nth}"));
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
-            .args(sweep_args(g, out.to_str().unwrap()))
-            .arg("-q")
-            .env(carecast::io::sweep_progress::ABORT_IN_CHUNK_ENV, nth)
-            .output()
-            .unwrap();
-        assert!(!o.status.success(), "chunk {nth}: the abort did not happen");
+        aborted_sweep(g, out.to_str().unwrap(), nth, &[]);
         // Nothing of the tables is written; the half-written chunk is a
         // temporary, never a chunk file.
         assert!(!out.join("sweep.csv").exists() && !out.join("sweep.parquet").exists());
@@ -460,14 +467,7 @@ fn a_resume_of_another_sweep_is_refused() {
     let g = grid.to_str().unwrap();
     let out = d.join("out");
     let o = out.to_str().unwrap();
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
-        .args(sweep_args(g, o))
-        .arg("-q")
-        .env(carecast::io::sweep_progress::ABORT_IN_CHUNK_ENV, "4")
-        .output()
-        .unwrap()
-        .status;
-    assert!(!status.success());
+    aborted_sweep(g, o, "4", &[]);
     let progress = out.join(carecast::io::sweep_progress::PROGRESS_DIR);
     let before: Vec<_> = std::fs::read_dir(&progress).unwrap().collect();
     // Another seed, another grid, another shard: refused, progress kept.
@@ -518,14 +518,7 @@ fn a_damaged_chunk_is_computed_again() {
     ok(&["sweep", "--grid", g, "--out", whole.to_str().unwrap(), "-q"]);
     let out = d.join("out");
     let o = out.to_str().unwrap();
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_carecast"))
-        .args(sweep_args(g, o))
-        .args(["-q", "--threads", "1"])
-        .env(carecast::io::sweep_progress::ABORT_IN_CHUNK_ENV, "5")
-        .output()
-        .unwrap()
-        .status;
-    assert!(!status.success());
+    aborted_sweep(g, o, "5", &["--threads", "1"]);
     let progress = out.join(carecast::io::sweep_progress::PROGRESS_DIR);
     let chunk = std::fs::read_dir(&progress)
         .unwrap()

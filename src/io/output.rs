@@ -42,14 +42,14 @@ impl OutputSet {
 
     /// Writes `bytes` to a temporary file that becomes `name` on [`commit`](Self::commit).
     pub fn stage(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
-        let target = self.dir.join(name);
-        let temp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let temp = self.stage_path(name);
         if let Err(e) = std::fs::write(&temp, bytes) {
-            let _ = std::fs::remove_file(&temp);
             self.abandon();
-            return Err(Error::io(target.display(), format!("cannot write: {e}")));
+            return Err(Error::io(
+                self.dir.join(name).display(),
+                format!("cannot write: {e}"),
+            ));
         }
-        self.staged.push((temp, target));
         Ok(())
     }
 

@@ -404,19 +404,19 @@ impl SweepTableWriter {
     /// Writes the last rows and closes both files (still staged).
     pub fn finish(mut self) -> Result<()> {
         let group = std::mem::take(&mut self.pending);
-        if !group.is_empty() || self.csv.is_none() {
-            if self.csv.is_none() && group.is_empty() {
-                // No rows at all: the empty tables, as written at once.
-                for (path, format) in [
-                    (&self.csv_path, Format::Csv),
-                    (&self.parquet_path, Format::Parquet),
-                ] {
-                    let bytes = sweep_table(&self.parameters, &[], format)?;
-                    std::fs::write(path, bytes)
-                        .map_err(|e| Error::io(path.display(), format!("cannot write: {e}")))?;
-                }
-                return Ok(());
+        if self.csv.is_none() && group.is_empty() {
+            // No rows at all: the empty tables, as written at once.
+            for (path, format) in [
+                (&self.csv_path, Format::Csv),
+                (&self.parquet_path, Format::Parquet),
+            ] {
+                let bytes = sweep_table(&self.parameters, &[], format)?;
+                std::fs::write(path, bytes)
+                    .map_err(|e| Error::io(path.display(), format!("cannot write: {e}")))?;
             }
+            return Ok(());
+        }
+        if !group.is_empty() {
             self.write_group(&group)?;
         }
         if let Some(mut csv) = self.csv.take() {

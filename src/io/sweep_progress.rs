@@ -128,7 +128,7 @@ impl Progress {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| io(e, "cannot create the progress folder"))?;
             let text = toml::to_string(&wanted).map_err(|e| Error::io(PROGRESS_FILE, e))?;
-            write_durably(&dir, PROGRESS_FILE, text.as_bytes(), None)?;
+            write_durably(&dir, PROGRESS_FILE, text.as_bytes(), false)?;
             wanted
         };
         let progress = Progress {
@@ -216,12 +216,7 @@ impl Progress {
             .ok()
             .and_then(|v| v.trim().parse::<usize>().ok())
             == Some(nth);
-        write_durably(
-            &self.dir,
-            &Self::chunk_name(chunk),
-            &bytes,
-            abort.then_some(()),
-        )
+        write_durably(&self.dir, &Self::chunk_name(chunk), &bytes, abort)
     }
 
     /// Reads chunk `chunk` back, checking that its rows are of its points.
@@ -267,7 +262,7 @@ impl Progress {
 /// Writes `dir/name` so that it exists only complete: a temporary, flushed
 /// to disk, renamed. With `abort`, the process aborts halfway through the
 /// temporary (for the kill tests).
-fn write_durably(dir: &Path, name: &str, bytes: &[u8], abort: Option<()>) -> Result<()> {
+fn write_durably(dir: &Path, name: &str, bytes: &[u8], abort: bool) -> Result<()> {
     use std::io::Write;
     let target = dir.join(name);
     let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -276,7 +271,7 @@ fn write_durably(dir: &Path, name: &str, bytes: &[u8], abort: Option<()>) -> Res
         Error::io(target.display(), format!("cannot write: {e}"))
     };
     let mut file = std::fs::File::create(&temp).map_err(fail)?;
-    if abort.is_some() {
+    if abort {
         let half = bytes.len() / 2;
         let _ = file
             .write_all(&bytes[..half])
