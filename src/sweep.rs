@@ -605,6 +605,7 @@ pub fn run_point(
             keep: 0,
         },
     )?
+    .with_summary_years(&report_years(settings, model)?)?
     .run(&|_| {})?;
     let values: Vec<Value> = grid
         .point(index)

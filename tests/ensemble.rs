@@ -190,6 +190,63 @@ fn same_seed_same_result_on_one_and_two_threads() {
 }
 
 #[test]
+fn summarising_some_years_leaves_their_summaries_and_every_shortfall_count_unchanged() {
+    let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
+    let plan = model.scenario("plan").unwrap();
+    let noisy = Stochastic {
+        tfr: Some(TfrNoise::default()),
+        mortality: Some(MortalityNoise::default()),
+        migration: Some(MigrationNoise { sd: 500.0 }),
+        ..Stochastic::default()
+    };
+    let forms = demand_forms(&model.services, model.base.grid(), &years_of(&model)).unwrap();
+    let request = || {
+        EnsembleRequest::new(
+            &model.base,
+            model.base_year,
+            model.end_year,
+            &plan.assumptions,
+            spec(1_500, noisy),
+            forms.clone(),
+        )
+        .unwrap()
+    };
+    let kept = [2025, 2035];
+    let all = request().run(&|_| {}).unwrap();
+    let some = request()
+        .with_summary_years(&kept)
+        .unwrap()
+        .run(&|_| {})
+        .unwrap();
+    assert_eq!(all.first_shortfalls, some.first_shortfalls);
+    for &year in &all.years {
+        let summarised = kept.contains(&year);
+        for ind in carecast::ensemble::ENSEMBLE_INDICATORS {
+            let got = some.get(year, ind);
+            if summarised {
+                assert_eq!(got, all.get(year, ind), "{year} {ind:?}");
+            } else {
+                assert_eq!(got, None, "{year} {ind:?}");
+            }
+        }
+        for i in 0..forms.len() {
+            let got = some.demand(year, i);
+            assert_eq!(got, all.demand(year, i).filter(|_| summarised));
+        }
+    }
+    let risks_kept: Vec<_> = all
+        .risks
+        .iter()
+        .filter(|r| kept.contains(&r.year))
+        .cloned()
+        .collect();
+    assert!(!risks_kept.is_empty());
+    assert_eq!(some.risks, risks_kept);
+    let err = request().with_summary_years(&[2026, 2101]).unwrap_err();
+    assert!(err.to_string().contains("2101"), "{err}");
+}
+
+#[test]
 fn tfr_noise_keeps_the_median_on_the_path_and_widens_the_band() {
     let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("tfr_1.30").unwrap();

@@ -55,8 +55,13 @@ pub const CHUNK_POINTS: usize = 16;
 /// as the tables are written.
 struct Flags {
     threshold: f64,
-    by: BTreeMap<(String, i32), Vec<usize>>,
+    /// Per service and year: the points flagged and the first few of them
+    /// (all that is shown, so memory does not grow with the points).
+    by: BTreeMap<(String, i32), (usize, Vec<usize>)>,
 }
+
+/// Flagged points named per service and year; the rest are counted.
+const FLAGS_SHOWN: usize = 3;
 
 impl Flags {
     fn new(threshold: f64) -> Flags {
@@ -70,10 +75,11 @@ impl Flags {
         for r in rows {
             if let Some(g) = r.gap {
                 if g.p_shortfall > self.threshold {
-                    self.by
-                        .entry((r.quantity.clone(), r.year))
-                        .or_default()
-                        .push(r.point);
+                    let (count, shown) = self.by.entry((r.quantity.clone(), r.year)).or_default();
+                    *count += 1;
+                    if shown.len() < FLAGS_SHOWN {
+                        shown.push(r.point);
+                    }
                 }
             }
         }
@@ -91,16 +97,15 @@ impl Flags {
         let mut text = format!(
             "points leaving a service short with P(shortfall) > {threshold} (of {points}):\n"
         );
-        for ((service, year), list) in &self.by {
-            let shown: Vec<String> = list.iter().take(3).map(|&p| labels(p)).collect();
-            let more = if list.len() > 3 {
-                format!(", ... {} more", list.len() - 3)
+        for ((service, year), (count, list)) in &self.by {
+            let shown: Vec<String> = list.iter().map(|&p| labels(p)).collect();
+            let more = if *count > list.len() {
+                format!(", ... {} more", count - list.len())
             } else {
                 String::new()
             };
             text.push_str(&format!(
-                "  {service} {year}: {} points ({}{more})\n",
-                list.len(),
+                "  {service} {year}: {count} points ({}{more})\n",
                 shown.join(" | ")
             ));
         }
@@ -193,29 +198,54 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         bar
     };
     let start = std::time::Instant::now();
-    // Chunks run in parallel, and so do the points of a chunk; a chunk is
-    // written as soon as its points are done.
-    let results: Vec<Result<()>> = pool.install(|| {
-        todo.par_iter()
-            .map(|&c| {
-                let rows: Vec<Vec<SweepRow>> = progress
-                    .chunk(c)
-                    .par_iter()
-                    .map(|&i| {
-                        let rows = models
-                            .of(&spec, i)
-                            .and_then(|model| Ok(run_point(&spec.grid, &settings, model, i)?));
-                        bar.inc(1);
-                        rows
-                    })
-                    .collect::<Result<_>>()?;
-                progress.write_chunk(c, &parameters, &rows.concat())?;
-                Ok(())
-            })
-            .collect()
+    // Chunks run in parallel on the pool, and so do the points of a chunk;
+    // one writer thread, outside the pool, writes each chunk as soon as its
+    // points are done. Writing on a pool thread would let that thread, while
+    // it waits for the Parquet encoder's own threads, steal and start
+    // further chunks on top of its stack: memory would grow with the points.
+    // The channel holds at most one chunk per thread, so memory stays flat.
+    let (finished, to_write) =
+        std::sync::mpsc::sync_channel::<(usize, Vec<SweepRow>)>(pool.current_num_threads());
+    let (results, written): (Vec<Result<()>>, Result<()>) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| -> Result<()> {
+            for (c, rows) in to_write {
+                progress.write_chunk(c, &parameters, &rows)?;
+            }
+            Ok(())
+        });
+        let results = pool.install(|| {
+            todo.par_iter()
+                .map(|&c| {
+                    let rows: Vec<Vec<SweepRow>> = progress
+                        .chunk(c)
+                        .par_iter()
+                        .map(|&i| {
+                            let rows = models
+                                .of(&spec, i)
+                                .and_then(|model| Ok(run_point(&spec.grid, &settings, model, i)?));
+                            bar.inc(1);
+                            rows
+                        })
+                        .collect::<Result<_>>()?;
+                    // A send fails only when the writer has stopped on an
+                    // error, which is reported below.
+                    finished
+                        .send((c, rows.concat()))
+                        .map_err(|_| anyhow::anyhow!("the chunk writer stopped"))
+                })
+                .collect()
+        });
+        drop(finished);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the chunk writer panicked")));
+        (results, written)
     });
+    let first_error = written
+        .err()
+        .or_else(|| results.into_iter().find_map(Result::err));
     bar.finish_and_clear();
-    if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
+    if let Some(e) = first_error {
         return Err(e.context(format!(
             "the sweep stopped; its finished points are kept in {}: run the same command again to resume",
             dir.join(PROGRESS_DIR).display()

@@ -18,6 +18,9 @@ pub(super) struct Partial {
     /// Value columns per year (indicators, then demands).
     columns: usize,
     years: usize,
+    /// Per year: whether its cells are summarised (else left empty; the
+    /// shortfall counts cover every year).
+    summarised: Vec<bool>,
     sums: Vec<(usize, Vec<f64>)>,
     /// Per risk (a demand with supply) and year: trajectories short.
     short: Vec<u64>,
@@ -60,11 +63,18 @@ impl<'a> RiskColumn<'a> {
 }
 
 impl Partial {
-    pub(super) fn new(cells: &[Cell], columns: usize, risks: usize, years: usize) -> Partial {
+    pub(super) fn new(
+        cells: &[Cell],
+        columns: usize,
+        risks: usize,
+        summarised: &[bool],
+    ) -> Partial {
+        let years = summarised.len();
         Partial {
             cells: cells.to_vec(),
             columns,
             years,
+            summarised: summarised.to_vec(),
             sums: Vec::new(),
             short: vec![0; risks * years],
             first: vec![0; risks * (years + 1)],
@@ -89,13 +99,15 @@ impl Partial {
         count: usize,
         risks: &[RiskColumn],
     ) {
-        let cells = y * self.columns..(y + 1) * self.columns;
-        for (c, (cell, sum)) in self.cells[cells.clone()]
-            .iter_mut()
-            .zip(&mut self.block_sums[cells])
-            .enumerate()
-        {
-            cell.add_all(&values[c * count..(c + 1) * count], sum);
+        if self.summarised[y] {
+            let cells = y * self.columns..(y + 1) * self.columns;
+            for (c, (cell, sum)) in self.cells[cells.clone()]
+                .iter_mut()
+                .zip(&mut self.block_sums[cells])
+                .enumerate()
+            {
+                cell.add_all(&values[c * count..(c + 1) * count], sum);
+            }
         }
         for (r, risk) in risks.iter().enumerate() {
             let supply = risk.supply[y];

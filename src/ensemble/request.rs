@@ -62,6 +62,8 @@ pub struct EnsembleRequest<'a> {
     pub(super) base_uncertainty: BaseUncertainty,
     pub(super) calibration: Option<Calibration>,
     pub(super) alpha: f64,
+    /// Per year of `years`: whether it is summarised.
+    pub(super) summarised: Vec<bool>,
 }
 
 /// The default risk level of the robust build schedule: P(shortfall) at
@@ -134,10 +136,11 @@ impl<'a> EnsembleRequest<'a> {
             assumptions,
             spec,
             demands,
-            years,
             base_uncertainty: BaseUncertainty::default(),
             calibration: None,
             alpha: DEFAULT_ALPHA,
+            summarised: vec![true; years.len()],
+            years,
         })
     }
 
@@ -157,6 +160,29 @@ impl<'a> EnsembleRequest<'a> {
     pub fn with_alpha(mut self, alpha: f64) -> Result<EnsembleRequest<'a>> {
         check_alpha(alpha)?;
         self.alpha = alpha;
+        Ok(self)
+    }
+
+    /// The request summarising only `years` (each a year of the horizon):
+    /// the other years are still projected, and counted in the shortfall
+    /// probabilities and first-shortfall years, but their indicators,
+    /// demands and gaps are not summarised (`get` gives `None`, and they
+    /// have no gap risk). Summaries of the years kept are unchanged; a
+    /// sweep, which reports a few years, saves most of its per-point cost.
+    pub fn with_summary_years(mut self, years: &[i32]) -> Result<EnsembleRequest<'a>> {
+        if let Some(&y) = years.iter().find(|y| !self.years.contains(y)) {
+            return Err(Error::invalid(
+                "ensemble summary years",
+                y,
+                format!(
+                    "a year of the horizon, {} to {} in steps of {}",
+                    self.base_year,
+                    self.end_year,
+                    self.base.grid().width()
+                ),
+            ));
+        }
+        self.summarised = self.years.iter().map(|y| years.contains(y)).collect();
         Ok(self)
     }
 

@@ -38,6 +38,7 @@ pub(super) fn run(
         base_uncertainty,
         calibration,
         alpha,
+        summarised,
     } = request;
     let steps = step_inputs(assumptions, *base_year, *end_year)?;
     let w = Weights::new(base.grid());
@@ -90,7 +91,7 @@ pub(super) fn run(
             Cell::new(&sample)
         })
         .collect();
-    let empty = || Partial::new(&cells, k, risk_columns.len(), years.len());
+    let empty = || Partial::new(&cells, k, risk_columns.len(), summarised);
     let mut first = empty();
     first.absorb(0, &values0, n0, &risk_columns);
     first.keep(0, &values0, n0, spec.keep);

@@ -355,14 +355,25 @@ impl SweepTableWriter {
     }
 
     /// Appends rows (in point order).
+    /// At most one group of rows is held (its buffer reused), so memory
+    /// does not grow with the rows written.
     pub fn push(&mut self, rows: Vec<SweepRow>) -> Result<()> {
-        self.pending.extend(rows);
-        while self.pending.len() >= SWEEP_ROWS_PER_GROUP {
-            let rest = self.pending.split_off(SWEEP_ROWS_PER_GROUP);
-            let group = std::mem::replace(&mut self.pending, rest);
+        let mut rows = rows.into_iter();
+        loop {
+            if self.pending.capacity() < SWEEP_ROWS_PER_GROUP {
+                self.pending
+                    .reserve_exact(SWEEP_ROWS_PER_GROUP - self.pending.len());
+            }
+            let room = SWEEP_ROWS_PER_GROUP - self.pending.len();
+            self.pending.extend(rows.by_ref().take(room));
+            if self.pending.len() < SWEEP_ROWS_PER_GROUP {
+                return Ok(());
+            }
+            let mut group = std::mem::take(&mut self.pending);
             self.write_group(&group)?;
+            group.clear();
+            self.pending = group;
         }
-        Ok(())
     }
 
     fn write_group(&mut self, group: &[SweepRow]) -> Result<()> {
