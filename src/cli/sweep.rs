@@ -131,12 +131,26 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     let models = Models::load(&spec)?;
     // Check every point of the whole sweep before any work, so that a bad
     // parameter fails fast (and the same way on every shard).
+    // The check runs on the worker threads (each shard checks every point,
+    // so its cost is the overhead of sharding); the first bad point in grid
+    // order is reported whatever the thread count.
     let settings = spec.point_settings();
-    for i in 0..spec.grid.len() {
-        let model = models.of(&spec, i)?;
-        prepare_point(&spec.grid, &settings, model, i)
-            .map_err(|e| e.context(spec.file.display().to_string()))?;
-    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")?;
+    let checks: Vec<Result<()>> = pool.install(|| {
+        (0..spec.grid.len())
+            .into_par_iter()
+            .map(|i| {
+                let model = models.of(&spec, i)?;
+                prepare_point(&spec.grid, &settings, model, i)
+                    .map_err(|e| e.context(spec.file.display().to_string()))?;
+                Ok(())
+            })
+            .collect()
+    });
+    checks.into_iter().collect::<Result<()>>()?;
     let id = spec.id()?;
     let points = shard.points(spec.grid.len());
     let stem = args
@@ -178,10 +192,6 @@ pub fn run(args: &SweepArgs) -> Result<()> {
             dir.join(PROGRESS_DIR).display()
         );
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .context("cannot start the worker threads")?;
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
