@@ -114,21 +114,21 @@ fn zero_volatility_collapses_to_the_deterministic_projection() {
     }
 }
 
+/// TFR, mortality and migration noise at their defaults (500 a year).
+fn noisy() -> Stochastic {
+    Stochastic {
+        tfr: Some(TfrNoise::default()),
+        mortality: Some(MortalityNoise::default()),
+        migration: Some(MigrationNoise { sd: 500.0 }),
+        ..Stochastic::default()
+    }
+}
+
 #[test]
 fn same_seed_same_result_on_one_and_two_threads() {
     let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
-    let noisy = Stochastic {
-        tfr: Some(TfrNoise::default()),
-        mortality: Some(MortalityNoise::default()),
-        migration: Some(MigrationNoise { sd: 500.0 }),
-        certain_need: false,
-        certain_supply: false,
-        certain_base: false,
-        own_noise: false,
-        certain_fertility: false,
-        certain_mortality: false,
-    };
+    let noisy = noisy();
     let forms = demand_forms(&model.services, model.base.grid(), &years_of(&model)).unwrap();
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
@@ -193,12 +193,7 @@ fn same_seed_same_result_on_one_and_two_threads() {
 fn summarising_some_years_leaves_their_summaries_and_every_shortfall_count_unchanged() {
     let model = model_file::load(&crate::common::root().join("models/jiaxing.toml")).unwrap();
     let plan = model.scenario("plan").unwrap();
-    let noisy = Stochastic {
-        tfr: Some(TfrNoise::default()),
-        mortality: Some(MortalityNoise::default()),
-        migration: Some(MigrationNoise { sd: 500.0 }),
-        ..Stochastic::default()
-    };
+    let noisy = noisy();
     let forms = demand_forms(&model.services, model.base.grid(), &years_of(&model)).unwrap();
     let request = || {
         EnsembleRequest::new(
