@@ -3,47 +3,18 @@
 use anyhow::Result;
 
 use super::{out, SynthesizeArgs};
-use crate::io::tables::{encode_table, ColumnData, Format};
+use crate::io::tables::Format;
 use crate::io::{synthesis_file, OutputSet};
-use crate::Sex;
 
 pub fn run(args: &SynthesizeArgs) -> Result<()> {
     let done = synthesis_file::synthesize(&args.spec)?;
-    let (spec, pop) = (&done.spec, &done.synthesis.population);
+    let pop = &done.synthesis.population;
     let grid = pop.grid();
-    let (mut year, mut sex, mut age, mut value) = (vec![], vec![], vec![], vec![]);
-    for s in Sex::BOTH {
-        for (i, &v) in pop.of(s).iter().enumerate() {
-            year.push(spec.year);
-            sex.push(s.label().to_string());
-            age.push(grid.lower(i) as i32);
-            value.push(v);
-        }
-    }
-    let format = Format::of_path(&args.out);
-    let table = encode_table(
-        vec![
-            ("year", ColumnData::Int(year)),
-            ("sex", ColumnData::Text(sex)),
-            ("age", ColumnData::Int(age)),
-            ("population", ColumnData::Float(value)),
-        ],
-        format,
+    let bytes = synthesis_file::encode_base(
+        &done,
+        Format::of_path(&args.out),
+        &args.spec.display().to_string(),
     )?;
-    let mut bytes = Vec::new();
-    if format == Format::Csv {
-        bytes.extend(
-            format!(
-                "# Synthesized by `carecast synthesize --spec {}`.\n",
-                args.spec.display()
-            )
-            .bytes(),
-        );
-        for n in &spec.notes {
-            bytes.extend(format!("# {n}\n").bytes());
-        }
-    }
-    bytes.extend(table);
     let dir = args
         .out
         .parent()

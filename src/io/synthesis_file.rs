@@ -12,7 +12,7 @@ use crate::base_synthesis::{BaseDiagnostics, RakeTarget, Synthesis, DEFAULT_SMOO
 use crate::error::{Error, Result};
 use crate::fertility::check_tfr;
 use crate::graduation;
-use crate::io::tables::read_population;
+use crate::io::tables::{encode_table, read_population, ColumnData, Format};
 use crate::path::{Schedule, YearPath};
 use crate::population::{Population, Sex};
 use crate::projection::StepRates;
@@ -118,11 +118,35 @@ pub struct Synthesized {
 
 /// Reads a spec and synthesizes the base it describes.
 pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
-    let file = spec_path.display().to_string();
     let (text, _) = crate::io::text_file::read_text(spec_path, "synthesis spec")?;
-    let spec: SynthesisSpec = crate::io::parse_toml(&text, "a synthesis spec (see README)")
-        .map_err(|e| e.context(&file))?;
     let dir = spec_path.parent().unwrap_or(Path::new("."));
+    synthesize_text(
+        &text,
+        dir,
+        &spec_path.display().to_string(),
+        &|path: &Path| crate::io::model_file::load_scenarios(path),
+    )
+}
+
+/// How a spec's `model` is read: its path (relative paths joined to the
+/// spec's folder) to the model's scenarios.
+pub type ModelReader<'a> = dyn Fn(&Path) -> std::result::Result<
+        crate::io::model_file::ModelScenarios,
+        crate::io::model_file::ModelProblems,
+    > + 'a;
+
+/// [`synthesize`] of a spec's text, as if it were the file `file` in folder
+/// `dir`, its model read by `read_model` (used to check a spec and its
+/// model before either is written).
+pub fn synthesize_text(
+    text: &str,
+    dir: &Path,
+    file: &str,
+    read_model: &ModelReader<'_>,
+) -> Result<Synthesized> {
+    let file = file.to_string();
+    let spec: SynthesisSpec = crate::io::parse_toml(text, "a synthesis spec (see README)")
+        .map_err(|e| e.context(&file))?;
     let reference = read_population(
         &crate::io::builtin::resolve(dir, &spec.reference),
         &spec.reference_column,
@@ -220,7 +244,7 @@ pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
         None => None,
         Some(m) => {
             let path = dir.join(m);
-            let model = crate::io::model_file::load_scenarios(&path).map_err(|p| {
+            let model = read_model(&path).map_err(|p| {
                 Error::invalid(
                     format!("{file}: model"),
                     format!("{m:?}: {}", p.to_string().trim_end()),
@@ -276,6 +300,52 @@ pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
         synthesis,
         diagnostics,
     })
+}
+
+/// The synthesized base as a table file in `format` (`year,sex,age,population`).
+/// A CSV keeps every bit of each count (an input, not a report: a base
+/// written again reproduces the projection exactly) and starts with
+/// comments: the command that made it (naming `spec`) and the spec's notes.
+pub fn encode_base(done: &Synthesized, format: Format, spec: &str) -> Result<Vec<u8>> {
+    let pop = &done.synthesis.population;
+    let grid = pop.grid();
+    let rows = || {
+        Sex::BOTH.into_iter().flat_map(move |s| {
+            pop.of(s)
+                .iter()
+                .enumerate()
+                .map(move |(i, &v)| (s, grid.lower(i) as i32, v))
+                .collect::<Vec<_>>()
+        })
+    };
+    if format != Format::Csv {
+        let (sex, age, value): (Vec<_>, Vec<_>, Vec<_>) = rows()
+            .map(|(s, a, v)| (s.label().to_string(), a, v))
+            .fold((vec![], vec![], vec![]), |mut c, (s, a, v)| {
+                c.0.push(s);
+                c.1.push(a);
+                c.2.push(v);
+                c
+            });
+        return encode_table(
+            vec![
+                ("year", ColumnData::Int(vec![done.spec.year; age.len()])),
+                ("sex", ColumnData::Text(sex)),
+                ("age", ColumnData::Int(age)),
+                ("population", ColumnData::Float(value)),
+            ],
+            format,
+        );
+    }
+    let mut text = format!("# Synthesized by `carecast synthesize --spec {spec}`.\n");
+    for n in &done.spec.notes {
+        text.push_str(&format!("# {n}\n"));
+    }
+    text.push_str("year,sex,age,population\n");
+    for (s, a, v) in rows() {
+        text.push_str(&format!("{},{},{a},{v}\n", done.spec.year, s.label()));
+    }
+    Ok(text.into_bytes())
 }
 
 /// The rates of each step of the history, newest first (the base year's

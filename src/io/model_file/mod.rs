@@ -60,20 +60,25 @@ impl std::error::Error for ModelProblems {}
 /// Parses a model file without reading the tables it names.
 pub fn parse(path: &Path) -> std::result::Result<RawModel, ModelProblems> {
     let file = path.display().to_string();
-    let fail = |e: Error| ModelProblems {
-        file: file.clone(),
-        problems: vec![e],
-    };
-    let (text, _) = crate::io::text_file::read_text(path, "model file").map_err(fail)?;
+    let (text, _) =
+        crate::io::text_file::read_text(path, "model file").map_err(|e| ModelProblems {
+            file: file.clone(),
+            problems: vec![e],
+        })?;
+    parse_text(&text, &file)
+}
+
+/// Parses a model file's text (`file` names it in errors).
+fn parse_text(text: &str, file: &str) -> std::result::Result<RawModel, ModelProblems> {
     let expected = "a model file as documented in the README";
-    crate::io::parse_toml::<RawModel>(&text, expected).map_err(|first| {
+    crate::io::parse_toml::<RawModel>(text, expected).map_err(|first| {
         // Look further than the first error: every section on its own.
-        let mut problems = model_toml_problems(&text, expected);
+        let mut problems = model_toml_problems(text, expected);
         if problems.is_empty() {
             problems.push(first);
         }
         ModelProblems {
-            file: file.clone(),
+            file: file.to_string(),
             problems,
         }
     })
@@ -127,7 +132,18 @@ fn model_toml_problems(text: &str, expected: &str) -> Vec<Error> {
 pub fn load(path: &Path) -> std::result::Result<Model, ModelProblems> {
     let raw = parse(path)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let file = path.display().to_string();
+    build(raw, dir, path.display().to_string())
+}
+
+/// Checks and builds a model from a model file's text, as if it were the
+/// file `file` in folder `dir` (its paths are relative to `dir`): used to
+/// check a model before it is written.
+pub fn load_text(text: &str, dir: &Path, file: &str) -> std::result::Result<Model, ModelProblems> {
+    build(parse_text(text, file)?, dir.to_path_buf(), file.to_string())
+}
+
+/// Checks and builds a parsed model.
+fn build(raw: RawModel, dir: PathBuf, file: String) -> std::result::Result<Model, ModelProblems> {
     let mut problems = Vec::new();
     let mut note = |key: &str, e: Error| problems.push(e.context(format!("[{key}]")));
 
@@ -368,7 +384,24 @@ impl ModelScenarios {
 pub fn load_scenarios(path: &Path) -> std::result::Result<ModelScenarios, ModelProblems> {
     let raw = parse(path)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let file = path.display().to_string();
+    build_scenarios(raw, dir, path.display().to_string())
+}
+
+/// [`load_scenarios`] of a model file's text, as if it were the file
+/// `file` in folder `dir`.
+pub fn load_scenarios_text(
+    text: &str,
+    dir: &Path,
+    file: &str,
+) -> std::result::Result<ModelScenarios, ModelProblems> {
+    build_scenarios(parse_text(text, file)?, dir.to_path_buf(), file.to_string())
+}
+
+fn build_scenarios(
+    raw: RawModel,
+    dir: PathBuf,
+    file: String,
+) -> std::result::Result<ModelScenarios, ModelProblems> {
     let mut problems = Vec::new();
     let mut note = |key: &str, e: Error| problems.push(e.context(format!("[{key}]")));
     let rel = |p: &str| -> PathBuf { crate::io::builtin::resolve(&dir, p) };
