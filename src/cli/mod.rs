@@ -11,6 +11,7 @@
 )]
 
 mod gap;
+mod plan;
 mod project;
 mod report;
 mod simulate;
@@ -44,7 +45,9 @@ Examples:
   carecast report --model models/jiaxing.toml --lang zh --trajectories 10000
   carecast report --model models/shanghai.toml --lang en --out notebooks-out/shanghai-report
   carecast validate --model models/jiaxing.toml
-  carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv";
+  carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv
+  carecast template --out plan.xlsx --lang zh
+  carecast import --plan plan.xlsx --out models/mycounty.toml";
 
 /// Population projections for elderly-care and childcare planning.
 #[derive(Debug, Parser)]
@@ -103,6 +106,18 @@ pub enum Command {
         after_help = "Example:\n  carecast synthesize --spec data/jiaxing/synthesis.toml --out data/jiaxing/base_2021.csv"
     )]
     Synthesize(SynthesizeArgs),
+    /// Write the plan workbook (.xlsx) a bureau fills in with its plan's
+    /// figures: blank, or filled from a model (`--from`).
+    #[command(
+        after_help = "Examples:\n  carecast template --out plan.xlsx --lang zh\n  carecast template --from models/jiaxing.toml --synthesis data/jiaxing/synthesis.toml --out jiaxing-plan.xlsx"
+    )]
+    Template(TemplateArgs),
+    /// Turn a filled plan workbook into a commented model file (with the
+    /// synthesis spec and base it needs), checked before it is written.
+    #[command(
+        after_help = "Example:\n  carecast import --plan plan.xlsx --out models/mycounty.toml\n  carecast validate --model models/mycounty.toml"
+    )]
+    Import(ImportArgs),
 }
 
 const REPORT_EXAMPLES: &str = "\
@@ -461,6 +476,44 @@ pub struct SynthesizeArgs {
     pub quiet: bool,
 }
 
+/// Arguments of `carecast template`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The workbook to write (.xlsx).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Sheet names, columns and explanations in Chinese (zh) or English (en).
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: LangArg,
+    /// Fill the workbook with this model's figures.
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+    /// With --from: the synthesis spec the model's base was made with; the
+    /// workbook then gives the base as its targets (base_targets sheet)
+    /// instead of the base table itself.
+    #[arg(long, requires = "from")]
+    pub synthesis: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `carecast import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The filled plan workbook (.xlsx), as `carecast template` writes it.
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The model file to write (NAME.toml); NAME.synthesis.toml and
+    /// NAME.base.csv are written beside it when the workbook gives the base
+    /// as targets or as a table.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// A UN WPP 2019 country, its base and medium-variant assumptions on the
 /// grid of `step` (5: as published, 1: graduated), from 2020.
 pub(crate) struct WppCountry {
@@ -556,6 +609,8 @@ where
         Command::Report(a) => report::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Synthesize(a) => synthesize::run(a),
+        Command::Template(a) => plan::template(a),
+        Command::Import(a) => plan::import(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

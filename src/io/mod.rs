@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod export;
 pub mod model_file;
 pub mod output;
+pub mod plan_workbook;
 pub mod sheet;
 pub mod sweep_file;
 pub mod sweep_progress;

@@ -75,6 +75,19 @@ pub fn split_sheet(path: &Path) -> (std::path::PathBuf, Option<String>) {
     }
 }
 
+/// The names of the sheets of the workbook at `path`, in order.
+pub fn sheet_names(path: &Path) -> Result<Vec<String>> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(&file, e))?;
+    let workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
+        Error::io(
+            &file,
+            format!("cannot read the workbook ({e}); expected an Excel .xlsx file"),
+        )
+    })?;
+    Ok(workbook.sheet_names())
+}
+
 /// Reads sheet `sheet` (or the only sheet) of the workbook at `path`.
 pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<SheetCells> {
     let file = path.display().to_string();

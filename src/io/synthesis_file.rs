@@ -130,7 +130,9 @@ pub fn synthesize(spec_path: &Path) -> Result<Synthesized> {
 
 /// How a spec's `model` is read: its path (relative paths joined to the
 /// spec's folder) to the model's scenarios.
-pub type ModelReader<'a> = dyn Fn(&Path) -> std::result::Result<
+pub type ModelReader<'a> = dyn Fn(
+        &Path,
+    ) -> std::result::Result<
         crate::io::model_file::ModelScenarios,
         crate::io::model_file::ModelProblems,
     > + 'a;

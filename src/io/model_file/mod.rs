@@ -10,6 +10,7 @@
 //! problem found.
 
 mod mortality;
+mod plan_rows;
 mod scenarios;
 mod schema;
 mod services;
@@ -24,6 +25,7 @@ use crate::model::{Model, Scenario};
 use crate::path::Schedule;
 use crate::projection::Assumptions;
 
+pub use plan_rows::plan_rows;
 pub use schema::Fraction;
 
 use mortality::*;
