@@ -11,6 +11,7 @@ mod engine;
 mod ensemble;
 mod excel_inputs;
 mod model_inputs;
+mod plan_workbook;
 mod preston;
 mod readers_never_panic;
 mod report;

@@ -518,10 +518,10 @@ fn default_for(key: &str) -> Option<Default> {
             ),
         },
         "mortality.sex_gap" => Default {
-            value: "4.5",
+            value: "",
             flag: (
-                "The female-male life-expectancy gap of 4.5 years is China's 2015-2020 (UN WPP 2019), carecast's default.",
-                "女性与男性预期寿命之差4.5岁取自全国2015-2020年数据（联合国《世界人口展望2019》），为 carecast 默认值。",
+                "The female-male life-expectancy gap is the standard mortality schedule's, carecast's default: the plan workbook gives no mortality.sex_gap.",
+                "女性与男性预期寿命之差取标准死亡模式的差值，为 carecast 默认值：规划工作簿未给出 mortality.sex_gap。",
             ),
         },
         "fertility.pattern" => Default {
@@ -662,7 +662,10 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
     };
     let mut take_default = |key: &str| -> Option<(String, String)> {
         let d = default_for(key)?;
-        defaults.push(format!("{key} = {}", d.value));
+        defaults.push(match d.value {
+            "" => format!("{key}: the standard schedule's"),
+            v => format!("{key} = {v}"),
+        });
         default_flags.push(d.flag);
         Some((
             d.value.to_string(),
@@ -996,11 +999,18 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
     }
     let split =
         settings.contains_key("mortality.e0") && !settings.contains_key("mortality.e0_male");
-    let gap = setting(&mut r, "mortality.sex_gap")
-        .or_else(|| split.then(|| take_default("mortality.sex_gap")).flatten());
-    if let Some((v, t)) = gap {
-        mort.comment("", &t);
-        mort.kv("", "sex_gap", &v);
+    match setting(&mut r, "mortality.sex_gap") {
+        Some((v, t)) => {
+            mort.comment("", &t);
+            mort.kv("", "sex_gap", &v);
+        }
+        // The loader's own default (the standard's gap): nothing to write.
+        None if split => {
+            if let Some((_, t)) = take_default("mortality.sex_gap") {
+                mort.comment("", &t);
+            }
+        }
+        None => {}
     }
     let mut fert = Out {
         text: String::new(),
