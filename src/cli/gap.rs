@@ -6,7 +6,7 @@ use super::{out, GapArgs, SelectedModel};
 use crate::gap::{first_shortfall, DemandValue};
 use crate::io::export::{demand_table, gap_table};
 use crate::model::ScenarioRun;
-use crate::report::format_count;
+use crate::report::{format_count, service_label, Lang, Words};
 use crate::{Model, Service};
 
 pub fn run(args: &GapArgs) -> Result<()> {
@@ -39,17 +39,25 @@ pub fn run(args: &GapArgs) -> Result<()> {
         vec![("demand", demand_bytes), ("gap", gap_bytes)],
     )?;
     if !args.output.quiet {
-        let mut text = format!(
-            "{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n",
-            model.name
-        );
+        let zh = args.output.zh();
+        let mut text = if zh {
+            format!(
+                "{}：需求、规划供给与缺口（缺口 = 需求 − 供给；正值为短缺）\n",
+                Words::new(Lang::Zh).region(model)
+            )
+        } else {
+            format!(
+                "{}: demand, planned supply and gap (demand − supply; positive = shortfall)\n",
+                model.name
+            )
+        };
         for r in &runs {
-            text.push_str(&scenario_block(model, r, &years));
+            text.push_str(&scenario_block(model, r, &years, zh));
         }
         if runs.len() > 1 {
-            text.push_str(&comparison(model, &runs, &years));
+            text.push_str(&comparison(model, &runs, &years, zh));
         }
-        text.push_str(&wrote);
+        text.push_str(&super::say::wrote(&wrote, zh));
         out(&text);
     }
     Ok(())
@@ -69,47 +77,97 @@ fn demand_of<'a>(
 /// Every service and demand method in the key years: demand, supply, gap
 /// and the first shortfall by that method (the plan's standard first, then
 /// the need-based views).
-fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32]) -> String {
-    let mut s = format!("\nscenario {}\n", r.name);
-    s.push_str(&format!(
-        "{:<20} {:<14} {:>6} {:>12} {:>12} {:>12}  {}\n",
-        "service", "method", "year", "demand", "supply", "gap", "first shortfall"
-    ));
+fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32], zh: bool) -> String {
+    use super::say::{method_short_zh, pad};
+    let mut s = if zh {
+        format!("\n情景 {}\n", r.name)
+    } else {
+        format!("\nscenario {}\n", r.name)
+    };
+    let heads: [&str; 7] = if zh {
+        ["服务", "测算口径", "年份", "需求", "供给", "缺口", "首次短缺"]
+    } else {
+        [
+            "service",
+            "method",
+            "year",
+            "demand",
+            "supply",
+            "gap",
+            "first shortfall",
+        ]
+    };
+    // The service column fits the longest label (Chinese labels are long).
+    let service_width = if zh {
+        model
+            .services
+            .iter()
+            .map(|sv| super::say::columns(&service_label(sv, Lang::Zh)))
+            .max()
+            .unwrap_or(20)
+            .max(20)
+    } else {
+        20
+    };
+    let row = |cells: [String; 7]| {
+        format!(
+            "{} {} {} {} {} {}  {}\n",
+            pad(&cells[0], service_width, true),
+            pad(&cells[1], 14, true),
+            pad(&cells[2], 6, false),
+            pad(&cells[3], 12, false),
+            pad(&cells[4], 12, false),
+            pad(&cells[5], 12, false),
+            cells[6]
+        )
+    };
+    s.push_str(&row(heads.map(str::to_string)));
     for service in &model.services {
+        let name = if zh {
+            service_label(service, Lang::Zh)
+        } else {
+            service.id.clone()
+        };
         for (m, d) in service.demands.iter().enumerate() {
             let first = first_shortfall(&r.gaps, &service.id, &d.name)
                 .map(|y| y.to_string())
-                .unwrap_or_else(|| "none".into());
+                .unwrap_or_else(|| if zh { "无" } else { "none" }.into());
+            let method = if zh {
+                method_short_zh(&d.name)
+            } else {
+                d.name.clone()
+            };
             for (k, &year) in years.iter().enumerate() {
                 let demand = demand_of(r, service, &d.name, year).map(|d| d.demand);
                 let g = r
                     .gaps
                     .iter()
                     .find(|g| g.year == year && g.service == service.id && g.method == d.name);
-                s.push_str(&format!(
-                    "{:<20} {:<14} {:>6} {:>12} {:>12} {:>12}  {}\n",
+                s.push_str(&row([
                     if k == 0 && m == 0 {
-                        service.id.as_str()
+                        name.clone()
                     } else {
-                        ""
+                        String::new()
                     },
-                    if k == 0 { d.name.as_str() } else { "" },
-                    year,
+                    if k == 0 { method.clone() } else { String::new() },
+                    year.to_string(),
                     demand.map(format_count).unwrap_or_else(|| "-".into()),
                     g.map(|g| format_count(g.supply))
-                        .unwrap_or_else(|| "unknown".into()),
-                    g.map(|g| format!(
-                        "{}{}",
-                        if g.gap > 0.0 { "+" } else { "" },
-                        format_count(g.gap)
-                    ))
+                        .unwrap_or_else(|| if zh { "未知" } else { "unknown" }.into()),
+                    g.map(|g| {
+                        format!(
+                            "{}{}",
+                            if g.gap > 0.0 { "+" } else { "" },
+                            format_count(g.gap)
+                        )
+                    })
                     .unwrap_or_else(|| "-".into()),
                     if k == 0 && g.is_some() {
-                        first.as_str()
+                        first.clone()
                     } else {
-                        ""
+                        String::new()
                     },
-                ));
+                ]));
             }
         }
     }
@@ -118,11 +176,15 @@ fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32]) -> String {
 
 /// For each service and demand method: the value in the middle key year by
 /// scenario, and how far the scenarios lie apart.
-fn comparison(model: &Model, runs: &[ScenarioRun], years: &[i32]) -> String {
+fn comparison(model: &Model, runs: &[ScenarioRun], years: &[i32], zh: bool) -> String {
     let Some(&year) = years.get(years.len() / 2) else {
         return String::new();
     };
-    let mut s = format!("\ndemand in {year} by scenario (how much the assumptions move it)\n");
+    let mut s = if zh {
+        format!("\n{year}年各情景的需求（假设对需求的影响）\n")
+    } else {
+        format!("\ndemand in {year} by scenario (how much the assumptions move it)\n")
+    };
     let mut unmoved = Vec::new();
     for service in &model.services {
         for d in &service.demands {
@@ -141,8 +203,20 @@ fn comparison(model: &Model, runs: &[ScenarioRun], years: &[i32]) -> String {
             ) else {
                 continue;
             };
+            let (name, method) = if zh {
+                (
+                    service_label(service, Lang::Zh),
+                    super::say::method_short_zh(&d.name),
+                )
+            } else {
+                (service.id.clone(), d.name.clone())
+            };
             if hi.1 - lo.1 < crate::gap::SHORTFALL_THRESHOLD {
-                unmoved.push(format!("{} ({})", service.id, d.name));
+                unmoved.push(if zh {
+                    format!("{name}（{method}）")
+                } else {
+                    format!("{name} ({method})")
+                });
                 continue;
             }
             let rel = if hi.1 > 0.0 {
@@ -150,26 +224,40 @@ fn comparison(model: &Model, runs: &[ScenarioRun], years: &[i32]) -> String {
             } else {
                 0.0
             };
-            s.push_str(&format!(
-                "{:<20} {:<14} {}; {} is {} ({:+.1}%) against {}\n",
-                service.id,
-                d.name,
-                vals.iter()
-                    .map(|(n, v)| format!("{n} {}", format_count(*v)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                lo.0,
-                format_count(lo.1 - hi.1),
-                rel,
-                hi.0
-            ));
+            let vals_text = vals
+                .iter()
+                .map(|(n, v)| format!("{n} {}", format_count(*v)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            s.push_str(&if zh {
+                format!(
+                    "{} {} {vals_text}；{} 比 {} 少 {}（{:+.1}%）\n",
+                    super::say::pad(&name, 24, true),
+                    super::say::pad(&method, 10, true),
+                    lo.0,
+                    hi.0,
+                    format_count(hi.1 - lo.1),
+                    rel,
+                )
+            } else {
+                format!(
+                    "{:<20} {:<14} {vals_text}; {} is {} ({:+.1}%) against {}\n",
+                    name,
+                    method,
+                    lo.0,
+                    format_count(lo.1 - hi.1),
+                    rel,
+                    hi.0
+                )
+            });
         }
     }
     if !unmoved.is_empty() {
-        s.push_str(&format!(
-            "the same in every scenario: {}\n",
-            unmoved.join(", ")
-        ));
+        s.push_str(&if zh {
+            format!("各情景相同：{}\n", unmoved.join("，"))
+        } else {
+            format!("the same in every scenario: {}\n", unmoved.join(", "))
+        });
     }
     s
 }

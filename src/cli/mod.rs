@@ -14,6 +14,7 @@ mod gap;
 mod plan;
 mod project;
 mod report;
+mod say;
 mod simulate;
 mod summary;
 mod sweep;
@@ -298,7 +299,8 @@ pub struct OutputArgs {
     /// one workbook with a sheet per table (xlsx).
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     pub format: FormatArg,
-    /// Language of an xlsx workbook's sheet and column labels.
+    /// Language of the terminal summary and of an xlsx workbook's sheet
+    /// and column labels.
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     pub lang: LangArg,
     /// Start each CSV with a UTF-8 byte-order mark, so that Excel (Chinese
@@ -311,6 +313,11 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
+    /// Whether the terminal summary is in Chinese.
+    pub fn zh(&self) -> bool {
+        self.lang == LangArg::Zh
+    }
+
     /// The output folder: `--out`, or `notebooks-out/<default_name>`.
     pub fn dir(&self, default_name: &str) -> PathBuf {
         self.out

@@ -1,6 +1,6 @@
 //! `carecast template` and `carecast import`: the plan workbook.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{out, ImportArgs, LangArg, TemplateArgs};
 use crate::io::plan_workbook::{encode_template, import_plan, table_path_for, PlanRows};
@@ -62,7 +62,11 @@ pub fn template(args: &TemplateArgs) -> Result<()> {
                 args.out.display()
             ),
         };
-        out(&format!("wrote {} ({what})\n{next}\n", args.out.display()));
+        let wrote = match args.lang {
+            LangArg::Zh => "已写入",
+            LangArg::En => "wrote",
+        };
+        out(&format!("{wrote} {} ({what})\n{next}\n", args.out.display()));
     }
     Ok(())
 }
@@ -148,8 +152,7 @@ pub fn import(args: &ImportArgs) -> Result<()> {
             args.out.display()
         );
     }
-    let done = import_plan(&args.plan, &args.out)
-        .with_context(|| format!("cannot import {}", args.plan.display()))?;
+    let done = import_plan(&args.plan, &args.out)?;
     if !args.quiet {
         let mut text = String::new();
         for f in &done.files {

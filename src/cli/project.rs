@@ -37,14 +37,30 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
         let mut labels = Vec::new();
         for s in sel.selected() {
             runs.push((sel.several.then(|| s.name.clone()), sel.model.project(s)?));
-            labels.push(s.label.clone());
+            labels.push(match (&s.label_zh, args.output.zh()) {
+                (Some(zh), true) => zh.clone(),
+                _ => s.label.clone(),
+            });
         }
-        let title = if sel.several {
-            format!("{}: all scenarios", sel.model.name)
+        let zh = args.output.zh();
+        let region = crate::report::Words::new(if zh {
+            crate::report::Lang::Zh
         } else {
-            format!("{}: scenario {}", sel.model.name, labels.join(", "))
+            crate::report::Lang::En
+        })
+        .region(&sel.model);
+        let title = match (sel.several, zh) {
+            (true, false) => format!("{}: all scenarios", sel.model.name),
+            (false, false) => format!("{}: scenario {}", sel.model.name, labels.join(", ")),
+            (true, true) => format!("{region}：全部情景"),
+            (false, true) => format!("{region}：情景 {}", labels.join("，")),
         };
-        (title, sel.stem, runs, sel.model.flags)
+        let flags = if zh && !sel.model.flags_zh.is_empty() {
+            sel.model.flags_zh.clone()
+        } else {
+            sel.model.flags.clone()
+        };
+        (title, sel.stem, runs, flags)
     };
     let items: Vec<Labelled<'_>> = runs
         .iter()
@@ -62,20 +78,29 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
         vec![("population", population), ("indicators", indicators)],
     )?;
     if !args.output.quiet {
+        let zh = args.output.zh();
         let mut text = format!("{title}\n");
         for (scenario, p) in &runs {
-            text.push_str(&summary::table(scenario.as_deref(), p));
+            text.push_str(&summary::table(scenario.as_deref(), p, zh));
             let clamped: f64 = p.flows.iter().map(|f| f.migration_clamped).sum();
             if clamped > 0.0 {
-                text.push_str(&format!(
-                    "warning: {clamped:.0} emigrants could not leave groups that were already empty (counts clamped at zero)\n"
-                ));
+                text.push_str(&if zh {
+                    format!("警告：{clamped:.0} 名迁出者所在人群已为零，无法迁出（人数截为零）\n")
+                } else {
+                    format!(
+                        "warning: {clamped:.0} emigrants could not leave groups that were already empty (counts clamped at zero)\n"
+                    )
+                });
             }
         }
         for n in notes {
-            text.push_str(&format!("note: {n}\n"));
+            text.push_str(&if zh {
+                format!("注：{n}\n")
+            } else {
+                format!("note: {n}\n")
+            });
         }
-        text.push_str(&wrote);
+        text.push_str(&super::say::wrote(&wrote, zh));
         out(&text);
     }
     Ok(())

@@ -12,6 +12,7 @@ use crate::io::export::{
     risk_drivers_table, robust_plan_table, supply_quantiles_table, trajectories_table,
 };
 use crate::io::wpp;
+use crate::report::{service_label, Lang, Words};
 use crate::Indicator;
 use crate::Model;
 
@@ -99,41 +100,70 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     }
     let wrote = args.output.write("simulate", &sel.stem, files)?;
     if !args.output.quiet {
-        let mut text = format!(
-            "{}: {} trajectories per scenario, seed {}, in {:.2} s\n",
-            model.name, args.trajectories, args.seed, elapsed
-        );
+        let zh = args.output.zh();
+        let mut text = if zh {
+            format!(
+                "{}：每个情景 {} 条模拟轨迹，随机种子 {}，用时 {:.2} 秒\n",
+                Words::new(Lang::Zh).region(model),
+                args.trajectories,
+                args.seed,
+                elapsed
+            )
+        } else {
+            format!(
+                "{}: {} trajectories per scenario, seed {}, in {:.2} s\n",
+                model.name, args.trajectories, args.seed, elapsed
+            )
+        };
         for (k, (name, summary)) in results.iter().enumerate() {
-            text.push_str(&format!("scenario {name}\n"));
+            text.push_str(&if zh {
+                format!("情景 {name}\n")
+            } else {
+                format!("scenario {name}\n")
+            });
             for &year in model.key_years.iter().chain([&model.end_year]) {
                 if !summary.years.contains(&year) {
                     continue;
                 }
                 let band = |ind: Indicator, pct: bool| {
-                    summary.get(year, ind).map(|s| {
-                        if pct {
-                            format!(
-                                "{:.2}% (90%: {:.2}-{:.2}%)",
-                                100.0 * s.p50,
-                                100.0 * s.p05,
-                                100.0 * s.p95
-                            )
-                        } else {
+                    summary.get(year, ind).map(|s| match (pct, zh) {
+                        (true, false) => format!(
+                            "{:.2}% (90%: {:.2}-{:.2}%)",
+                            100.0 * s.p50,
+                            100.0 * s.p05,
+                            100.0 * s.p95
+                        ),
+                        (false, false) => {
                             format!("{:.0} (90%: {:.0}-{:.0})", s.p50, s.p05, s.p95)
+                        }
+                        (true, true) => format!(
+                            "{:.2}%（90%区间：{:.2}-{:.2}%）",
+                            100.0 * s.p50,
+                            100.0 * s.p05,
+                            100.0 * s.p95
+                        ),
+                        (false, true) => {
+                            format!("{:.0}（90%区间：{:.0}-{:.0}）", s.p50, s.p05, s.p95)
                         }
                     })
                 };
-                text.push_str(&format!(
-                    "  {year}: 60+ share {}; births {}; aged 0-2 {}\n",
+                let (share, births, young) = (
                     band(Indicator::Share60Plus, true).unwrap_or_default(),
                     band(Indicator::Births, false).unwrap_or_default(),
                     band(Indicator::Pop0To2, false).unwrap_or_default(),
-                ));
+                );
+                text.push_str(&if zh {
+                    format!(
+                        "  {year}年：60岁及以上占比 {share}；出生 {births}；0-2岁 {young}\n"
+                    )
+                } else {
+                    format!("  {year}: 60+ share {share}; births {births}; aged 0-2 {young}\n")
+                });
             }
-            text.push_str(&risk_lines(model, summary, drivers.get(k)));
-            text.push_str(&robust_lines(model, summary, args.alpha));
+            text.push_str(&risk_lines(model, summary, drivers.get(k), zh));
+            text.push_str(&robust_lines(model, summary, args.alpha, zh));
         }
-        text.push_str(&wrote);
+        text.push_str(&super::say::wrote(&wrote, zh));
         out(&text);
     }
     Ok(())
@@ -227,7 +257,9 @@ fn risk_lines(
     model: &Model,
     summary: &EnsembleSummary,
     drivers: Option<&Vec<RiskDriver>>,
+    zh: bool,
 ) -> String {
+    let words = Words::new(if zh { Lang::Zh } else { Lang::En });
     let services = &model.services;
     let mut text = String::new();
     for &year in model.key_years.iter().take(2) {
@@ -236,38 +268,72 @@ fn risk_lines(
                 continue;
             };
             let service = services.iter().find(|s| s.id == label.service);
-            let unit = service.map_or("", |s| s.unit.as_str());
+            let unit = service.map_or(String::new(), |s| words.unit(&s.unit));
             let as_rate = service
                 .filter(|_| label.primary)
                 .zip(summary.demand(year, i))
                 .and_then(|(s, d)| s.capacity_as_rate(year, risk.capacity_needed_p90, d.p50))
                 .map_or(String::new(), |r| {
-                    format!(" = {:.1} {} {}", r.rate, r.unit, r.base_name)
+                    if zh {
+                        format!(
+                            "，即{}{:.1}",
+                            super::say::rate_zh(r.unit, r.base_name),
+                            r.rate
+                        )
+                    } else {
+                        format!(" = {:.1} {} {}", r.rate, r.unit, r.base_name)
+                    }
                 });
             // The supply that arrives, where it is uncertain.
             let arriving = summary
                 .supply(year, &label.service)
                 .filter(|s| s.p95 > s.p05)
                 .map_or(String::new(), |s| {
-                    format!("; arriving {:.0}, 90%: {:.0}-{:.0}", s.p50, s.p05, s.p95)
+                    if zh {
+                        format!(
+                            "；实际到位 {:.0}，90%区间：{:.0}-{:.0}",
+                            s.p50, s.p05, s.p95
+                        )
+                    } else {
+                        format!("; arriving {:.0}, 90%: {:.0}-{:.0}", s.p50, s.p05, s.p95)
+                    }
                 });
             let driver = drivers
                 .and_then(|d| top_driver(d, &label.service, &label.method, year))
                 .map_or(String::new(), |d| {
-                    format!(
-                        "; driven by {} ({:.0}% of the variance)",
-                        d.source.name(),
-                        100.0 * d.variance_share
-                    )
+                    if zh {
+                        format!(
+                            "；主要来源：{}（占方差 {:.0}%）",
+                            words.source_name(d.source),
+                            100.0 * d.variance_share
+                        )
+                    } else {
+                        format!(
+                            "; driven by {} ({:.0}% of the variance)",
+                            d.source.name(),
+                            100.0 * d.variance_share
+                        )
+                    }
                 });
-            text.push_str(&format!(
-                "  P({} shortfall in {year}, {}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0}{arriving}){driver}\n",
-                label.service,
-                view(label.primary, &label.method),
-                risk.p_shortfall,
-                risk.capacity_needed_p90,
-                risk.supply
-            ));
+            text.push_str(&if zh {
+                let name = service.map_or(label.service.clone(), |s| service_label(s, Lang::Zh));
+                format!(
+                    "  P({name}短缺，{year}年，{}) = {:.2}；90%把握所需容量：{:.0} {unit}{as_rate}（规划 {:.0}{arriving}）{driver}\n",
+                    super::say::method_zh(label.primary, &label.method),
+                    risk.p_shortfall,
+                    risk.capacity_needed_p90,
+                    risk.supply
+                )
+            } else {
+                format!(
+                    "  P({} shortfall in {year}, {}) = {:.2}; capacity for 90% confidence: {:.0} {unit}{as_rate} (planned {:.0}{arriving}){driver}\n",
+                    label.service,
+                    view(label.primary, &label.method),
+                    risk.p_shortfall,
+                    risk.capacity_needed_p90,
+                    risk.supply
+                )
+            });
         }
     }
     text
@@ -285,16 +351,15 @@ fn view(primary: bool, method: &str) -> String {
 /// One line per service and demand method with a supply: the robust
 /// schedule's stock against the plan in the first key year (the plan's
 /// target year) and the last year of the horizon.
-fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64) -> String {
+fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64, zh: bool) -> String {
+    let words = Words::new(if zh { Lang::Zh } else { Lang::En });
     let target = model.key_years.first().copied();
     let mut text = String::new();
     for (service, method, steps) in summary.robust_schedules(&model.services) {
         let of = |year: Option<i32>| steps.iter().find(|r| Some(r.year) == year);
-        let unit = model
-            .services
-            .iter()
-            .find(|s| s.id == service)
-            .map_or("", |s| s.unit.as_str());
+        let found = model.services.iter().find(|s| s.id == service);
+        let unit = found.map_or(String::new(), |s| words.unit(&s.unit));
+        let unit = unit.as_str();
         let primary = summary
             .demands
             .iter()
@@ -302,6 +367,22 @@ fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64) -> String 
         // The existing stock: the base year's.
         let existing = steps.first().map_or(0.0, |r| r.stock_needed);
         let phrase = |r: &crate::plan::RobustStep| {
+            if zh {
+                return if r.extra_vs_plan > 0.5 {
+                    format!("到{}年需比规划多 {:.0} {unit}", r.year, r.extra_vs_plan)
+                } else if let Some(spare) = r.spare_in_existing(existing) {
+                    format!(
+                        "到{}年无需超出规划（现有 {existing:.0} {unit} 已足够，富余 {spare:.0}）",
+                        r.year
+                    )
+                } else {
+                    format!(
+                        "到{}年无需超出规划（富余 {:.0} {unit}）",
+                        r.year,
+                        (-r.extra_vs_plan).max(0.0)
+                    )
+                };
+            }
             if r.extra_vs_plan > 0.5 {
                 format!(
                     "{:.0} more {unit} than planned by {}",
@@ -328,12 +409,22 @@ fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64) -> String 
         if parts.is_empty() {
             continue;
         }
-        text.push_str(&format!(
-            "  to stay {:.0}% safe {} in every year, {service}: {}\n",
-            100.0 * (1.0 - alpha),
-            view(primary, method),
-            parts.join(" and ")
-        ));
+        text.push_str(&if zh {
+            format!(
+                "  {}在每一年都有 {:.0}% 把握，{}：{}\n",
+                super::say::method_zh(primary, method),
+                100.0 * (1.0 - alpha),
+                found.map_or(service.to_string(), |s| service_label(s, Lang::Zh)),
+                parts.join("；")
+            )
+        } else {
+            format!(
+                "  to stay {:.0}% safe {} in every year, {service}: {}\n",
+                100.0 * (1.0 - alpha),
+                view(primary, method),
+                parts.join(" and ")
+            )
+        });
     }
     text
 }

@@ -15,16 +15,37 @@ fn summary_years(p: &Projection) -> Vec<i32> {
 }
 
 /// A fixed-width table of the main indicators in key years.
-pub fn table(scenario: Option<&str>, p: &Projection) -> String {
+pub fn table(scenario: Option<&str>, p: &Projection, zh: bool) -> String {
     let values = indicators(p);
     let mut s = String::new();
     if let Some(name) = scenario {
-        s.push_str(&format!("scenario {name}\n"));
+        s.push_str(&format!("{} {name}\n", if zh { "情景" } else { "scenario" }));
     }
-    s.push_str(&format!(
-        "{:>6} {:>14} {:>8} {:>8} {:>8} {:>12} {:>12} {:>7} {:>6}\n",
-        "year", "total", "60+", "65+", "80+", "births/yr", "aged 0-2", "OADR", "TFR"
-    ));
+    if zh {
+        let heads = [
+            ("年份", 6),
+            ("总人口", 14),
+            ("60岁+", 8),
+            ("65岁+", 8),
+            ("80岁+", 8),
+            ("年出生", 12),
+            ("0-2岁", 12),
+            ("老年抚养比", 11),
+            ("生育率", 6),
+        ];
+        let cells: Vec<String> = heads
+            .iter()
+            .map(|(h, w)| super::say::pad(h, *w, false))
+            .collect();
+        s.push_str(&cells.join(" "));
+        s.push('\n');
+    } else {
+        s.push_str(&format!(
+            "{:>6} {:>14} {:>8} {:>8} {:>8} {:>12} {:>12} {:>7} {:>6}\n",
+            "year", "total", "60+", "65+", "80+", "births/yr", "aged 0-2", "OADR", "TFR"
+        ));
+    }
+    let oadr_width = if zh { 11 } else { 7 };
     for y in summary_years(p) {
         let v = |i: Indicator| lookup(&values, y, i);
         let pct = |i| {
@@ -36,7 +57,7 @@ pub fn table(scenario: Option<&str>, p: &Projection) -> String {
                 .unwrap_or_else(|| "-".into())
         };
         s.push_str(&format!(
-            "{:>6} {:>14} {:>8} {:>8} {:>8} {:>12} {:>12} {:>7} {:>6}\n",
+            "{:>6} {:>14} {:>8} {:>8} {:>8} {:>12} {:>12} {:>oadr_width$} {:>6}\n",
             y,
             num(Indicator::Total),
             pct(Indicator::Share60Plus),

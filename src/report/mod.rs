@@ -31,6 +31,7 @@ use crate::plan::Supply;
 use crate::population::{Population, Sex};
 
 pub use text::{format_count, format_percent, Lang};
+pub(crate) use text::{service_label, Words};
 
 /// A sweep's probability of shortfall over two parameters, for the heat-map.
 #[derive(Debug, Clone, PartialEq)]
