@@ -336,3 +336,30 @@ fn bad_fertility_histories() {
     );
     assert!(!e.contains("panicked"), "{e}");
 }
+
+#[test]
+fn synthesize_writes_the_shipped_bases_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    for (region, base) in [
+        ("jiaxing", "base_2021.csv"),
+        ("shanghai", "base_2020.csv"),
+        ("huangpu", "base_2020.csv"),
+        ("lincang", "base_2020.csv"),
+    ] {
+        let out = dir.path().join(format!("{region}.csv"));
+        ok(&[
+            "synthesize",
+            "--spec",
+            &format!("data/{region}/synthesis.toml"),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        let shipped = root().join(format!("data/{region}/{base}"));
+        assert!(
+            std::fs::read(&out).unwrap() == std::fs::read(&shipped).unwrap(),
+            "{region}: {} is not what its spec synthesizes",
+            shipped.display()
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::common::{carecast, read_csv, root};
+use crate::common::{carecast, ok, read_csv, root};
 
 /// indicators.csv as (scenario, year, indicator) -> value.
 fn indicators(dir: &std::path::Path) -> HashMap<(String, i32, String), f64> {
@@ -292,4 +292,98 @@ fn synthesis_reproduces_the_shipped_bases() {
     )
     .unwrap();
     assert!((lincang.aged(0, Some(3)) - 83_000.0).abs() < 1e-3);
+}
+
+/// Terminal columns of `text`, a Chinese character counting two.
+fn columns(text: &str) -> usize {
+    text.chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+        .sum()
+}
+
+#[test]
+fn lang_zh_prints_the_summaries_in_chinese_with_aligned_columns() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = |n: &str| out.path().join(n).to_str().unwrap().to_string();
+    let project = ok(&[
+        "project",
+        "--model",
+        "models/jiaxing.toml",
+        "--lang",
+        "zh",
+        "--out",
+        &dir("p"),
+    ]);
+    assert!(
+        project.starts_with("嘉兴市（户籍人口）：情景 规划路径"),
+        "{project}"
+    );
+    assert!(
+        project.contains("老年抚养比") && project.contains("注：基期户籍人口总数360万为假设"),
+        "{project}"
+    );
+    assert!(project.contains("已写入 "), "{project}");
+    let gap = ok(&[
+        "gap",
+        "--model",
+        "models/jiaxing.toml",
+        "--lang",
+        "zh",
+        "--out",
+        &dir("g"),
+    ]);
+    assert!(
+        gap.contains("需求、规划供给与缺口") && gap.contains("持证养老护理员"),
+        "{gap}"
+    );
+    // The year column ends in the same terminal column on every row.
+    let ends: Vec<usize> = gap
+        .lines()
+        .filter(|l| l.contains(" 2025 ") || l.contains("年份"))
+        .map(|l| {
+            let at = l
+                .find(" 2025 ")
+                .map(|i| i + 5)
+                .or_else(|| l.find("年份").map(|i| i + "年份".len()));
+            columns(&l[..at.unwrap()])
+        })
+        .collect();
+    assert!(
+        ends.len() > 10 && ends.iter().all(|&e| e == ends[0]),
+        "{ends:?}\n{gap}"
+    );
+    let sim = ok(&[
+        "simulate",
+        "--model",
+        "models/jiaxing.toml",
+        "-n",
+        "300",
+        "--lang",
+        "zh",
+        "--out",
+        &dir("s"),
+    ]);
+    assert!(
+        sim.contains("条模拟轨迹") && sim.contains("P(养老床位短缺，2025年，按规划标准)"),
+        "{sim}"
+    );
+    assert!(
+        sim.contains("按实际需要在每一年都有 90% 把握，持证养老护理员："),
+        "{sim}"
+    );
+    // Every line but the file names is in Chinese.
+    for text in [&project, &gap, &sim] {
+        for line in text.lines().filter(|l| !l.starts_with("已写入 ")) {
+            for english in [
+                "scenario ",
+                "note:",
+                "wrote ",
+                "shortfall",
+                "planned",
+                "by need",
+            ] {
+                assert!(!line.contains(english), "{english:?} in\n{text}");
+            }
+        }
+    }
 }

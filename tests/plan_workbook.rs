@@ -18,6 +18,9 @@ use V::{N, S};
 
 type SheetRows<'a> = Vec<Vec<V<'a>>>;
 
+/// A change to the county workbook's sheets.
+type Edit = dyn Fn(&mut Vec<(&str, SheetRows<'_>)>);
+
 /// Writes a workbook of `sheets` (name, rows; the first row the header).
 fn write_workbook(path: &Path, sheets: &[(&str, SheetRows<'_>)]) {
     let mut wb = Workbook::new();
@@ -74,14 +77,27 @@ fn run(command: &str, model: &Path, out: &Path, extra: &[&str]) {
 /// write byte-identical tables.
 fn assert_same_tables(shipped: &Path, imported: &Path, work: &Path, simulate: bool) {
     let mut runs: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
-        ("project", vec!["--scenario", "all"], vec!["population.csv", "indicators.csv"]),
-        ("gap", vec!["--scenario", "all"], vec!["demand.csv", "gap.csv"]),
+        (
+            "project",
+            vec!["--scenario", "all"],
+            vec!["population.csv", "indicators.csv"],
+        ),
+        (
+            "gap",
+            vec!["--scenario", "all"],
+            vec!["demand.csv", "gap.csv"],
+        ),
     ];
     if simulate {
         runs.push((
             "simulate",
             vec!["-n", "300", "--seed", "11"],
-            vec!["quantiles.csv", "gap_risk.csv", "robust_plan.csv", "first_shortfall.csv"],
+            vec![
+                "quantiles.csv",
+                "gap_risk.csv",
+                "robust_plan.csv",
+                "first_shortfall.csv",
+            ],
         ));
     }
     for (command, extra, files) in runs {
@@ -136,7 +152,11 @@ fn jiaxing_through_the_workbook_reproduces_its_projection_gaps_and_risks() {
         assert!(dir.path().join("models/jiaxing.synthesis.toml").exists());
         // Every figure is tagged with its sheet and rows.
         let toml = String::from_utf8(bytes(&model)).unwrap();
-        let caregivers = if lang == "zh" { "需求标准" } else { "demands" };
+        let caregivers = if lang == "zh" {
+            "需求标准"
+        } else {
+            "demands"
+        };
         assert!(
             toml.contains(&format!("sheet {caregivers}, rows")),
             "{lang}: {toml}"
@@ -215,19 +235,50 @@ fn county_sheets<'a>() -> Vec<(&'a str, SheetRows<'a>)> {
             vec![
                 vec![S("服务"), S("名称"), S("中文名称"), S("单位")],
                 vec![S("beds"), S("Elderly-care beds"), S("养老床位"), S("beds")],
-                vec![S("nursing_beds"), S("Nursing-type beds"), S("护理型床位"), S("beds")],
+                vec![
+                    S("nursing_beds"),
+                    S("Nursing-type beds"),
+                    S("护理型床位"),
+                    S("beds"),
+                ],
             ],
         ),
         (
             "需求标准",
             vec![
-                vec![S("服务"), S("需求口径"), S("键"), S("年份"), S("数值"), S("来源")],
+                vec![
+                    S("服务"),
+                    S("需求口径"),
+                    S("键"),
+                    S("年份"),
+                    S("数值"),
+                    S("来源"),
+                ],
                 vec![S("beds"), S("standard"), S("method"), S(""), S("ratio")],
                 vec![S("beds"), S("standard"), S("base"), S(""), S("elderly")],
-                vec![S("beds"), S("standard"), S("per_1000"), N(2025.0), N(40.0), S("规划第三章")],
-                vec![S("nursing_beds"), S("standard"), S("method"), S(""), S("share")],
+                vec![
+                    S("beds"),
+                    S("standard"),
+                    S("per_1000"),
+                    N(2025.0),
+                    N(40.0),
+                    S("规划第三章"),
+                ],
+                vec![
+                    S("nursing_beds"),
+                    S("standard"),
+                    S("method"),
+                    S(""),
+                    S("share"),
+                ],
                 vec![S("nursing_beds"), S("standard"), S("of"), S(""), S("beds")],
-                vec![S("nursing_beds"), S("standard"), S("fraction"), N(2025.0), S("60%")],
+                vec![
+                    S("nursing_beds"),
+                    S("standard"),
+                    S("fraction"),
+                    N(2025.0),
+                    S("60%"),
+                ],
             ],
         ),
         (
@@ -244,7 +295,13 @@ fn county_sheets<'a>() -> Vec<(&'a str, SheetRows<'a>)> {
         (
             "基期目标",
             vec![
-                vec![S("年龄"), S("性别"), S("人数"), S("占总人口比例"), S("来源")],
+                vec![
+                    S("年龄"),
+                    S("性别"),
+                    S("人数"),
+                    S("占总人口比例"),
+                    S("来源"),
+                ],
                 vec![S("0+"), S(""), S("400,000"), S(""), S("统计公报")],
                 vec![S("60+"), S(""), S(""), S("26.5%"), S("统计公报")],
             ],
@@ -278,25 +335,48 @@ fn a_county_plan_filled_in_by_hand_becomes_a_model() {
         "fertility.srb",
         "synthesis.reference",
     ] {
-        assert!(text.contains(&format!("ASSUMPTION, flagged in the model): {d}")), "{d}: {text}");
+        assert!(
+            text.contains(&format!("ASSUMPTION, flagged in the model): {d}")),
+            "{d}: {text}"
+        );
     }
     let toml = String::from_utf8(bytes(&model)).unwrap();
     assert!(toml.contains("ASSUMPTION: carecast's default"), "{toml}");
-    assert!(toml.contains("# ASSUMPTION: 假设 (plan workbook, sheet 情景, row 3)"), "{toml}");
-    assert!(toml.contains("# [P] 规划第三章 (plan workbook, sheet 需求标准, row 4)"), "{toml}");
+    assert!(
+        toml.contains("# ASSUMPTION: 假设 (plan workbook, sheet 情景, row 3)"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("# [P] 规划第三章 (plan workbook, sheet 需求标准, row 4)"),
+        "{toml}"
+    );
     assert!(toml.contains("fraction = [[2025, \"60%\"]]"), "{toml}");
-    assert!(toml.contains("points = [[2020, 1500], [2025, 2600]]"), "{toml}");
+    assert!(
+        toml.contains("points = [[2020, 1500], [2025, 2600]]"),
+        "{toml}"
+    );
     assert!(toml.contains("key_years = [2025, 2030]"), "{toml}");
     assert!(toml.contains("全国2015-2020年"), "{toml}");
     // It projects, and the ratio supply resolves on its own projection:
     // 40 beds per 1,000 of the 60+ of 2025.
     let out = dir.path().join("gap");
-    ok(&["gap", "--model", model.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    ok(&[
+        "gap",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
     let (header, rows) = crate::common::read_csv(&out.join("gap.csv"));
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
     let row = rows
         .iter()
-        .find(|r| r[col("service")] == "beds" && r[col("year")] == "2025" && r[col("method")] == "standard")
+        .find(|r| {
+            r[col("service")] == "beds"
+                && r[col("year")] == "2025"
+                && r[col("method")] == "standard"
+        })
         .unwrap();
     let demand: f64 = row[col("demand")].parse().unwrap();
     let supply: f64 = row[col("supply")].parse().unwrap();
@@ -308,10 +388,23 @@ fn a_blank_template_names_everything_it_still_needs() {
     let dir = tempfile::tempdir().unwrap();
     for lang in ["en", "zh"] {
         let plan = dir.path().join(format!("blank-{lang}.xlsx"));
-        ok(&["template", "--out", plan.to_str().unwrap(), "--lang", lang, "-q"]);
+        ok(&[
+            "template",
+            "--out",
+            plan.to_str().unwrap(),
+            "--lang",
+            lang,
+            "-q",
+        ]);
         let out = dir.path().join(format!("{lang}/model.toml"));
         fails(
-            &["import", "--plan", plan.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            &[
+                "import",
+                "--plan",
+                plan.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
             1,
             &[
                 "problem(s) in the plan workbook (nothing written)",
@@ -322,7 +415,13 @@ fn a_blank_template_names_everything_it_still_needs() {
             ],
             &out,
         );
-        assert!(!dir.path().join(lang).exists() || std::fs::read_dir(dir.path().join(lang)).unwrap().next().is_none());
+        assert!(
+            !dir.path().join(lang).exists()
+                || std::fs::read_dir(dir.path().join(lang))
+                    .unwrap()
+                    .next()
+                    .is_none()
+        );
     }
 }
 
@@ -330,7 +429,7 @@ fn a_blank_template_names_everything_it_still_needs() {
 fn bad_workbooks_name_the_sheet_and_cell_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("models/county.toml");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<(&str, SheetRows<'_>)>)>, Vec<&str>)> = vec![
+    let cases: Vec<(&str, Box<Edit>, Vec<&str>)> = vec![
         (
             "missing settings sheet",
             Box::new(|s| s.retain(|(n, _)| *n != "基本设置")),
@@ -344,12 +443,20 @@ fn bad_workbooks_name_the_sheet_and_cell_and_write_nothing() {
         (
             "a percentage above 100%",
             Box::new(|s| s[4].1[6][4] = S("160%")),
-            vec!["sheet 需求标准, cell E7", "a percentage above 100%", "27.58% is 0.2758"],
+            vec![
+                "sheet 需求标准, cell E7",
+                "a percentage above 100%",
+                "27.58% is 0.2758",
+            ],
         ),
         (
             "a demand of an unknown service",
             Box::new(|s| s[4].1[1][0] = S("bedz")),
-            vec!["sheet 需求标准, cell A2", "service \"bedz\"", "a service of the 服务 sheet"],
+            vec![
+                "sheet 需求标准, cell A2",
+                "service \"bedz\"",
+                "a service of the 服务 sheet",
+            ],
         ),
         (
             "an unknown key",
@@ -368,7 +475,13 @@ fn bad_workbooks_name_the_sheet_and_cell_and_write_nothing() {
         edit(&mut sheets);
         write_workbook(&plan, &sheets);
         let err = fails(
-            &["import", "--plan", plan.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            &[
+                "import",
+                "--plan",
+                plan.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
             1,
             &needles,
             &out,
@@ -380,11 +493,19 @@ fn bad_workbooks_name_the_sheet_and_cell_and_write_nothing() {
     let mut wb = Workbook::new();
     let sheet = wb.add_worksheet();
     sheet.set_name("settings").unwrap();
-    sheet.merge_range(0, 0, 0, 1, "key", &Format::new()).unwrap();
+    sheet
+        .merge_range(0, 0, 0, 1, "key", &Format::new())
+        .unwrap();
     sheet.write_string(1, 0, "region.name").unwrap();
     wb.save(&plan).unwrap();
     fails(
-        &["import", "--plan", plan.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[
+            "import",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
         1,
         &["sheet settings, cells A1:B1", "a merged header cell"],
         &out,
@@ -393,7 +514,13 @@ fn bad_workbooks_name_the_sheet_and_cell_and_write_nothing() {
     let plan = dir.path().join("plan.xlsx");
     std::fs::write(&plan, "key,value\n").unwrap();
     fails(
-        &["import", "--plan", plan.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[
+            "import",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
         1,
         &["plan.xlsx", "expected an Excel .xlsx file"],
         &out,

@@ -85,7 +85,15 @@ fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32], zh: bool) -> St
         format!("\nscenario {}\n", r.name)
     };
     let heads: [&str; 7] = if zh {
-        ["服务", "测算口径", "年份", "需求", "供给", "缺口", "首次短缺"]
+        [
+            "服务",
+            "测算口径",
+            "年份",
+            "需求",
+            "供给",
+            "缺口",
+            "首次短缺",
+        ]
     } else {
         [
             "service",
@@ -149,7 +157,11 @@ fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32], zh: bool) -> St
                     } else {
                         String::new()
                     },
-                    if k == 0 { method.clone() } else { String::new() },
+                    if k == 0 {
+                        method.clone()
+                    } else {
+                        String::new()
+                    },
                     year.to_string(),
                     demand.map(format_count).unwrap_or_else(|| "-".into()),
                     g.map(|g| format_count(g.supply))

@@ -3,7 +3,9 @@
 use anyhow::Result;
 
 use super::{out, ImportArgs, LangArg, TemplateArgs};
-use crate::io::plan_workbook::{encode_template, import_plan, table_path_for, PlanRows};
+use crate::io::plan_workbook::{
+    encode_template, import_plan, table_path_for, BaseTarget, PlanRows,
+};
 use crate::io::synthesis_file::SynthesisSpec;
 use crate::io::OutputSet;
 
@@ -66,7 +68,10 @@ pub fn template(args: &TemplateArgs) -> Result<()> {
             LangArg::Zh => "已写入",
             LangArg::En => "wrote",
         };
-        out(&format!("{wrote} {} ({what})\n{next}\n", args.out.display()));
+        out(&format!(
+            "{wrote} {} ({what})\n{next}\n",
+            args.out.display()
+        ));
     }
     Ok(())
 }
@@ -116,13 +121,13 @@ fn fill_synthesis(
             .push(("synthesis.history_tfr".into(), Some(y), Number(v)));
     }
     for t in &spec.targets {
-        rows.base_targets.push((
-            t.ages.clone(),
-            t.sex.clone().unwrap_or_default(),
-            t.total,
-            t.share_of_total.map(|f| f.value()),
-            format!("as in {}", spec_path.display()),
-        ));
+        rows.base_targets.push(BaseTarget {
+            ages: t.ages.clone(),
+            sex: t.sex.clone().unwrap_or_default(),
+            total: t.total,
+            share_of_total: t.share_of_total.map(|f| f.value()),
+            source: format!("as in {}", spec_path.display()),
+        });
     }
     Ok(())
 }

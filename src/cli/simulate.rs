@@ -153,9 +153,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
                     band(Indicator::Pop0To2, false).unwrap_or_default(),
                 );
                 text.push_str(&if zh {
-                    format!(
-                        "  {year}年：60岁及以上占比 {share}；出生 {births}；0-2岁 {young}\n"
-                    )
+                    format!("  {year}年：60岁及以上占比 {share}；出生 {births}；0-2岁 {young}\n")
                 } else {
                     format!("  {year}: 60+ share {share}; births {births}; aged 0-2 {young}\n")
                 });

@@ -19,7 +19,10 @@ pub fn table(scenario: Option<&str>, p: &Projection, zh: bool) -> String {
     let values = indicators(p);
     let mut s = String::new();
     if let Some(name) = scenario {
-        s.push_str(&format!("{} {name}\n", if zh { "情景" } else { "scenario" }));
+        s.push_str(&format!(
+            "{} {name}\n",
+            if zh { "情景" } else { "scenario" }
+        ));
     }
     if zh {
         let heads = [

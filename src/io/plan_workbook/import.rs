@@ -264,6 +264,12 @@ fn tag(sheet: &str, entries: &[&Entry]) -> String {
     }
 }
 
+/// A key's TOML value and the comment tagging it.
+type Tagged = (String, String);
+
+/// How a settings key is looked up.
+type Lookup<'a> = dyn FnMut(&mut Reader, &str) -> Option<Tagged> + 'a;
+
 /// The model file being written.
 struct Out {
     text: String,
@@ -394,7 +400,7 @@ impl Reader {
             },
             Kind::Years => {
                 let mut years = Vec::new();
-                for part in t.split(|c: char| matches!(c, ',' | '，' | '、' | ';' | ' ')) {
+                for part in t.split([',', '，', '、', ';', ' ']) {
                     if part.trim().is_empty() {
                         continue;
                     }
@@ -644,7 +650,7 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
     let mut defaults: Vec<String> = Vec::new();
     let mut default_flags: Vec<(&str, &str)> = Vec::new();
     // The TOML of a settings or paths key, with its tag; a default if blank.
-    let mut setting = |r: &mut Reader, key: &str| -> Option<(String, String)> {
+    let mut setting = |r: &mut Reader, key: &str| -> Option<Tagged> {
         let spec = SETTINGS.iter().chain(SERIES).find(|k| k.key == key)?;
         match settings.get(key) {
             Some(entries) => {
@@ -660,7 +666,7 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
             None => None,
         }
     };
-    let mut take_default = |key: &str| -> Option<(String, String)> {
+    let mut take_default = |key: &str| -> Option<Tagged> {
         let d = default_for(key)?;
         defaults.push(match d.value {
             "" => format!("{key}: the standard schedule's"),
@@ -704,17 +710,16 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
     m.line("");
 
     // [projection] values first: they are needed for the base.
-    let require =
-        |r: &mut Reader, key: &str, got: Option<(String, String)>| -> Option<(String, String)> {
-            if got.is_none() {
-                r.problem(
-                    format!("sheet {settings_sheet}, key {key}"),
-                    "nothing",
-                    format!("a value for {key} (required)"),
-                );
-            }
-            got
-        };
+    let require = |r: &mut Reader, key: &str, got: Option<Tagged>| -> Option<Tagged> {
+        if got.is_none() {
+            r.problem(
+                format!("sheet {settings_sheet}, key {key}"),
+                "nothing",
+                format!("a value for {key} (required)"),
+            );
+        }
+        got
+    };
     let name = setting(&mut r, "region.name");
     let name = require(&mut r, "region.name", name);
     let base_year = setting(&mut r, "projection.base_year");
@@ -892,11 +897,7 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
             base.kv("", key, &v);
         }
     }
-    let pair = |r: &mut Reader,
-                lo: &str,
-                hi: &str,
-                setting: &mut dyn FnMut(&mut Reader, &str) -> Option<(String, String)>|
-     -> Option<(String, String)> {
+    let pair = |r: &mut Reader, lo: &str, hi: &str, setting: &mut Lookup<'_>| -> Option<Tagged> {
         match (setting(r, lo), setting(r, hi)) {
             (Some((l, t)), Some((h, _))) => Some((format!("[{l}, {h}]"), t)),
             (None, None) => None,
@@ -1041,7 +1042,7 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
         }
     }
     let schedule_keys = ["a1", "alpha1", "a2", "alpha2", "mu2", "lambda2", "c"];
-    let schedule: Vec<(String, Option<(String, String)>)> = schedule_keys
+    let schedule: Vec<(String, Option<Tagged>)> = schedule_keys
         .iter()
         .map(|k| {
             (

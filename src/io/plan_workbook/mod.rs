@@ -48,13 +48,28 @@ pub struct PlanRows {
     pub populations: Vec<(String, String)>,
     /// `flags`: the flag in English and in Chinese.
     pub flags: Vec<(String, String)>,
-    /// `base_targets`: ages, sex, total, share of the total, source.
-    pub base_targets: Vec<(String, String, Option<f64>, Option<f64>, String)>,
+    /// `base_targets`.
+    pub base_targets: Vec<BaseTarget>,
     /// `base_structure_90`: ages, low, high.
     pub base_structure: Vec<(String, f64, f64)>,
     /// `base_population`: year, sex, age, persons.
     pub base_population: Vec<(i32, String, i32, f64)>,
     /// Lines of the `source` column for every row taken from one file.
+    pub source: String,
+}
+
+/// A row of the `base_targets` sheet: a known total of the base.
+#[derive(Debug, Clone, Default)]
+pub struct BaseTarget {
+    /// Ages, e.g. `0+`, `60+`, `0-2`.
+    pub ages: String,
+    /// `male`, `female`, or empty for both.
+    pub sex: String,
+    /// Persons.
+    pub total: Option<f64>,
+    /// Or a fraction of the 0+ total.
+    pub share_of_total: Option<f64>,
+    /// Where the figure comes from.
     pub source: String,
 }
 

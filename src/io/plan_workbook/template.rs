@@ -220,16 +220,16 @@ pub fn encode_template(rows: Option<&PlanRows>, zh: bool) -> Result<Vec<u8>> {
                 }
             }
             "base_targets" => {
-                for (ages, sex, total, share, src) in &r.base_targets {
-                    w.text(0, ages)?;
-                    w.text(1, sex)?;
-                    if let Some(t) = total {
-                        w.cell(2, &CellValue::Number(*t), None)?;
+                for t in &r.base_targets {
+                    w.text(0, &t.ages)?;
+                    w.text(1, &t.sex)?;
+                    if let Some(v) = t.total {
+                        w.cell(2, &CellValue::Number(v), None)?;
                     }
-                    if let Some(s) = share {
-                        w.cell(3, &CellValue::Number(*s), Some(&formats.percent))?;
+                    if let Some(v) = t.share_of_total {
+                        w.cell(3, &CellValue::Number(v), Some(&formats.percent))?;
                     }
-                    w.text(4, src)?;
+                    w.text(4, &t.source)?;
                     w.next();
                 }
             }
