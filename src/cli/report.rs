@@ -285,7 +285,21 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         output.stage(&format!("{}.csv", f.name), csv)?;
     }
     let written = output.commit()?;
-    if !args.quiet {
+    if !args.quiet && lang == Lang::Zh {
+        out(&format!(
+            "{}（中文报告）：{} 张图表，{} 条模拟轨迹，随机种子 {}，字体 {}（{}），用时 {:.2} 秒\n已写入 {} 及另外 {} 个文件（{}）\n",
+            crate::report::Words::new(Lang::Zh).region(model),
+            report.figures.len(),
+            args.trajectories,
+            args.seed,
+            font_path.display(),
+            font.family,
+            start.elapsed().as_secs_f64(),
+            dir.join("index.html").display(),
+            written.len() - 1,
+            dir.display()
+        ));
+    } else if !args.quiet {
         out(&format!(
             "{} ({}): {} charts, {} trajectories, seed {}, font {} ({}), in {:.2} s\nwrote {} and {} more files in {}\n",
             model.name,

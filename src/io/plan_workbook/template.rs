@@ -104,12 +104,16 @@ pub fn encode_template(rows: Option<&PlanRows>, zh: bool) -> Result<Vec<u8>> {
             let width = match *en {
                 "meaning" => 70.0,
                 "source" | "flag" | "flag_zh" | "label" | "label_zh" => 40.0,
-                "key" | "series" | "value" => 26.0,
+                "value" => 34.0,
+                "key" | "series" => 26.0,
                 _ => 14.0,
             };
             sheet.set_column_width(c, width).map_err(&err)?;
         }
         sheet.set_freeze_panes(1, 0).map_err(&err)?;
+        // Printed, a sheet is as wide as the page.
+        sheet.set_landscape();
+        sheet.set_print_fit_to_pages(1, 0);
         let mut w = SheetWriter {
             sheet,
             name: name.to_string(),
@@ -138,9 +142,8 @@ pub fn encode_template(rows: Option<&PlanRows>, zh: bool) -> Result<Vec<u8>> {
                         if *v != blank {
                             w.cell(2, &source, None)?;
                         }
-                        w.sheet
-                            .write_string_with_format(w.row, 3, &meaning, &formats.wrap)
-                            .map_err(xlsx_error(name))?;
+                        // The last column: long text runs on to the right.
+                        w.text(3, &meaning)?;
                         w.next();
                     }
                 }
@@ -275,6 +278,8 @@ fn readme(workbook: &mut Workbook, f: &Formats, zh: bool) -> Result<()> {
     let sheet = workbook.add_worksheet();
     let err = xlsx_error(name);
     sheet.set_name(name).map_err(&err)?;
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
     sheet.set_column_width(0, 22.0).map_err(&err)?;
     sheet.set_column_width(1, 30.0).map_err(&err)?;
     sheet.set_column_width(2, 90.0).map_err(&err)?;
@@ -301,10 +306,14 @@ fn readme(workbook: &mut Workbook, f: &Formats, zh: bool) -> Result<()> {
     };
     let mut row = 0u32;
     for (i, line) in intro.iter().enumerate() {
-        let fmt = if i == 0 { &f.title } else { &f.wrap };
-        sheet
-            .write_string_with_format(row, 0, *line, fmt)
-            .map_err(&err)?;
+        // Not wrapped: each line runs on across the empty cells beside it.
+        if i == 0 {
+            sheet
+                .write_string_with_format(row, 0, *line, &f.title)
+                .map_err(&err)?;
+        } else {
+            sheet.write_string(row, 0, *line).map_err(&err)?;
+        }
         row += 1;
     }
     row += 1;
