@@ -276,7 +276,7 @@ fn chinese_report_has_chinese_labels() {
     check_report(&out);
     // The PNG charts are drawn with the collection's Simplified Chinese
     // face, not its first (Japanese) one.
-    assert!(said.contains("(Noto Sans CJK SC)"), "{said}");
+    assert!(said.contains("（Noto Sans CJK SC）"), "{said}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(
         html.contains("<html lang=\"zh-CN\">"),
