@@ -133,6 +133,11 @@ impl Fertility {
         Fertility::new(tfr, self.pattern.clone(), self.srb.clone())
     }
 
+    /// The same fertility with the TFR multiplied by `ratio` (checked).
+    pub fn with_tfr_ratio(&self, ratio: f64) -> Result<Self> {
+        self.with_tfr(self.tfr.scaled("TFR", ratio)?)
+    }
+
     /// The same fertility with another sex ratio at birth (checked).
     pub fn with_srb(&self, srb: Schedule) -> Result<Self> {
         Fertility::new(self.tfr.clone(), self.pattern.clone(), srb)

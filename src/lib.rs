@@ -64,6 +64,7 @@ pub mod path;
 pub mod plan;
 pub mod population;
 pub mod projection;
+pub mod regions;
 #[cfg(feature = "report")]
 pub mod report;
 pub mod standards;

@@ -165,6 +165,19 @@ impl Migration {
         }
     }
 
+    /// The same migration with every count multiplied by `share` (a
+    /// region's part of its parent's migration).
+    pub fn scaled(&self, share: f64) -> Result<Migration> {
+        Ok(match self {
+            Migration::None => Migration::None,
+            Migration::Counts(c) => Migration::Counts(c * share),
+            Migration::Total { per_year, shares } => Migration::Total {
+                per_year: per_year.scaled("net migration", share)?,
+                shares: shares.clone(),
+            },
+        })
+    }
+
     /// Net migrants over the step `[start, start + n)` by sex and group.
     pub fn for_step(&self, grid: AgeGrid, start: f64, n: f64) -> Array2<f64> {
         match self {

@@ -7,6 +7,7 @@ use crate::gap::{demand, gaps, DemandValue, GapValue};
 use crate::indicators::{indicators, Indicator, IndicatorValue};
 use crate::population::Population;
 use crate::projection::{project, Assumptions, Projection};
+use crate::regions::{project_regions, InternalFlow, Region, RegionSpec, RegionalProjection};
 use crate::standards::Service;
 
 /// One named set of assumptions.
@@ -80,6 +81,11 @@ pub struct Model {
     /// Published TFR and e0 bounds whose relative spread the model's
     /// ensembles borrow (`[uncertainty] calibration`), with the table.
     pub calibration: Option<(String, crate::ensemble::Calibration)>,
+    /// The regions the model's population is the sum of (`[[subregion]]`;
+    /// empty: one region, the model itself). Their bases sum to `base`.
+    pub regions: Vec<RegionSpec>,
+    /// Migration between the regions (`[[flow]]`).
+    pub flows: Vec<InternalFlow>,
 }
 
 /// The uncertainty of a base population: a factor on the whole (the
@@ -300,12 +306,67 @@ impl Model {
         (self.base_year..=self.end_year).step_by(step).collect()
     }
 
+    /// The regions `--region` selects: `all` (or none asked) every region
+    /// after the parent (`total`), `total` the parent alone, or one region.
+    /// A model without regions has none, and takes no `--region`.
+    pub fn select_regions(&self, asked: Option<&str>) -> Result<Vec<String>> {
+        if self.regions.is_empty() {
+            return match asked {
+                None => Ok(Vec::new()),
+                Some(a) => Err(Error::invalid(
+                    "--region",
+                    format!("{a:?}"),
+                    "no --region: the model has no [[subregion]]s",
+                )),
+            };
+        }
+        let names: Vec<String> = std::iter::once("total".to_string())
+            .chain(self.regions.iter().map(|r| r.name.clone()))
+            .collect();
+        match asked {
+            None | Some("all") => Ok(names),
+            Some(a) if names.iter().any(|n| n == a) => Ok(vec![a.to_string()]),
+            Some(a) => Err(Error::invalid(
+                "--region",
+                format!("{a:?}"),
+                format!("all, or one of {}", names.join(", ")),
+            )),
+        }
+    }
+
     /// Projects `scenario` and sizes every service against the plan.
     pub fn run(&self, scenario: &Scenario) -> Result<ScenarioRun> {
         let projection = self.project(scenario)?;
-        let demand = demand(&self.services, &projection)
+        Self::run_on(scenario, projection, &self.services)
+    }
+
+    /// [`Model::run`] of the parent (`total`, its services on the sum of
+    /// the regions) and of every region (its own services on its own
+    /// projection), in the model's order. A model without regions gives
+    /// its one run as `total`.
+    pub fn run_regions(&self, scenario: &Scenario) -> Result<Vec<(String, ScenarioRun)>> {
+        let rp = self.project_regions(scenario)?;
+        let mut out = vec![(
+            "total".to_string(),
+            Self::run_on(scenario, rp.parent, &self.services)?,
+        )];
+        for (r, p) in self.regions.iter().zip(rp.regions) {
+            let run = Self::run_on(scenario, p, &r.services)
+                .map_err(|e| e.context(format!("region {}", r.name)))?;
+            out.push((r.name.clone(), run));
+        }
+        Ok(out)
+    }
+
+    /// Sizes `services` on `projection`, a projection of `scenario`.
+    fn run_on(
+        scenario: &Scenario,
+        projection: Projection,
+        services: &[Service],
+    ) -> Result<ScenarioRun> {
+        let demand = demand(services, &projection)
             .map_err(|e| e.context(format!("scenario {}", scenario.name)))?;
-        let gaps = gaps(&self.services, &demand);
+        let gaps = gaps(services, &demand);
         Ok(ScenarioRun {
             name: scenario.name.clone(),
             indicators: indicators(&projection),
@@ -315,8 +376,12 @@ impl Model {
         })
     }
 
-    /// Projects one scenario over the model's horizon.
+    /// Projects one scenario over the model's horizon (with regions: the
+    /// sum of its regions).
     pub fn project(&self, scenario: &Scenario) -> Result<Projection> {
+        if !self.regions.is_empty() {
+            return Ok(self.project_regions(scenario)?.parent);
+        }
         project(
             &self.base,
             self.base_year,
@@ -324,5 +389,25 @@ impl Model {
             &scenario.assumptions,
         )
         .map_err(|e| e.context(format!("scenario {}", scenario.name)))
+    }
+
+    /// Projects one scenario region by region, with the migration between
+    /// them; the parent is their sum. A model without regions is one region.
+    pub fn project_regions(&self, scenario: &Scenario) -> Result<RegionalProjection> {
+        let at = |e: Error| e.context(format!("scenario {}", scenario.name));
+        let regions: Vec<Region> = if self.regions.is_empty() {
+            vec![Region {
+                name: String::new(),
+                base: self.base.clone(),
+                assumptions: scenario.assumptions.clone(),
+            }]
+        } else {
+            self.regions
+                .iter()
+                .map(|r| r.region(&scenario.assumptions))
+                .collect::<Result<_>>()
+                .map_err(at)?
+        };
+        project_regions(&regions, &self.flows, self.base_year, self.end_year).map_err(at)
     }
 }

@@ -296,6 +296,28 @@ impl Schedule {
         }
     }
 
+    /// The schedule with every value multiplied by `factor`.
+    pub fn scaled(&self, what: &str, factor: f64) -> Result<Schedule> {
+        let scale = |s: &PeriodSeries| {
+            PeriodSeries::new(
+                what,
+                s.periods()
+                    .iter()
+                    .map(|(a, b, v)| (*a, *b, v * factor))
+                    .collect(),
+                s.log_scale,
+            )
+        };
+        Ok(match self {
+            Schedule::Path(p) => Schedule::Path(YearPath::new(
+                what,
+                p.points().iter().map(|&(y, v)| (y, v * factor)).collect(),
+            )?),
+            Schedule::Periods(s) => Schedule::Periods(scale(s)?),
+            Schedule::PeriodSteps(s) => Schedule::PeriodSteps(scale(s)?),
+        })
+    }
+
     /// Smallest and largest value anywhere on the schedule.
     pub fn range(&self) -> (f64, f64) {
         match self {

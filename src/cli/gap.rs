@@ -5,6 +5,7 @@ use anyhow::Result;
 use super::{out, GapArgs, SelectedModel};
 use crate::gap::{first_shortfall, DemandValue};
 use crate::io::export::{demand_table, gap_table};
+use crate::io::Table;
 use crate::model::ScenarioRun;
 use crate::report::{format_count, service_label, Lang, Words};
 use crate::{Model, Service};
@@ -16,6 +17,12 @@ pub fn run(args: &GapArgs) -> Result<()> {
     let years = model
         .key_years_for(&args.years)
         .map_err(|e| e.context("--years"))?;
+    let regions = model
+        .select_regions(args.region.as_deref())
+        .map_err(|e| e.context(args.model.display().to_string()))?;
+    if !regions.is_empty() {
+        return run_regions(args, &sel, &regions, &years);
+    }
     let mut runs = Vec::new();
     for s in sel.selected() {
         runs.push(model.run(s)?);
@@ -52,7 +59,7 @@ pub fn run(args: &GapArgs) -> Result<()> {
             )
         };
         for r in &runs {
-            text.push_str(&scenario_block(model, r, &years, zh));
+            text.push_str(&scenario_block(&model.services, r, &years, zh));
         }
         if runs.len() > 1 {
             text.push_str(&comparison(model, &runs, &years, zh));
@@ -77,7 +84,7 @@ fn demand_of<'a>(
 /// Every service and demand method in the key years: demand, supply, gap
 /// and the first shortfall by that method (the plan's standard first, then
 /// the need-based views).
-fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32], zh: bool) -> String {
+fn scenario_block(services: &[Service], r: &ScenarioRun, years: &[i32], zh: bool) -> String {
     use super::say::{method_short_zh, pad};
     let mut s = if zh {
         format!("\n情景 {}\n", r.name)
@@ -107,8 +114,7 @@ fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32], zh: bool) -> St
     };
     // The service column fits the longest label (Chinese labels are long).
     let service_width = if zh {
-        model
-            .services
+        services
             .iter()
             .map(|sv| super::say::columns(&service_label(sv, Lang::Zh)))
             .max()
@@ -130,7 +136,7 @@ fn scenario_block(model: &Model, r: &ScenarioRun, years: &[i32], zh: bool) -> St
         )
     };
     s.push_str(&row(heads.map(str::to_string)));
-    for service in &model.services {
+    for service in services {
         let name = if zh {
             service_label(service, Lang::Zh)
         } else {
@@ -272,4 +278,75 @@ fn comparison(model: &Model, runs: &[ScenarioRun], years: &[i32], zh: bool) -> S
         });
     }
     s
+}
+
+/// `gap` of a model with regions: the parent's plan on the sum of the
+/// regions (`total`) and each region's own plan on its projection; every
+/// table gets a `region` column.
+fn run_regions(
+    args: &GapArgs,
+    sel: &SelectedModel,
+    regions: &[String],
+    years: &[i32],
+) -> Result<()> {
+    let zh = args.output.zh();
+    let model = &sel.model;
+    let (mut demand_parts, mut gap_parts) = (Vec::new(), Vec::new());
+    let mut text = String::new();
+    for s in sel.selected() {
+        for (name, run) in model.run_regions(s)? {
+            if !regions.contains(&name) {
+                continue;
+            }
+            let label = sel.several.then_some(s.name.as_str());
+            let demand_rows: Vec<_> = run.demand.iter().map(|d| (label, d)).collect();
+            let gap_rows: Vec<_> = run.gaps.iter().map(|g| (label, g)).collect();
+            demand_parts.push((name.clone(), demand_table(&demand_rows)));
+            gap_parts.push((name.clone(), gap_table(&gap_rows)));
+            let services = match model.regions.iter().find(|r| r.name == name) {
+                Some(r) => &r.services,
+                None => &model.services,
+            };
+            text.push_str(&if zh {
+                format!("\n地区 {name}")
+            } else {
+                format!("\nregion {name}")
+            });
+            if services.is_empty() {
+                text.push_str(if zh {
+                    "：无本级规划的服务\n"
+                } else {
+                    ": no services of its own\n"
+                });
+                continue;
+            }
+            text.push_str(&scenario_block(services, &run, years, zh));
+        }
+    }
+    let after = if sel.several { "scenario" } else { "" };
+    let wrote = args.output.write(
+        "gap",
+        &sel.stem,
+        vec![
+            ("demand", Table::stacked("region", demand_parts, after)?),
+            ("gap", Table::stacked("region", gap_parts, after)?),
+        ],
+    )?;
+    if !args.output.quiet {
+        let mut head = if zh {
+            format!(
+                "{}：需求、规划供给与缺口（缺口 = 需求 − 供给；正值为短缺）；总计及各地区\n",
+                Words::new(Lang::Zh).region(model)
+            )
+        } else {
+            format!(
+                "{}: demand, planned supply and gap (demand − supply; positive = shortfall), for the total and each region\n",
+                model.name
+            )
+        };
+        head.push_str(&text);
+        head.push_str(&super::say::wrote(&wrote, zh));
+        out(&head);
+    }
+    Ok(())
 }

@@ -176,6 +176,11 @@ pub struct ProjectArgs {
     /// Last year of a --wpp-dir projection (a whole number of steps after 2020).
     #[arg(long, default_value_t = 2100)]
     pub end_year: i32,
+    /// With a model of regions ([[subregion]]): `all` (the default: the
+    /// parent as `total`, then every region), `total`, or one region's name.
+    /// The tables get a `region` column.
+    #[arg(long, conflicts_with = "wpp_dir")]
+    pub region: Option<String>,
     /// Output folder and format.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -196,6 +201,11 @@ pub struct GapArgs {
     /// 2025,2030,2035].
     #[arg(long, value_delimiter = ',', value_parser = parse_year_span)]
     pub years: Vec<(i32, i32)>,
+    /// With a model of regions ([[subregion]]): `all` (the default: the
+    /// parent as `total`, then every region with its own plan), `total`,
+    /// or one region's name. The tables get a `region` column.
+    #[arg(long)]
+    pub region: Option<String>,
     /// Output folder and format.
     #[command(flatten)]
     pub output: OutputArgs,

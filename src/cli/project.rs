@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 
 use super::{out, summary, ProjectArgs, SelectedModel};
 use crate::io::export::{indicator_rows, indicators_table, population_table, Labelled};
+use crate::io::Table;
 use crate::projection::{project, Projection};
 
 pub fn run(args: &ProjectArgs) -> Result<()> {
@@ -33,6 +34,13 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
             .as_ref()
             .context("--model or --wpp-dir is required")?;
         let sel = SelectedModel::load(path, args.scenario.as_deref())?;
+        let regions = sel
+            .model
+            .select_regions(args.region.as_deref())
+            .map_err(|e| e.context(path.display().to_string()))?;
+        if !regions.is_empty() {
+            return run_regions(args, &sel, &regions);
+        }
         let mut runs: Vec<(Option<String>, Projection)> = Vec::new();
         let mut labels = Vec::new();
         for s in sel.selected() {
@@ -102,6 +110,91 @@ pub fn run(args: &ProjectArgs) -> Result<()> {
         }
         text.push_str(&super::say::wrote(&wrote, zh));
         out(&text);
+    }
+    Ok(())
+}
+
+/// `project` of a model with regions: every table gets a `region` column
+/// (`total` for the parent); the summary shows each selected region.
+fn run_regions(args: &ProjectArgs, sel: &SelectedModel, regions: &[String]) -> Result<()> {
+    let zh = args.output.zh();
+    let model = &sel.model;
+    let (mut population, mut indicators) = (Vec::new(), Vec::new());
+    let mut text = String::new();
+    for s in sel.selected() {
+        let rp = model.project_regions(s)?;
+        for name in regions {
+            let projection = match model.regions.iter().position(|r| &r.name == name) {
+                Some(i) => &rp.regions[i],
+                None => &rp.parent,
+            };
+            let item = [Labelled {
+                scenario: sel.several.then_some(s.name.as_str()),
+                projection,
+            }];
+            population.push((name.clone(), population_table(&item)));
+            indicators.push((name.clone(), indicators_table(&indicator_rows(&item))));
+            let heading = match (zh, sel.several) {
+                (false, false) => format!("region {name}\n"),
+                (false, true) => format!("scenario {}, region {name}\n", s.name),
+                (true, false) => format!("地区 {name}\n"),
+                (true, true) => format!("情景 {}，地区 {name}\n", s.name),
+            };
+            text.push_str(&heading);
+            text.push_str(&summary::table(None, projection, zh));
+        }
+        for c in &rp.capped {
+            let flow = &model.flows[c.flow];
+            let (from, to) = (&model.regions[flow.from].name, &model.regions[flow.to].name);
+            text.push_str(&if zh {
+                format!(
+                    "警告：{} 年起的一步中，{from} → {to} 的迁移有 {:.0} 人因迁出地人口不足而未迁移\n",
+                    c.year, c.persons
+                )
+            } else {
+                format!(
+                    "warning: in the step from {}, {:.0} migrants of the flow {from} -> {to} were not moved: the origin had too few\n",
+                    c.year, c.persons
+                )
+            });
+        }
+    }
+    let after = if sel.several { "scenario" } else { "" };
+    let wrote = args.output.write(
+        "project",
+        &sel.stem,
+        vec![
+            ("population", Table::stacked("region", population, after)?),
+            ("indicators", Table::stacked("region", indicators, after)?),
+        ],
+    )?;
+    if !args.output.quiet {
+        let region = crate::report::Words::new(if zh {
+            crate::report::Lang::Zh
+        } else {
+            crate::report::Lang::En
+        })
+        .region(model);
+        let mut head = if zh {
+            format!("{region}：{} 个地区\n", model.regions.len())
+        } else {
+            format!("{region}: {} regions\n", model.regions.len())
+        };
+        head.push_str(&text);
+        let flags = if zh && !model.flags_zh.is_empty() {
+            &model.flags_zh
+        } else {
+            &model.flags
+        };
+        for n in flags {
+            head.push_str(&if zh {
+                format!("注：{n}\n")
+            } else {
+                format!("note: {n}\n")
+            });
+        }
+        head.push_str(&super::say::wrote(&wrote, zh));
+        out(&head);
     }
     Ok(())
 }

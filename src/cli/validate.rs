@@ -117,6 +117,44 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         model.services.len(),
         model.service_ids()
     ));
+    // Regions: each with its base, its departures and its own plan.
+    for s in model.scenarios.iter().filter(|_| !model.regions.is_empty()) {
+        model.run_regions(s)?;
+    }
+    let total = model.base.total();
+    for r in &model.regions {
+        let services: Vec<&str> = r.services.iter().map(|s| s.id.as_str()).collect();
+        text.push_str(&format!(
+            "region {}: base {:.0} persons ({:.1}%), TFR x{} and e0 {:+} years against the scenario, {:.1}% of the migration from outside; {}\n",
+            r.name,
+            r.base.total(),
+            100.0 * r.base.total() / total,
+            r.tfr_ratio,
+            r.e0_difference,
+            100.0 * r.migration_share,
+            if services.is_empty() {
+                "no plan of its own".to_string()
+            } else {
+                format!("its own plan: {}", services.join(", "))
+            }
+        ));
+    }
+    for f in &model.flows {
+        let size = match &f.size {
+            crate::regions::FlowSize::PerYear(s) => format!(
+                "{:.0} persons a year",
+                s.for_step(f64::from(model.base_year), 1.0)
+            ),
+            crate::regions::FlowSize::Rate(s) => format!(
+                "{:.2}% of the origin a year",
+                100.0 * s.for_step(f64::from(model.base_year), 1.0)
+            ),
+        };
+        text.push_str(&format!(
+            "flow {} -> {}: {size} (in {})\n",
+            model.regions[f.from].name, model.regions[f.to].name, model.base_year
+        ));
+    }
     let default = model.scenario(&model.default_scenario)?;
     let first_step = default.assumptions.step_rates(model.base_year)?;
     let checks = crate::base_synthesis::BaseDiagnostics::of(

@@ -591,6 +591,31 @@ impl ColumnData {
         }
     }
 
+    /// An empty column of the same kind.
+    fn empty_like(&self) -> ColumnData {
+        match self {
+            ColumnData::Int(_) => ColumnData::Int(Vec::new()),
+            ColumnData::OptInt(_) => ColumnData::OptInt(Vec::new()),
+            ColumnData::Text(_) => ColumnData::Text(Vec::new()),
+            ColumnData::Float(_) => ColumnData::Float(Vec::new()),
+            ColumnData::OptFloat(_) => ColumnData::OptFloat(Vec::new()),
+        }
+    }
+
+    /// Appends `other`'s values; false (nothing appended) when `other` is
+    /// of another kind.
+    fn extend_from(&mut self, other: &ColumnData) -> bool {
+        match (self, other) {
+            (ColumnData::Int(a), ColumnData::Int(b)) => a.extend_from_slice(b),
+            (ColumnData::OptInt(a), ColumnData::OptInt(b)) => a.extend_from_slice(b),
+            (ColumnData::Text(a), ColumnData::Text(b)) => a.extend_from_slice(b),
+            (ColumnData::Float(a), ColumnData::Float(b)) => a.extend_from_slice(b),
+            (ColumnData::OptFloat(a), ColumnData::OptFloat(b)) => a.extend_from_slice(b),
+            _ => return false,
+        }
+        true
+    }
+
     fn rounded(&self, digits: usize) -> ColumnData {
         let r = |v: f64| round_significant(v, digits);
         match self {
@@ -612,6 +637,46 @@ impl Table {
     /// The columns, in order.
     pub fn columns(&self) -> &[(String, ColumnData)] {
         &self.columns
+    }
+
+    /// The rows of `parts` one after another, each part's rows labelled by
+    /// its name in a new text column `name`, placed after column `after`
+    /// (first when the tables have no such column). Every part must have
+    /// the same columns (an empty list gives an empty table).
+    pub fn stacked(name: &str, parts: Vec<(String, Table)>, after: &str) -> Result<Table> {
+        let Some((_, first)) = parts.first() else {
+            return Ok(Table::new(Vec::<(String, ColumnData)>::new()));
+        };
+        let names: Vec<String> = first.columns.iter().map(|c| c.0.clone()).collect();
+        let mut labels = Vec::new();
+        let mut columns: Vec<(String, ColumnData)> = first
+            .columns
+            .iter()
+            .map(|(n, d)| (n.clone(), d.empty_like()))
+            .collect();
+        for (label, table) in &parts {
+            let these: Vec<&String> = table.columns.iter().map(|c| &c.0).collect();
+            if these.len() != names.len() || these.iter().zip(&names).any(|(a, b)| *a != b) {
+                return Err(Error::invalid(
+                    format!("table of {label}"),
+                    format!("columns {these:?}"),
+                    format!("the columns of the other parts, {names:?}"),
+                ));
+            }
+            labels.extend(std::iter::repeat_n(label.clone(), table.height()));
+            for ((column, out), (_, data)) in columns.iter_mut().zip(&table.columns) {
+                if !out.extend_from(data) {
+                    return Err(Error::invalid(
+                        format!("table of {label}, column {column}"),
+                        "values of another kind",
+                        "the kind of the other parts' column",
+                    ));
+                }
+            }
+        }
+        let at = names.iter().position(|n| n == after).map_or(0, |i| i + 1);
+        columns.insert(at, (name.to_string(), ColumnData::Text(labels)));
+        Ok(Table { columns })
     }
 
     /// Number of rows.

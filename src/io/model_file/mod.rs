@@ -11,6 +11,7 @@
 
 mod mortality;
 mod plan_rows;
+mod regions;
 mod scenarios;
 mod schema;
 mod services;
@@ -87,7 +88,7 @@ fn parse_text(text: &str, file: &str) -> std::result::Result<RawModel, ModelProb
 }
 
 /// The top-level sections of a model file.
-const MODEL_SECTIONS: [&str; 11] = [
+const MODEL_SECTIONS: [&str; 13] = [
     "region",
     "projection",
     "base",
@@ -99,6 +100,8 @@ const MODEL_SECTIONS: [&str; 11] = [
     "service",
     "stated",
     "uncertainty",
+    "subregion",
+    "flow",
 ];
 
 /// Every TOML-level problem of a model file (see [`crate::io::toml_problems`]).
@@ -118,6 +121,8 @@ fn model_toml_problems(text: &str, expected: &str) -> Vec<Error> {
             "scenario" => toml_check_each::<RawScenario>(v),
             "service" => toml_check_each::<RawService>(v),
             "stated" => toml_check_each::<RawStated>(v),
+            "subregion" => toml_check_each::<RawSubregion>(v),
+            "flow" => toml_check_each::<RawFlow>(v),
             _ => return None,
         })
     };
@@ -270,7 +275,7 @@ fn build(raw: RawModel, dir: PathBuf, file: String) -> std::result::Result<Model
     }
     let scenarios = read_scenarios(&raw, &rel, grid, &mut note);
     let mut services = grid
-        .map(|g| read_services(&raw, &rel, g, &mut |key, e| note(key, e)))
+        .map(|g| read_services(&raw, None, &rel, g, &mut |key, e| note(key, e)))
         .unwrap_or_default();
     let mut stated = Vec::new();
     for (i, st) in raw.stated.iter().enumerate() {
@@ -311,13 +316,82 @@ fn build(raw: RawModel, dir: PathBuf, file: String) -> std::result::Result<Model
             Error::invalid("migration_sd", sd, "persons a year, a number >= 0"),
         );
     }
+    let (mut regions, flows) = match (&base, grid) {
+        (Some(b), Some(g)) => regions::read_regions(&raw, b, g, &rel, &mut note),
+        _ => (Vec::new(), Vec::new()),
+    };
+    if let Some(g) = grid {
+        for r in regions.iter_mut() {
+            r.services = read_services(&raw, Some(&r.name), &rel, g, &mut |key, e| note(key, e));
+        }
+    }
+    for s in &raw.services {
+        if let Some(name) = &s.region {
+            if !raw.subregions.iter().any(|r| &r.name == name) {
+                note(
+                    &format!("service {}", s.id),
+                    Error::invalid(
+                        "region",
+                        format!("{name:?}, no such region"),
+                        if raw.subregions.is_empty() {
+                            "no region: the model has no [[subregion]]s".to_string()
+                        } else {
+                            format!(
+                                "one of the [[subregion]]s: {}",
+                                raw.subregions
+                                    .iter()
+                                    .map(|r| format!("{:?}", r.name))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                    ),
+                );
+            }
+        }
+    }
     if let Some(b) = &base {
         let years = (raw.projection.base_year, raw.projection.end_year);
         let default = &raw.projection.default_scenario;
+        // A ratio supply is resolved on the model's own projection (with
+        // regions: their sum).
+        let project = |s: &crate::model::Scenario| -> Result<crate::projection::Projection> {
+            if regions.is_empty() {
+                return crate::projection::project(b, years.0, years.1, &s.assumptions);
+            }
+            let built = regions
+                .iter()
+                .map(|r| r.region(&s.assumptions))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(crate::regions::project_regions(&built, &flows, years.0, years.1)?.parent)
+        };
         for (id, e) in
-            services::resolve_ratio_supplies(&mut services, b, years, default, &scenarios)
+            services::resolve_ratio_supplies(&mut services, &project, default, &scenarios)
         {
             note(&format!("service {id} supply"), e);
+        }
+        // A region's ratio supply: on the region's own projection.
+        for k in 0..regions.len() {
+            let mut own = std::mem::take(&mut regions[k].services);
+            let project_region =
+                |s: &crate::model::Scenario| -> Result<crate::projection::Projection> {
+                    let built = regions
+                        .iter()
+                        .map(|r| r.region(&s.assumptions))
+                        .collect::<Result<Vec<_>>>()?;
+                    let mut all =
+                        crate::regions::project_regions(&built, &flows, years.0, years.1)?;
+                    Ok(all.regions.swap_remove(k))
+                };
+            for (id, e) in
+                services::resolve_ratio_supplies(&mut own, &project_region, default, &scenarios)
+            {
+                note(
+                    &format!("subregion {} service {id} supply", regions[k].name),
+                    e,
+                );
+            }
+            regions[k].services = own;
         }
     }
     match base {
@@ -339,6 +413,8 @@ fn build(raw: RawModel, dir: PathBuf, file: String) -> std::result::Result<Model
                 .filter(|&sd| sd > 0.0)
                 .map(|sd| crate::ensemble::MigrationNoise { sd }),
             calibration,
+            regions,
+            flows,
         }),
         _ => Err(ModelProblems { file, problems }),
     }

@@ -156,6 +156,57 @@ pub struct RawModel {
     /// `[uncertainty]`: the model's own ensemble settings.
     #[serde(default)]
     pub uncertainty: Option<RawUncertainty>,
+    /// `[[subregion]]`: the regions the model's population is the sum of.
+    #[serde(rename = "subregion", default)]
+    pub subregions: Vec<RawSubregion>,
+    /// `[[flow]]`: migration between the regions.
+    #[serde(rename = "flow", default)]
+    pub flows: Vec<RawFlow>,
+}
+
+/// `[[subregion]]`: one region of the model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubregion {
+    /// Name, as `--region` takes it.
+    pub name: String,
+    /// The name in Chinese.
+    #[serde(default)]
+    pub name_zh: Option<String>,
+    /// Its base table (`sex,age,<value_column>`), or `"remainder"`: the
+    /// model's base minus the other regions'.
+    pub population: String,
+    /// Column of the table with the counts.
+    #[serde(default = "default_population_column")]
+    pub value_column: String,
+    /// The region's TFR over the scenario's.
+    #[serde(default)]
+    pub tfr_ratio: Option<f64>,
+    /// Years added to the scenario's e0.
+    #[serde(default)]
+    pub e0_difference: Option<f64>,
+    /// Its share of the net migration from outside the model.
+    #[serde(default)]
+    pub migration_share: Option<Fraction>,
+}
+
+/// `[[flow]]`: migrants moving from one region to another.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlow {
+    /// The origin region.
+    pub from: String,
+    /// The destination region.
+    pub to: String,
+    /// Persons a year.
+    #[serde(default)]
+    pub per_year: Option<PathSpec>,
+    /// Or a fraction of the origin's population a year.
+    #[serde(default)]
+    pub rate: Option<FractionSpec>,
+    /// Share of the migrants who are male (default 0.5).
+    #[serde(default)]
+    pub male_share: Option<Fraction>,
 }
 
 /// `[uncertainty]`.
@@ -188,6 +239,9 @@ pub struct RawStated {
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     pub id: String,
+    /// The region whose plan this is (a `[[subregion]]`); none: the model's.
+    #[serde(default)]
+    pub region: Option<String>,
     pub label: String,
     #[serde(default)]
     pub label_zh: Option<String>,

@@ -58,6 +58,7 @@ fn find_base(bases: &[(String, AgeRange)], base_name: &str) -> Result<AgeRange> 
 /// Builds and checks every `[[service]]`; problems go to `note`.
 pub(super) fn read_services(
     raw: &RawModel,
+    region: Option<&str>,
     rel: &dyn Fn(&str) -> PathBuf,
     grid: AgeGrid,
     note: &mut dyn FnMut(&str, Error),
@@ -70,16 +71,23 @@ pub(super) fn read_services(
         }
     };
     let mut services: Vec<Service> = Vec::new();
-    for (i, rs) in raw.services.iter().enumerate() {
+    // The services of one region (or of the parent), each region on its own.
+    let mine: Vec<&RawService> = raw
+        .services
+        .iter()
+        .filter(|s| s.region.as_deref() == region)
+        .collect();
+    for (i, rs) in mine.iter().enumerate() {
         let key = format!(
-            "service {}",
+            "{}service {}",
+            region.map_or(String::new(), |r| format!("subregion {r} ")),
             if rs.id.is_empty() {
                 format!("#{}", i + 1)
             } else {
                 rs.id.clone()
             }
         );
-        if raw.services[..i].iter().any(|o| o.id == rs.id) {
+        if mine[..i].iter().any(|o| o.id == rs.id) {
             note(
                 &key,
                 Error::invalid(
@@ -110,7 +118,7 @@ pub(super) fn read_services(
                 continue;
             }
             let dkey = format!("{key} demand {}", rd.name);
-            match read_demand(rd, &bases, rel, grid, &raw.services[..i], &rs.id) {
+            match read_demand(rd, &bases, rel, grid, &mine[..i], &rs.id) {
                 Ok(d) => demands.push(d),
                 Err(e) => note(&dkey, e),
             }
@@ -169,7 +177,7 @@ pub(super) fn read_demand(
     bases: &[(String, AgeRange)],
     rel: &dyn Fn(&str) -> PathBuf,
     grid: AgeGrid,
-    earlier: &[RawService],
+    earlier: &[&RawService],
     own_id: &str,
 ) -> Result<Demand> {
     // Keys that do not belong to the method are errors, not silently ignored.
@@ -590,8 +598,9 @@ pub(super) fn read_prevalence(path: &Path, grid: AgeGrid) -> Result<Prevalence> 
 /// Returns the problems, by service id.
 pub(super) fn resolve_ratio_supplies(
     services: &mut [Service],
-    base: &crate::population::Population,
-    years: (i32, i32),
+    project: &dyn Fn(
+        &crate::model::Scenario,
+    ) -> crate::error::Result<crate::projection::Projection>,
     default_scenario: &str,
     scenarios: &[crate::model::Scenario],
 ) -> Vec<(String, Error)> {
@@ -626,7 +635,7 @@ pub(super) fn resolve_ratio_supplies(
                 ));
                 continue;
             };
-            match crate::projection::project(base, years.0, years.1, &scenario.assumptions) {
+            match project(scenario) {
                 Ok(p) => projections.push((name.clone(), p)),
                 Err(e) => {
                     problems.push((service.id.clone(), e.context(format!("scenario {name}"))));
