@@ -6,8 +6,10 @@
 //! An internal flow moves persons from one region to another in every
 //! step: a number a year, or a rate (a fraction of the origin's population
 //! a year), spread over sex and age by fixed shares (a Rogers-Castro
-//! schedule). What leaves the origin arrives in the destination, so
-//! internal migration sums to zero in every step. A flow never takes more
+//! schedule). Internal migrants move at the start of each step (and then
+//! survive and bear children where they arrive). What leaves the origin
+//! arrives in the destination, so internal migration sums to zero in every
+//! step. A flow never takes more
 //! than [`MAX_FLOW_SHARE`] of an origin group over a step: the excess is
 //! not moved and is reported ([`RegionalProjection::capped`]).
 
@@ -277,19 +279,28 @@ pub fn project_regions(
     let (mut moved, mut capped) = (Vec::new(), Vec::new());
     let mut year = base_year;
     while year < end_year {
-        let starts: Vec<&Population> = projections
-            .iter()
-            .map(|p| p.populations.last().unwrap_or(&regions[0].base))
-            .collect();
-        let mut rates = regions
+        let rates = regions
             .iter()
             .map(|r| r.assumptions.step_rates(year))
             .collect::<Result<Vec<_>>>()?;
+        // Internal migrants move at the start of the step, each flow taking
+        // from what the flows before it left in its origin.
+        let mut moved_in: Vec<Array2<f64>> = projections
+            .iter()
+            .map(|p| {
+                p.populations
+                    .last()
+                    .unwrap_or(&regions[0].base)
+                    .counts()
+                    .clone()
+            })
+            .collect();
         let mut step_moved = Vec::with_capacity(flows.len());
         for (k, f) in flows.iter().enumerate() {
-            let (counts, not_moved) = flow_counts(f, starts[f.from], year);
-            rates[f.from].migration -= &counts;
-            rates[f.to].migration += &counts;
+            let origin = Population::new(grid, moved_in[f.from].clone())?;
+            let (counts, not_moved) = flow_counts(f, &origin, year);
+            moved_in[f.from] -= &counts;
+            moved_in[f.to] += &counts;
             step_moved.push(counts.sum());
             if not_moved > 0.0 {
                 capped.push(CappedFlow {
@@ -299,11 +310,24 @@ pub fn project_regions(
                 });
             }
         }
+        let moved_starts = moved_in
+            .into_iter()
+            .map(|c| Population::new(grid, c.mapv(|v| v.max(0.0))))
+            .collect::<Result<Vec<_>>>()?;
+        let starts: Vec<&Population> = moved_starts.iter().collect();
         let mut ends = Vec::with_capacity(regions.len());
         let mut step_flows = Vec::with_capacity(regions.len());
         for (r, start) in starts.iter().enumerate() {
-            let (next, f) = project_step(start, &rates[r])
+            let (next, mut f) = project_step(start, &rates[r])
                 .map_err(|e| e.context(format!("region {}", regions[r].name)))?;
+            // Net migration counts the internal movers too.
+            let before = projections[r]
+                .populations
+                .last()
+                .unwrap_or(&regions[0].base);
+            for s in Sex::BOTH {
+                f.net_migration[s.index()] += start.of(s).sum() - before.of(s).sum();
+            }
             ends.push(next);
             step_flows.push(f);
         }

@@ -14,6 +14,7 @@ mod model_inputs;
 mod plan_workbook;
 mod preston;
 mod readers_never_panic;
+mod regions;
 mod report;
 mod risk;
 mod services;

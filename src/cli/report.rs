@@ -186,6 +186,9 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     // Every input is checked before anything is computed or written.
     let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
     let model = &sel.model;
+    model
+        .require_one_region("report")
+        .map_err(|e| e.context(args.model.display().to_string()))?;
     // The model's own migration noise, if it gives one.
     spec.stochastic.migration = model.migration_noise;
     let font = choose_font(args.font.as_deref(), asked)?;

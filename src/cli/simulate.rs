@@ -22,6 +22,9 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     };
     let sel = SelectedModel::load(model_path, args.scenario.as_deref())?;
     let model = &sel.model;
+    model
+        .require_one_region("simulate")
+        .map_err(|e| e.context(model_path.display().to_string()))?;
     let stochastic = Stochastic {
         // Always present so that its parameters are checked; zero volatility
         // gives a factor of exactly 1.

@@ -31,6 +31,9 @@ impl Models {
             };
             if let std::collections::btree_map::Entry::Vacant(slot) = by_path.entry(path) {
                 let model = crate::io::model_file::load(slot.key())?;
+                model
+                    .require_one_region("sweep")
+                    .map_err(|e| e.context(slot.key().display().to_string()))?;
                 slot.insert(model);
             }
         }

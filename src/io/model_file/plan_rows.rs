@@ -43,6 +43,19 @@ pub fn plan_rows(
     table: &dyn Fn(&str) -> String,
 ) -> std::result::Result<PlanRows, ModelProblems> {
     let raw = super::parse(path)?;
+    if !raw.subregions.is_empty() {
+        return Err(ModelProblems {
+            file: path.display().to_string(),
+            problems: vec![crate::error::Error::invalid(
+                "template --from",
+                format!(
+                    "a model of {} regions ([[subregion]])",
+                    raw.subregions.len()
+                ),
+                "a model without [[subregion]]s: the plan workbook has no sheet for regions yet",
+            )],
+        });
+    }
     let mut rows = PlanRows::default();
     let mut set = |key: &str, v: CellValue| rows.settings.push((key.to_string(), v));
     set("region.name", text(&raw.region.name));

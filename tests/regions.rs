@@ -1,0 +1,422 @@
+//! Regions in one model (`[[subregion]]`, `[[flow]]`): the parent is the sum
+//! of its regions, conservation holds per region, internal migration sums
+//! to zero; identical halves reproduce the single region; `--region`; bad
+//! region input named by its key.
+
+use std::collections::HashMap;
+
+use carecast::io::model_file::load;
+
+use crate::common::{fails, fails_with, ok, read_csv, root, Fixture};
+
+#[test]
+fn the_parent_is_the_sum_of_its_regions_and_internal_migration_sums_to_zero() {
+    let model = load(&root().join("models/shanghai_regions.toml")).unwrap();
+    assert_eq!(model.regions.len(), 2);
+    for s in &model.scenarios {
+        let rp = model.project_regions(s).unwrap();
+        for (k, parent) in rp.parent.populations.iter().enumerate() {
+            let sum = rp.regions[0].populations[k].counts() + rp.regions[1].populations[k].counts();
+            for (a, b) in parent.counts().iter().zip(sum.iter()) {
+                assert!(
+                    (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                    "{}: {a} {b}",
+                    s.name
+                );
+            }
+        }
+        for (k, f) in rp.parent.flows.iter().enumerate() {
+            // The model has no migration from outside: what one region
+            // loses, the other gains.
+            let net: f64 = rp
+                .regions
+                .iter()
+                .map(|r| r.flows[k].net_migration.iter().sum::<f64>())
+                .sum();
+            assert!(net.abs() < 1e-6, "{} step {k}: {net}", s.name);
+            assert!((f.net_migration[0] + f.net_migration[1]).abs() < 1e-6);
+            let out: f64 = rp.regions[0].flows[k].net_migration.iter().sum();
+            assert!(
+                (out + rp.moved[k][0]).abs() < 1e-6,
+                "huangpu loses what moves"
+            );
+            // Conservation in every region.
+            for r in &rp.regions {
+                let (a, b, fl) = (&r.populations[k], &r.populations[k + 1], &r.flows[k]);
+                let balance = fl.births.iter().sum::<f64>() - fl.deaths.iter().sum::<f64>()
+                    + fl.net_migration.iter().sum::<f64>();
+                assert!(((b.total() - a.total()) - balance).abs() < 1e-6 * a.total());
+            }
+        }
+        assert!(rp.capped.is_empty());
+    }
+}
+
+/// population.csv rows of region `region` as (year, sex, age) -> persons.
+fn population_of(
+    dir: &std::path::Path,
+    region: Option<&str>,
+) -> HashMap<(String, String, String), f64> {
+    let (header, rows) = read_csv(&dir.join("population.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    rows.iter()
+        .filter(|r| region.is_none_or(|g| r[col("region")] == g))
+        .map(|r| {
+            (
+                (
+                    r[col("year")].clone(),
+                    r[col("sex")].clone(),
+                    r[col("age")].clone(),
+                ),
+                r[col("population")].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The fixture's model as two regions: `a` with `share` of the base (its
+/// counts times `share`, written as a table), `b` the remainder.
+fn two_regions(fx: &Fixture, share: f64, extra: &str) {
+    let base = fx.path("data/jiaxing/base_2021.csv");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let mut out = String::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let cells: Vec<&str> = line.split(',').collect();
+        match cells[3].parse::<f64>() {
+            Ok(v) => out.push_str(&format!(
+                "{},{},{},{}\n",
+                cells[0],
+                cells[1],
+                cells[2],
+                v * share
+            )),
+            Err(_) => out.push_str(&format!("{line}\n")),
+        }
+    }
+    std::fs::write(fx.path("data/jiaxing/part_a.csv"), out).unwrap();
+    fx.edit("models/jiaxing.toml", |t| {
+        let at = t.find("[[scenario]]").unwrap();
+        format!(
+            "{}[[subregion]]\nname = \"a\"\npopulation = \"../data/jiaxing/part_a.csv\"\n\n[[subregion]]\nname = \"b\"\npopulation = \"remainder\"\n\n{extra}\n{}",
+            &t[..at],
+            &t[at..]
+        )
+    });
+}
+
+#[test]
+fn two_identical_halves_reproduce_the_single_region_model() {
+    let fx = Fixture::new();
+    let single = fx.path("single");
+    ok(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--scenario",
+        "all",
+        "--out",
+        single.to_str().unwrap(),
+        "-q",
+    ]);
+    ok(&[
+        "gap",
+        "--model",
+        &fx.model(),
+        "--out",
+        single.to_str().unwrap(),
+        "-q",
+    ]);
+    two_regions(&fx, 0.5, "");
+    let halves = fx.path("halves");
+    ok(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--scenario",
+        "all",
+        "--out",
+        halves.to_str().unwrap(),
+        "-q",
+    ]);
+    ok(&[
+        "gap",
+        "--model",
+        &fx.model(),
+        "--out",
+        halves.to_str().unwrap(),
+        "-q",
+    ]);
+    // The total's rows equal the single projection to rounding, and each
+    // half is half of it.
+    let (header, rows) = read_csv(&single.join("population.csv"));
+    let (h2, rows2) = read_csv(&halves.join("population.csv"));
+    assert_eq!(h2[..2], ["scenario".to_string(), "region".to_string()]);
+    let want: HashMap<String, f64> = rows
+        .iter()
+        .map(|r| (r[..4].join(","), r[header.len() - 1].parse().unwrap()))
+        .collect();
+    let mut seen = 0;
+    for r in &rows2 {
+        let v: f64 = r[h2.len() - 1].parse().unwrap();
+        let k = [&r[0], &r[2], &r[3], &r[4]].map(|c| c.as_str()).join(",");
+        let w = want[&k];
+        let expect = if r[1] == "total" { w } else { 0.5 * w };
+        assert!(
+            (v - expect).abs() <= 1e-8 * w.abs().max(1.0),
+            "{} {k}: {v} vs {expect}",
+            r[1]
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 3 * rows.len());
+    // The parent's plan gives the single model's gaps.
+    let (gh, grows) = read_csv(&single.join("gap.csv"));
+    let (gh2, grows2) = read_csv(&halves.join("gap.csv"));
+    assert_eq!(gh2[0], "region");
+    let total: Vec<&Vec<String>> = grows2.iter().filter(|r| r[0] == "total").collect();
+    assert_eq!(total.len(), grows.len());
+    for (a, b) in grows.iter().zip(total) {
+        for c in 0..gh.len() {
+            match (a[c].parse::<f64>(), b[c + 1].parse::<f64>()) {
+                (Ok(x), Ok(y)) => assert!(
+                    (x - y).abs() <= 1e-8 * x.abs().max(1.0),
+                    "{}: {x} {y}",
+                    gh[c]
+                ),
+                _ => assert_eq!(a[c], b[c + 1]),
+            }
+        }
+    }
+    // The regions have no plan of their own: only the total has gap rows.
+    assert!(grows2.iter().all(|r| r[0] == "total"));
+}
+
+#[test]
+fn region_selects_one_region_and_an_unknown_one_is_named() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("hp");
+    let text = ok(&[
+        "project",
+        "--model",
+        "models/shanghai_regions.toml",
+        "--region",
+        "huangpu",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        text.contains("region huangpu") && !text.contains("region rest"),
+        "{text}"
+    );
+    let pop = population_of(&dir, Some("huangpu"));
+    let (_, rows) = read_csv(&dir.join("population.csv"));
+    assert_eq!(pop.len(), rows.len());
+    let base: f64 = pop
+        .iter()
+        .filter(|(k, _)| k.0 == "2020")
+        .map(|(_, v)| v)
+        .sum();
+    assert!((base - 662_030.0).abs() < 1.0, "{base}");
+    // Huangpu's own plan is sized on Huangpu alone.
+    let g = out.path().join("g");
+    ok(&[
+        "gap",
+        "--model",
+        "models/shanghai_regions.toml",
+        "--region",
+        "huangpu",
+        "--out",
+        g.to_str().unwrap(),
+        "-q",
+    ]);
+    let (h, rows) = read_csv(&g.join("gap.csv"));
+    let c = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let dementia = rows
+        .iter()
+        .find(|r| {
+            r[c("service")] == "dementia_beds"
+                && r[c("year")] == "2025"
+                && r[c("method")] == "standard"
+        })
+        .unwrap();
+    assert_eq!(dementia[c("region")], "huangpu");
+    assert_eq!(dementia[c("supply")].parse::<f64>().unwrap(), 500.0);
+    let bad = out.path().join("bad");
+    fails(
+        &[
+            "project",
+            "--model",
+            "models/shanghai_regions.toml",
+            "--region",
+            "pudong",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        1,
+        &[
+            "--region",
+            "\"pudong\"",
+            "all, or one of total, huangpu, rest",
+        ],
+        &bad,
+    );
+    fails(
+        &[
+            "project",
+            "--model",
+            "models/jiaxing.toml",
+            "--region",
+            "huangpu",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        1,
+        &["no --region: the model has no [[subregion]]s"],
+        &bad,
+    );
+    fails(
+        &[
+            "simulate",
+            "--model",
+            "models/shanghai_regions.toml",
+            "-n",
+            "10",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        1,
+        &["ensembles of regions are not built yet"],
+        &bad,
+    );
+}
+
+#[test]
+fn bad_regions_are_named_by_their_key() {
+    let cases: [(&str, &str, &[&str]); 6] = [
+        (
+            "[[flow]]\nfrom = \"a\"\nto = \"nowhere\"\nper_year = 100\n",
+            "unknown destination",
+            &[
+                "flow 1 (a -> nowhere)",
+                "\"nowhere\", no such region",
+                "\"a\", \"b\"",
+            ],
+        ),
+        (
+            "[[subregion]]\nname = \"a\"\npopulation = \"remainder\"\n",
+            "duplicated name",
+            &["subregion a", "\"a\" a second time"],
+        ),
+        (
+            "[[subregion]]\nname = \"c\"\n",
+            "a region without a base",
+            &["missing field `population`"],
+        ),
+        (
+            "[[flow]]\nfrom = \"a\"\nto = \"b\"\n",
+            "a flow without a size",
+            &["flow 1 (a -> b)", "one of per_year"],
+        ),
+        (
+            "[[subregion]]\nname = \"total\"\npopulation = \"../data/jiaxing/part_a.csv\"\n",
+            "a reserved name",
+            &["\"total\"", "other than \"all\" and \"total\""],
+        ),
+        (
+            "[[flow]]\nfrom = \"a\"\nto = \"b\"\nrate = 1.5\n",
+            "a rate above 1",
+            &["flow 1 (a -> b)", "rate"],
+        ),
+    ];
+    for (extra, what, needles) in cases {
+        let fx = Fixture::new();
+        two_regions(&fx, 0.4, extra);
+        let out = fx.path("out");
+        let err = fails(
+            &[
+                "project",
+                "--model",
+                &fx.model(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            1,
+            needles,
+            &out,
+        );
+        assert!(!err.contains("panicked"), "{what}: {err}");
+    }
+    // A service of an unknown region.
+    let fx = Fixture::new();
+    two_regions(&fx, 0.4, "");
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replacen("id = \"beds\"\n", "id = \"beds\"\nregion = \"c\"\n", 1)
+    });
+    fails_with(
+        &["validate", "--model", &fx.model()],
+        1,
+        &["service beds", "\"c\", no such region"],
+    );
+    // Regions that do not add up to the base (no remainder).
+    let fx = Fixture::new();
+    two_regions(&fx, 0.4, "");
+    fx.edit("models/jiaxing.toml", |t| {
+        t.replace(
+            "population = \"remainder\"",
+            "population = \"../data/jiaxing/part_a.csv\"",
+        )
+    });
+    fails_with(
+        &["validate", "--model", &fx.model()],
+        1,
+        &["regions that differ from the model's [base]"],
+    );
+}
+
+#[test]
+fn a_flow_that_would_empty_its_origin_is_capped_and_reported() {
+    let fx = Fixture::new();
+    two_regions(
+        &fx,
+        0.01,
+        "[[flow]]\nfrom = \"a\"\nto = \"b\"\nper_year = 1000000\n",
+    );
+    let out = fx.path("out");
+    let text = ok(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        text.contains("migrants of the flow a -> b were not moved"),
+        "{text}"
+    );
+    let pop = population_of(&out, Some("a"));
+    assert!(pop.values().all(|&v| v >= 0.0));
+    // Both regions have the same rates, so moving people between them
+    // leaves the total as the model without regions projects it.
+    let total = population_of(&out, Some("total"));
+    let single = fx.path("single");
+    fx.edit("models/jiaxing.toml", |t| {
+        let i = t.find("[[subregion]]").unwrap();
+        let j = t.find("[[scenario]]").unwrap();
+        format!("{}{}", &t[..i], &t[j..])
+    });
+    ok(&[
+        "project",
+        "--model",
+        &fx.model(),
+        "--out",
+        single.to_str().unwrap(),
+        "-q",
+    ]);
+    let (h, rows) = read_csv(&single.join("population.csv"));
+    assert_eq!(rows.len(), total.len());
+    for r in &rows {
+        let v: f64 = r[h.len() - 1].parse().unwrap();
+        let t = total[&(r[0].clone(), r[1].clone(), r[2].clone())];
+        assert!((v - t).abs() <= 1e-8 * v.abs().max(1.0), "{r:?}: {t}");
+    }
+}
