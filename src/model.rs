@@ -307,7 +307,7 @@ impl Model {
     }
 
     /// An error for a command that does not yet take a model of regions
-    /// (ensembles: `simulate`, `report`, `sweep`; `template --from`).
+    /// (ensembles: `simulate`, `report`, `sweep`).
     pub fn require_one_region(&self, command: &str) -> Result<()> {
         if self.regions.is_empty() {
             return Ok(());

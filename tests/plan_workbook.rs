@@ -172,7 +172,13 @@ fn jiaxing_through_the_workbook_reproduces_its_projection_gaps_and_risks() {
 
 #[test]
 fn every_shipped_model_survives_the_workbook_with_its_base_as_a_table() {
-    for name in ["jiaxing", "shanghai", "huangpu", "lincang"] {
+    for name in [
+        "jiaxing",
+        "shanghai",
+        "huangpu",
+        "lincang",
+        "shanghai_regions",
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let plan = dir.path().join(format!("{name}.xlsx"));
         let model = dir.path().join(format!("out/{name}.toml"));

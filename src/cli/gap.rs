@@ -301,8 +301,14 @@ fn run_regions(
             let label = sel.several.then_some(s.name.as_str());
             let demand_rows: Vec<_> = run.demand.iter().map(|d| (label, d)).collect();
             let gap_rows: Vec<_> = run.gaps.iter().map(|g| (label, g)).collect();
-            demand_parts.push((name.clone(), demand_table(&demand_rows)));
-            gap_parts.push((name.clone(), gap_table(&gap_rows)));
+            // A region without a plan of its own has no rows (and a table
+            // of no rows no scenario column).
+            if !demand_rows.is_empty() {
+                demand_parts.push((name.clone(), demand_table(&demand_rows)));
+            }
+            if !gap_rows.is_empty() {
+                gap_parts.push((name.clone(), gap_table(&gap_rows)));
+            }
             let services = match model.regions.iter().find(|r| r.name == name) {
                 Some(r) => &r.services,
                 None => &model.services,

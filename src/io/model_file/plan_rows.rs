@@ -43,20 +43,38 @@ pub fn plan_rows(
     table: &dyn Fn(&str) -> String,
 ) -> std::result::Result<PlanRows, ModelProblems> {
     let raw = super::parse(path)?;
-    if !raw.subregions.is_empty() {
-        return Err(ModelProblems {
-            file: path.display().to_string(),
-            problems: vec![crate::error::Error::invalid(
-                "template --from",
-                format!(
-                    "a model of {} regions ([[subregion]])",
-                    raw.subregions.len()
-                ),
-                "a model without [[subregion]]s: the plan workbook has no sheet for regions yet",
-            )],
-        });
-    }
     let mut rows = PlanRows::default();
+    for r in &raw.subregions {
+        let opt = |v: Option<f64>| v.map_or(text(""), num);
+        let population = if r.population.trim() == super::regions::REMAINDER {
+            r.population.clone()
+        } else {
+            table(&r.population)
+        };
+        rows.regions.push([
+            text(&r.name),
+            text(r.name_zh.as_deref().unwrap_or("")),
+            text(&population),
+            opt(r.tfr_ratio),
+            opt(r.e0_difference),
+            opt(r.migration_share.map(|m| m.value())),
+        ]);
+    }
+    for f in &raw.flows {
+        let mut put = |key: &str, y: Option<f64>, v: CellValue| {
+            rows.flows
+                .push((f.from.clone(), f.to.clone(), key.to_string(), y, v));
+        };
+        for (y, v) in f.per_year.as_ref().map(path_rows).unwrap_or_default() {
+            put("per_year", y, v);
+        }
+        for (y, v) in f.rate.as_ref().map(fraction_rows).unwrap_or_default() {
+            put("rate", y, v);
+        }
+        if let Some(m) = f.male_share {
+            put("male_share", None, num(m.value()));
+        }
+    }
     let mut set = |key: &str, v: CellValue| rows.settings.push((key.to_string(), v));
     set("region.name", text(&raw.region.name));
     if let Some(z) = &raw.region.name_zh {
@@ -180,11 +198,17 @@ pub fn plan_rows(
             s.label.clone(),
             s.label_zh.clone().unwrap_or_default(),
             s.unit.clone(),
+            s.region.clone().unwrap_or_default(),
         ]);
+        // A region's service is `region:id` on the demands and supply sheets.
+        let sid = match &s.region {
+            Some(r) => format!("{r}:{}", s.id),
+            None => s.id.clone(),
+        };
         for d in &s.demands {
             let mut put = |key: &str, y: Option<f64>, v: CellValue| {
                 rows.demands
-                    .push((s.id.clone(), d.name.clone(), key.to_string(), y, v));
+                    .push((sid.clone(), d.name.clone(), key.to_string(), y, v));
             };
             put(
                 "method",
@@ -228,7 +252,7 @@ pub fn plan_rows(
         }
         let Some(sup) = &s.supply else { continue };
         let mut put = |key: &str, y: Option<f64>, v: CellValue| {
-            rows.supply.push((s.id.clone(), key.to_string(), y, v));
+            rows.supply.push((sid.clone(), key.to_string(), y, v));
         };
         for &(y, v) in sup.points.iter().flatten() {
             put("count", Some(y), num(v));

@@ -1078,6 +1078,111 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
         }
     }
 
+    // [[subregion]] and [[flow]]
+    let regions_sheet = sheet_name("regions");
+    let mut regs = Out {
+        text: String::new(),
+    };
+    for row in &sheets["regions"].rows {
+        let (Some(name), Some(pop)) = (row.get("region"), row.get("population")) else {
+            r.problem(
+                format!("sheet {regions_sheet}, row {}", row.number),
+                "a region without a name or population",
+                "region and population (a base table, or remainder) on every row",
+            );
+            continue;
+        };
+        let e = Entry {
+            year: None,
+            value: name.clone(),
+            source: row.text("source").to_string(),
+            row: row.number,
+        };
+        regs.comment("", &tag(&regions_sheet, &[&e]));
+        regs.line("[[subregion]]");
+        regs.kv("", "name", &toml_string(name.text.trim()));
+        if let Some(z) = row.get("name_zh") {
+            regs.kv("", "name_zh", &toml_string(z.text.trim()));
+        }
+        let population = if pop.text.trim() == "remainder" {
+            Some(toml_string("remainder"))
+        } else {
+            r.scalar(Kind::Table, pop, &place)
+        };
+        if let Some(p) = population {
+            regs.kv("", "population", &p);
+        }
+        for (col, kind) in [
+            ("tfr_ratio", Kind::Number),
+            ("e0_difference", Kind::Number),
+            ("migration_share", Kind::Fraction),
+        ] {
+            if let Some(c) = row.get(col) {
+                if let Some(v) = r.scalar(kind, c, &place) {
+                    regs.kv("", col, &v);
+                }
+            }
+        }
+        regs.line("");
+    }
+    let flows_sheet = sheet_name("flows");
+    let mut flow_groups: Grouped = Vec::new();
+    for row in &sheets["flows"].rows {
+        let (Some(from), Some(to), Some(k)) = (row.get("from"), row.get("to"), row.get("key"))
+        else {
+            r.problem(
+                format!("sheet {flows_sheet}, row {}", row.number),
+                "a row without from, to or key",
+                "from, to, key and value on every row",
+            );
+            continue;
+        };
+        let key = k.text.trim();
+        if !super::FLOW_KEYS.iter().any(|x| x.key == key) {
+            let list: Vec<&str> = super::FLOW_KEYS.iter().map(|s| s.key).collect();
+            r.problem(
+                &k.at,
+                format!("a key {key:?}"),
+                format!("one of {}", list.join(", ")),
+            );
+            continue;
+        }
+        match entry(row, "value") {
+            Some(e) => push_grouped(
+                &mut flow_groups,
+                &format!("{}\u{1f}{}", from.text.trim(), to.text.trim()),
+                key,
+                e,
+            ),
+            None => r.problem(
+                &k.at,
+                format!("{key} without a value"),
+                "a value in the value column",
+            ),
+        }
+    }
+    for (owner, keys) in &flow_groups {
+        let (from, to) = owner.split_once('\u{1f}').unwrap_or((owner, ""));
+        regs.line("[[flow]]");
+        regs.kv("", "from", &toml_string(from));
+        regs.kv("", "to", &toml_string(to));
+        for k in super::FLOW_KEYS {
+            let entries: Vec<&Entry> = keys
+                .iter()
+                .filter(|(key, _)| key == k.key)
+                .flat_map(|(_, e)| e)
+                .collect();
+            if entries.is_empty() {
+                continue;
+            }
+            if let Some(v) = r.value(k, &entries, &place) {
+                regs.comment("", &tag(&flows_sheet, &entries));
+                regs.kv("", k.key, &v);
+            }
+        }
+        regs.line("");
+    }
+
     // [populations]
     let pop_sheet = sheet_name("populations");
     let mut pops = Out {
@@ -1113,14 +1218,19 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
     for row in &sheets["services"].rows {
         match row.get("service") {
             Some(c) => {
-                if let Some((_, first)) = services.iter().find(|s| s.0 == c.text.trim()) {
+                // A region's service is `region:id` on the other sheets.
+                let key = match row.get("region") {
+                    Some(g) => format!("{}:{}", g.text.trim(), c.text.trim()),
+                    None => c.text.trim().to_string(),
+                };
+                if let Some((_, first)) = services.iter().find(|s| s.0 == key) {
                     r.problem(
                         &c.at,
-                        format!("service {} again (first in row {})", c.text, first.number),
-                        "one row per service",
+                        format!("service {key} again (first in row {})", first.number),
+                        "one row per service (and region)",
                     );
                 } else {
-                    services.push((c.text.trim().to_string(), row));
+                    services.push((key, row));
                 }
             }
             None => {
@@ -1233,7 +1343,14 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
             row: row.number,
         };
         svc.comment("", &tag(&svc_sheet, &[&e]));
-        svc.kv("", "id", &toml_string(id));
+        let (region, plain) = match id.split_once(':') {
+            Some((g, i)) => (Some(g), i),
+            None => (None, id.as_str()),
+        };
+        svc.kv("", "id", &toml_string(plain));
+        if let Some(g) = region {
+            svc.kv("", "region", &toml_string(g));
+        }
         for col in ["label", "label_zh", "unit"] {
             match row.get(col) {
                 Some(c) => svc.kv("", col, &toml_string(c.text.trim())),
@@ -1604,6 +1721,7 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
                 text.push('\n');
             }
         }
+        text.push_str(&regs.text);
         text.push_str(&scenario_text.text);
         if !pops.text.is_empty() {
             text.push_str(&pops.text);

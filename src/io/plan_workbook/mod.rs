@@ -36,8 +36,15 @@ pub struct PlanRows {
     pub paths: Vec<(String, Option<f64>, CellValue)>,
     /// `scenarios`: scenario, key, year, value.
     pub scenarios: Vec<(String, String, Option<f64>, CellValue)>,
-    /// `services`: service id, label, Chinese label, unit.
-    pub services: Vec<[String; 4]>,
+    /// `services`: service id, label, Chinese label, unit, region (empty:
+    /// the model's own). On the demands and supply sheets a region's
+    /// service is written `region:id`.
+    pub services: Vec<[String; 5]>,
+    /// `regions`: name, Chinese name, base (a table or `remainder`), TFR
+    /// ratio, e0 difference, share of the migration from outside.
+    pub regions: Vec<[CellValue; 6]>,
+    /// `flows`: from, to, key, year, value.
+    pub flows: Vec<(String, String, String, Option<f64>, CellValue)>,
     /// `demands`: service, demand, key, year, value.
     pub demands: Vec<(String, String, String, Option<f64>, CellValue)>,
     /// `supply`: service, key, year, value.
@@ -254,6 +261,28 @@ pub const DEMAND_KEYS: &[Key] = &[
     key("uncertainty_90_high", Number, "90% interval of that factor, high end", "该系数的90%区间上限"),
 ];
 
+/// The keys of the `flows` sheet (from, to, key, year, value, source).
+pub const FLOW_KEYS: &[Key] = &[
+    by_year(key(
+        "per_year",
+        Number,
+        "Persons moving a year",
+        "每年迁移人数",
+    )),
+    by_year(key(
+        "rate",
+        Fraction,
+        "Or a fraction of the origin's population a year",
+        "或：每年占迁出地人口的比例",
+    )),
+    key(
+        "male_share",
+        Fraction,
+        "Share of the migrants who are male (default 50%)",
+        "迁移人口中男性比例（默认50%）",
+    ),
+];
+
 /// The keys of the `supply` sheet (service, key, year, value, source).
 pub const SUPPLY_KEYS: &[Key] = &[
     points(key(
@@ -409,8 +438,8 @@ pub const SHEETS: &[SheetSpec] = &[
     SheetSpec {
         en: "services",
         zh: "服务",
-        columns: &[("service", "服务"), ("label", "名称"), ("label_zh", "中文名称"), ("unit", "单位")],
-        about: ("Every service the plan sets a standard for: an id (letters, digits, _), its names and unit (beds, persons, places).", "规划设定标准的每项服务：代码（字母、数字、下划线）、名称及单位（beds、persons、places）。"),
+        columns: &[("service", "服务"), ("label", "名称"), ("label_zh", "中文名称"), ("unit", "单位"), ("region", "地区")],
+        about: ("Every service the plan sets a standard for: an id (letters, digits, _), its names and unit (beds, persons, places); with a region, that region's plan (written region:id on the demands and supply sheets).", "规划设定标准的每项服务：代码（字母、数字、下划线）、名称及单位（beds、persons、places）；填写地区时为该地区的规划（在需求标准、供给表中写作 地区:代码）。"),
     },
     SheetSpec {
         en: "demands",
@@ -441,6 +470,18 @@ pub const SHEETS: &[SheetSpec] = &[
         zh: "假设说明",
         columns: &[("flag", "说明（英文）"), ("flag_zh", "说明（中文）")],
         about: ("What the model assumes beyond the plan, shown on every report.", "模型在规划之外所作的假设，在每份报告中列出。"),
+    },
+    SheetSpec {
+        en: "regions",
+        zh: "地区",
+        columns: &[("region", "地区"), ("name_zh", "中文名称"), ("population", "基期人口"), ("tfr_ratio", "生育率倍数"), ("e0_difference", "预期寿命差"), ("migration_share", "外部迁移占比"), ("source", "来源")],
+        about: ("Optional: the regions the model's population is the sum of; population is a base table beside the workbook or remainder (the model's base minus the other regions).", "可选：模型人口所由组成的各地区；基期人口为与工作簿同一文件夹的人口表，或 remainder（模型基期人口减去其余地区）。"),
+    },
+    SheetSpec {
+        en: "flows",
+        zh: "区间迁移",
+        columns: &[("from", "迁出地区"), ("to", "迁入地区"), ("key", "键"), ("year", "年份"), ("value", "数值"), ("source", "来源")],
+        about: ("Migration between regions: key per_year (persons a year) or rate (a fraction of the origin a year), and male_share.", "地区之间的迁移：键 per_year（每年人数）或 rate（每年占迁出地人口的比例），以及 male_share（男性比例）。"),
     },
     SheetSpec {
         en: "base_targets",

@@ -3,8 +3,8 @@
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::{
-    CellValue, Key, Kind, PlanRows, Series, DEMAND_KEYS, SCENARIO_KEYS, SERIES, SETTINGS, SHEETS,
-    SUPPLY_KEYS,
+    CellValue, Key, Kind, PlanRows, Series, DEMAND_KEYS, FLOW_KEYS, SCENARIO_KEYS, SERIES,
+    SETTINGS, SHEETS, SUPPLY_KEYS,
 };
 use crate::error::{Error, Result};
 
@@ -103,7 +103,7 @@ pub fn encode_template(rows: Option<&PlanRows>, zh: bool) -> Result<Vec<u8>> {
                 .map_err(&err)?;
             let width = match *en {
                 "meaning" => 70.0,
-                "source" | "flag" | "flag_zh" | "label" | "label_zh" => 40.0,
+                "source" | "flag" | "flag_zh" | "label" | "label_zh" | "population" => 40.0,
                 "value" => 34.0,
                 "key" | "series" => 26.0,
                 _ => 14.0,
@@ -172,6 +172,28 @@ pub fn encode_template(rows: Option<&PlanRows>, zh: bool) -> Result<Vec<u8>> {
                     for (c, t) in row.iter().enumerate() {
                         w.text(c as u16, t)?;
                     }
+                    w.next();
+                }
+            }
+            "regions" => {
+                for row in &r.regions {
+                    for (c, v) in row.iter().enumerate() {
+                        let pct = (c == 5).then_some(&formats.percent);
+                        w.cell(c as u16, v, pct)?;
+                    }
+                    w.cell(6, &source, None)?;
+                    w.next();
+                }
+            }
+            "flows" => {
+                for (from, to, key, y, v) in &r.flows {
+                    w.text(0, from)?;
+                    w.text(1, to)?;
+                    w.text(2, key)?;
+                    w.year(3, *y)?;
+                    let pct = is_fraction(FLOW_KEYS, key).then_some(&formats.percent);
+                    w.cell(4, v, pct)?;
+                    w.cell(5, &source, None)?;
                     w.next();
                 }
             }
@@ -342,6 +364,7 @@ fn readme(workbook: &mut Workbook, f: &Formats, zh: bool) -> Result<()> {
             "scenarios" => SCENARIO_KEYS,
             "demands" => DEMAND_KEYS,
             "supply" => SUPPLY_KEYS,
+            "flows" => FLOW_KEYS,
             _ => &[],
         };
         for k in keys {
