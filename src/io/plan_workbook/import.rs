@@ -507,6 +507,63 @@ fn push_grouped(groups: &mut Grouped, owner: &str, key: &str, e: Entry) {
     }
 }
 
+impl Reader {
+    /// The rows of a long sheet grouped by owner (the cells of the `owner`
+    /// columns, joined by `\u{1f}`) and key, in order of first appearance.
+    /// Every row needs its owner cells, a key of `keys` and a value; an
+    /// owner whose first cell `known` rejects (giving what was expected)
+    /// is a problem at that cell.
+    fn group_long(
+        &mut self,
+        sheet: &Sheet,
+        owner: &[&str],
+        keys: &[Key],
+        known: &dyn Fn(&str) -> Option<String>,
+    ) -> Grouped {
+        let mut groups: Grouped = Vec::new();
+        for row in &sheet.rows {
+            let cells: Vec<Option<&Cell>> = owner.iter().map(|c| row.get(c)).collect();
+            let (Some(k), true) = (row.get("key"), cells.iter().all(Option::is_some)) else {
+                self.problem(
+                    format!("sheet {}, row {}", sheet.name, row.number),
+                    format!("a row without {} or key", owner.join(", ")),
+                    format!("{}, key and value on every row", owner.join(", ")),
+                );
+                continue;
+            };
+            let cells: Vec<&Cell> = cells.into_iter().flatten().collect();
+            if let Some(expected) = known(cells[0].text.trim()) {
+                self.problem(
+                    &cells[0].at,
+                    format!("{} {:?}", owner[0], cells[0].text),
+                    expected,
+                );
+                continue;
+            }
+            let key = k.text.trim();
+            if !keys.iter().any(|x| x.key == key) {
+                let list: Vec<&str> = keys.iter().map(|s| s.key).collect();
+                self.problem(
+                    &k.at,
+                    format!("a key {key:?}"),
+                    format!("one of {}", list.join(", ")),
+                );
+                continue;
+            }
+            let name: Vec<&str> = cells.iter().map(|c| c.text.trim()).collect();
+            match entry(row, "value") {
+                Some(e) => push_grouped(&mut groups, &name.join("\u{1f}"), key, e),
+                None => self.problem(
+                    &k.at,
+                    format!("{key} without a value"),
+                    "a value in the value column",
+                ),
+            }
+        }
+        groups
+    }
+}
+
 /// The defaults `import` takes for keys the workbook leaves blank: key,
 /// value, and the flag it raises (English, Chinese).
 struct Default {
@@ -728,38 +785,10 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
     let end_year = require(&mut r, "projection.end_year", end_year);
 
     // Scenarios.
-    let mut scenario_groups: Grouped = Vec::new();
     let scen_sheet = sheet_name("scenarios");
-    for row in &sheets["scenarios"].rows {
-        let (Some(s), Some(k)) = (row.get("scenario"), row.get("key")) else {
-            if let Some(c) = row.cells.values().next() {
-                r.problem(
-                    &c.at,
-                    "a row without a scenario or key",
-                    "scenario, key and value on every row",
-                );
-            }
-            continue;
-        };
-        let key = k.text.trim();
-        if !SCENARIO_KEYS.iter().any(|x| x.key == key) {
-            let list: Vec<&str> = SCENARIO_KEYS.iter().map(|s| s.key).collect();
-            r.problem(
-                &k.at,
-                format!("a key {key:?}"),
-                format!("one of {}", list.join(", ")),
-            );
-            continue;
-        }
-        match entry(row, "value") {
-            Some(e) => push_grouped(&mut scenario_groups, s.text.trim(), key, e),
-            None => r.problem(
-                &k.at,
-                format!("{key} without a value"),
-                "a value in the value column",
-            ),
-        }
-    }
+    let scenario_groups = r.group_long(&sheets["scenarios"], &["scenario"], SCENARIO_KEYS, &|_| {
+        None
+    });
     if scenario_groups.is_empty() && !sheets["scenarios"].name.is_empty() {
         r.problem(
             format!("sheet {scen_sheet}"),
@@ -1126,41 +1155,9 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
         regs.line("");
     }
     let flows_sheet = sheet_name("flows");
-    let mut flow_groups: Grouped = Vec::new();
-    for row in &sheets["flows"].rows {
-        let (Some(from), Some(to), Some(k)) = (row.get("from"), row.get("to"), row.get("key"))
-        else {
-            r.problem(
-                format!("sheet {flows_sheet}, row {}", row.number),
-                "a row without from, to or key",
-                "from, to, key and value on every row",
-            );
-            continue;
-        };
-        let key = k.text.trim();
-        if !super::FLOW_KEYS.iter().any(|x| x.key == key) {
-            let list: Vec<&str> = super::FLOW_KEYS.iter().map(|s| s.key).collect();
-            r.problem(
-                &k.at,
-                format!("a key {key:?}"),
-                format!("one of {}", list.join(", ")),
-            );
-            continue;
-        }
-        match entry(row, "value") {
-            Some(e) => push_grouped(
-                &mut flow_groups,
-                &format!("{}\u{1f}{}", from.text.trim(), to.text.trim()),
-                key,
-                e,
-            ),
-            None => r.problem(
-                &k.at,
-                format!("{key} without a value"),
-                "a value in the value column",
-            ),
-        }
-    }
+    let flow_groups = r.group_long(&sheets["flows"], &["from", "to"], super::FLOW_KEYS, &|_| {
+        None
+    });
     for (owner, keys) in &flow_groups {
         let (from, to) = owner.split_once('\u{1f}').unwrap_or((owner, ""));
         regs.line("[[flow]]");
@@ -1244,90 +1241,18 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
             }
         }
     }
-    let mut demand_groups: Grouped = Vec::new();
-    for row in &sheets["demands"].rows {
-        let (Some(s), Some(d), Some(k)) = (row.get("service"), row.get("demand"), row.get("key"))
-        else {
-            if let Some(c) = row.cells.values().next() {
-                r.problem(
-                    &c.at,
-                    "a row without a service, demand or key",
-                    "service, demand, key and value on every row",
-                );
-            }
-            continue;
-        };
-        let key = k.text.trim();
-        if !services.iter().any(|x| x.0 == s.text.trim()) {
-            r.problem(
-                &s.at,
-                format!("service {:?}", s.text),
-                format!("a service of the {svc_sheet} sheet"),
-            );
-            continue;
-        }
-        if !DEMAND_KEYS.iter().any(|x| x.key == key) {
-            let list: Vec<&str> = DEMAND_KEYS.iter().map(|s| s.key).collect();
-            r.problem(
-                &k.at,
-                format!("a key {key:?}"),
-                format!("one of {}", list.join(", ")),
-            );
-            continue;
-        }
-        match entry(row, "value") {
-            Some(e) => push_grouped(
-                &mut demand_groups,
-                &format!("{}\u{1f}{}", s.text.trim(), d.text.trim()),
-                key,
-                e,
-            ),
-            None => r.problem(
-                &k.at,
-                format!("{key} without a value"),
-                "a value in the value column",
-            ),
-        }
-    }
-    let mut supply_groups: Grouped = Vec::new();
-    for row in &sheets["supply"].rows {
-        let (Some(s), Some(k)) = (row.get("service"), row.get("key")) else {
-            if let Some(c) = row.cells.values().next() {
-                r.problem(
-                    &c.at,
-                    "a row without a service or key",
-                    "service, key and value on every row",
-                );
-            }
-            continue;
-        };
-        let key = k.text.trim();
-        if !services.iter().any(|x| x.0 == s.text.trim()) {
-            r.problem(
-                &s.at,
-                format!("service {:?}", s.text),
-                format!("a service of the {svc_sheet} sheet"),
-            );
-            continue;
-        }
-        if !SUPPLY_KEYS.iter().any(|x| x.key == key) {
-            let list: Vec<&str> = SUPPLY_KEYS.iter().map(|s| s.key).collect();
-            r.problem(
-                &k.at,
-                format!("a key {key:?}"),
-                format!("one of {}", list.join(", ")),
-            );
-            continue;
-        }
-        match entry(row, "value") {
-            Some(e) => push_grouped(&mut supply_groups, s.text.trim(), key, e),
-            None => r.problem(
-                &k.at,
-                format!("{key} without a value"),
-                "a value in the value column",
-            ),
-        }
-    }
+    let service_names: Vec<String> = services.iter().map(|s| s.0.clone()).collect();
+    let known_service = |name: &str| {
+        (!service_names.iter().any(|s| s == name))
+            .then(|| format!("a service of the {svc_sheet} sheet"))
+    };
+    let demand_groups = r.group_long(
+        &sheets["demands"],
+        &["service", "demand"],
+        DEMAND_KEYS,
+        &known_service,
+    );
+    let supply_groups = r.group_long(&sheets["supply"], &["service"], SUPPLY_KEYS, &known_service);
     let mut svc = Out {
         text: String::new(),
     };
