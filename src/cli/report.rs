@@ -288,35 +288,24 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         output.stage(&format!("{}.csv", f.name), csv)?;
     }
     let written = output.commit()?;
-    if !args.quiet && lang == Lang::Zh {
-        out(&format!(
-            "{}（中文报告）：{} 张图表，{} 条模拟轨迹，随机种子 {}，字体 {}（{}），用时 {:.2} 秒\n已写入 {} 及另外 {} 个文件（{}）\n",
-            crate::report::Words::new(Lang::Zh).region(model),
-            report.figures.len(),
-            args.trajectories,
-            args.seed,
-            font_path.display(),
-            font.family,
-            start.elapsed().as_secs_f64(),
-            dir.join("index.html").display(),
-            written.len() - 1,
-            dir.display()
-        ));
-    } else if !args.quiet {
-        out(&format!(
-            "{} ({}): {} charts, {} trajectories, seed {}, font {} ({}), in {:.2} s\nwrote {} and {} more files in {}\n",
-            model.name,
-            lang.code(),
-            report.figures.len(),
-            args.trajectories,
-            args.seed,
-            font_path.display(),
-            font.family,
-            start.elapsed().as_secs_f64(),
-            dir.join("index.html").display(),
-            written.len() - 1,
-            dir.display()
-        ));
+    if !args.quiet {
+        let (charts, n, seed) = (report.figures.len(), args.trajectories, args.seed);
+        let (font_file, family) = (font_path.display(), &font.family);
+        let seconds = start.elapsed().as_secs_f64();
+        let (index, more, folder) = (dir.join("index.html"), written.len() - 1, dir.display());
+        let index = index.display();
+        out(&if lang == Lang::Zh {
+            format!(
+                "{}（中文报告）：{charts} 张图表，{n} 条模拟轨迹，随机种子 {seed}，字体 {font_file}（{family}），用时 {seconds:.2} 秒\n已写入 {index} 及另外 {more} 个文件（{folder}）\n",
+                crate::report::Words::new(Lang::Zh).region(model),
+            )
+        } else {
+            format!(
+                "{} ({}): {charts} charts, {n} trajectories, seed {seed}, font {font_file} ({family}), in {seconds:.2} s\nwrote {index} and {more} more files in {folder}\n",
+                model.name,
+                lang.code(),
+            )
+        });
     }
     Ok(())
 }
