@@ -181,11 +181,26 @@ impl Model {
     /// of the base year (total, 60+, shares) more than
     /// [`STATED_BASE_TOLERANCE`] from the base's own value.
     pub fn input_warnings(&self) -> Vec<String> {
+        self.input_warnings_in(false)
+    }
+
+    /// [`Model::input_warnings`] in Chinese (`zh`) or English.
+    pub fn input_warnings_in(&self, zh: bool) -> Vec<String> {
         let mut out = Vec::new();
         let grid = self.base.grid();
         for sex in crate::population::Sex::BOTH {
             for (i, &v) in self.base.of(sex).iter().enumerate() {
-                if v > PLAUSIBLE_CELL_MAX {
+                if v > PLAUSIBLE_CELL_MAX && zh {
+                    out.push(format!(
+                        "基期人口：{} {} 岁一行为 {v:e} 人，超过100亿（单位错误？人数应以人计）",
+                        if sex == crate::population::Sex::Male {
+                            "男性"
+                        } else {
+                            "女性"
+                        },
+                        grid.lower(i)
+                    ));
+                } else if v > PLAUSIBLE_CELL_MAX {
                     out.push(format!(
                         "base population: the row for {} age {} holds {v:e} persons, above 10 billion \
                          (a unit error? counts are persons)",
@@ -199,7 +214,15 @@ impl Model {
             let Some(v) = f.indicator.value(&self.base, None) else {
                 continue;
             };
-            if f.value > 0.0 && (v / f.value - 1.0).abs() > STATED_BASE_TOLERANCE {
+            if f.value > 0.0 && (v / f.value - 1.0).abs() > STATED_BASE_TOLERANCE && zh {
+                out.push(format!(
+                    "基期人口：{} 在 {} 年的基期数值为 {v:.6}，规划陈述为 {}（{}）；相差超过1%",
+                    f.indicator.name(),
+                    f.year,
+                    f.value,
+                    f.source
+                ));
+            } else if f.value > 0.0 && (v / f.value - 1.0).abs() > STATED_BASE_TOLERANCE {
                 out.push(format!(
                     "base population: {} in {} is {v:.6} in the base but {} as stated ({}); \
                      more than 1% apart",

@@ -111,6 +111,28 @@ impl SupplyRatio {
             _ => format!("{} {} {}", v, self.rate.unit(), self.base_name),
         }
     }
+
+    /// [`SupplyRatio::describe`] in Chinese: "每万名老年人 27".
+    pub fn describe_zh(&self, year: f64) -> String {
+        let v = self.rate.path().at(year);
+        let base = base_label_zh(&self.base_name);
+        match self.rate {
+            Rate::Fraction(_) => format!("{base}每人 {v:.4}"),
+            Rate::PerThousand(_) => format!("每千名{base} {v}"),
+            Rate::PerTenThousand(_) => format!("每万名{base} {v}"),
+        }
+    }
+}
+
+/// A population base's name in Chinese, for the default bases (others as
+/// the model names them).
+pub fn base_label_zh(name: &str) -> &str {
+    match name {
+        "elderly" => "老年人",
+        "residents" => "常住人口",
+        "under_three" => "3岁以下婴幼儿",
+        other => other,
+    }
 }
 
 /// Linear interpolation in `points` (held outside them), as a stated population.

@@ -371,8 +371,21 @@ fn lang_zh_prints_the_summaries_in_chinese_with_aligned_columns() {
         sim.contains("按实际需要在每一年都有 90% 把握，持证养老护理员："),
         "{sim}"
     );
+    let validate = ok(&["validate", "--model", "models/jiaxing.toml", "--lang", "zh"]);
+    assert!(
+        validate.starts_with("models/jiaxing.toml：通过。嘉兴市（户籍人口）"),
+        "{validate}"
+    );
+    assert!(
+        validate.contains("已标注的假设：基期户籍人口总数360万为假设"),
+        "{validate}"
+    );
+    assert!(
+        validate.contains("内置参考表 builtin:china-mx-2015-2020：全国"),
+        "{validate}"
+    );
     // Every line but the file names is in Chinese.
-    for text in [&project, &gap, &sim] {
+    for text in [&project, &gap, &sim, &validate] {
         for line in text.lines().filter(|l| !l.starts_with("已写入 ")) {
             for english in [
                 "scenario ",

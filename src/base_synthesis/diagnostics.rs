@@ -144,6 +144,14 @@ impl BaseDiagnostics {
 
     /// One line per check; those above a threshold start with "warning:".
     pub fn lines(&self, step_years: u32) -> Vec<String> {
+        self.lines_in(step_years, false)
+    }
+
+    /// [`BaseDiagnostics::lines`] in Chinese (`zh`) or English.
+    pub fn lines_in(&self, step_years: u32, zh: bool) -> Vec<String> {
+        if zh {
+            return self.lines_zh(step_years);
+        }
         let mut lines = Vec::new();
         let per = if step_years == 1 {
             "a year".to_string()
@@ -201,6 +209,61 @@ impl BaseDiagnostics {
                 s.older,
                 s.younger_count,
                 s.older_count
+            ));
+        }
+        lines
+    }
+
+    fn lines_zh(&self, step_years: u32) -> Vec<String> {
+        let mut lines = Vec::new();
+        let per = if step_years == 1 {
+            "年出生人数".to_string()
+        } else {
+            format!("每{step_years}年出生人数")
+        };
+        if let Some(b) = &self.births {
+            let m = b.mismatch();
+            let warn = m.abs() > BIRTHS_MISMATCH_WARNING;
+            lines.push(format!(
+                "{}{per}：由基期最低年龄推算 {:.0}，按模型 {} 年生育率计算 {:.0}（{:+.1}%）{}",
+                if warn { "警告：" } else { "" },
+                b.implied,
+                b.base_year,
+                b.model,
+                100.0 * m,
+                if warn {
+                    format!(
+                        "（超过{:.0}%：出生人数图将在第一年跳变；请按生育史回推低龄人口，见 README.zh-CN“从规划文本到模型文件”）",
+                        100.0 * BIRTHS_MISMATCH_WARNING
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if let Some(s) = &self.largest_step {
+            let r = s.relative();
+            let warn = r > AGE_STEP_WARNING;
+            lines.push(format!(
+                "{}相邻年龄（{AGE_STEP_FIRST}-{AGE_STEP_LAST}岁）人数最大落差：{:.1}%（{} {} 岁与 {} 岁：{:.0} 与 {:.0}）{}",
+                if warn { "警告：" } else { "" },
+                100.0 * r,
+                match s.sex {
+                    crate::population::Sex::Male => "男性",
+                    crate::population::Sex::Female => "女性",
+                },
+                s.younger,
+                s.older,
+                s.younger_count,
+                s.older_count,
+                if warn {
+                    format!(
+                        "（超过{:.0}%：人口金字塔出现尖峰；请在合成说明中平滑调整，smooth_years）",
+                        100.0 * AGE_STEP_WARNING
+                    )
+                } else {
+                    String::new()
+                }
             ));
         }
         lines

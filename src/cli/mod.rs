@@ -477,6 +477,9 @@ pub struct ValidateArgs {
     /// Model file (TOML).
     #[arg(long)]
     pub model: PathBuf,
+    /// Language of the listing.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    pub lang: LangArg,
 }
 
 /// Arguments of `carecast synthesize`.

@@ -48,13 +48,7 @@ pub fn rate_zh(unit: &str, base: &str) -> String {
         "per 10,000" => "每万名",
         _ => "每名",
     };
-    let base = match base {
-        "elderly" => "老年人",
-        "residents" => "常住人口",
-        "under_three" => "3岁以下婴幼儿",
-        other => other,
-    };
-    format!("{per}{base}")
+    format!("{per}{}", crate::plan::base_label_zh(base))
 }
 
 /// The "wrote a, b" line.

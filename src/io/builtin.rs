@@ -19,16 +19,19 @@ pub struct Builtin {
     pub file: &'static str,
     /// What it holds, and its source.
     pub what: &'static str,
+    /// The same in Chinese.
+    pub what_zh: &'static str,
     /// The file's bytes.
     pub bytes: &'static [u8],
 }
 
 macro_rules! builtin {
-    ($name:literal, $file:literal, $what:literal) => {
+    ($name:literal, $file:literal, $what:literal, $what_zh:literal) => {
         Builtin {
             name: $name,
             file: $file,
             what: $what,
+            what_zh: $what_zh,
             bytes: include_bytes!(concat!("../../data/reference/", $file)),
         }
     };
@@ -39,42 +42,50 @@ pub const BUILTINS: &[Builtin] = &[
     builtin!(
         "china-population-2020",
         "china_population_2020.csv",
-        "China's population by sex and 5-year group, 1 July 2020, thousands (UN WPP 2019)"
+        "China's population by sex and 5-year group, 1 July 2020, thousands (UN WPP 2019)",
+        "全国分性别、五岁组人口，2020年7月1日，千人（联合国《世界人口展望2019》）"
     ),
     builtin!(
         "china-mx-2015-2020",
         "china_mx_2015_2020.csv",
-        "China's central death rates 2015-2020 by sex and age (UN WPP 2019)"
+        "China's central death rates 2015-2020 by sex and age (UN WPP 2019)",
+        "全国2015-2020年分性别、年龄中心死亡率（联合国《世界人口展望2019》）"
     ),
     builtin!(
         "china-fertility-2015-2020",
         "china_fertility_2015_2020.csv",
-        "China's fertility pattern 2015-2020, percent ASFR by 5-year age (UN WPP 2019)"
+        "China's fertility pattern 2015-2020, percent ASFR by 5-year age (UN WPP 2019)",
+        "全国2015-2020年生育年龄模式，按五岁组的年龄别生育率百分比（联合国《世界人口展望2019》）"
     ),
     builtin!(
         "adl-dependency-china",
         "adl_dependency_china.csv",
-        "any basic-ADL dependency by sex and age, 60+ (derived from CHARLS 2020 and others)"
+        "any basic-ADL dependency by sex and age, 60+ (derived from CHARLS 2020 and others)",
+        "60岁及以上分性别、年龄基本日常生活活动（ADL）失能率（据 CHARLS 2020 等推算）"
     ),
     builtin!(
         "severe-dependency-china",
         "severe_dependency_china.csv",
-        "severe dependency (生活不能自理) by sex and age, 60+ (derived from the 2020 census)"
+        "severe dependency (生活不能自理) by sex and age, 60+ (derived from the 2020 census)",
+        "60岁及以上分性别、年龄生活不能自理比例（据2020年人口普查推算）"
     ),
     builtin!(
         "dementia-prevalence-china",
         "dementia_prevalence_china.csv",
-        "dementia prevalence by sex and age, 60+ (derived from Jia et al. 2020)"
+        "dementia prevalence by sex and age, 60+ (derived from Jia et al. 2020)",
+        "60岁及以上分性别、年龄痴呆患病率（据 Jia 等 2020 推算）"
     ),
     builtin!(
         "wpp2019-bounds-156",
         "wpp2019_bounds_156.csv",
-        "UN WPP 2019 probabilistic TFR and e0 bounds, China (156)"
+        "UN WPP 2019 probabilistic TFR and e0 bounds, China (156)",
+        "联合国《世界人口展望2019》概率预测的总和生育率与预期寿命区间，中国（156）"
     ),
     builtin!(
         "wpp2019-bounds-158",
         "wpp2019_bounds_158.csv",
-        "UN WPP 2019 probabilistic TFR and e0 bounds, China, Taiwan Province (158): a low-fertility peer"
+        "UN WPP 2019 probabilistic TFR and e0 bounds, China, Taiwan Province (158): a low-fertility peer",
+        "联合国《世界人口展望2019》概率预测的总和生育率与预期寿命区间，中国台湾省（158）：低生育率参照"
     ),
 ];
 
