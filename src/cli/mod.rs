@@ -37,6 +37,7 @@ Examples:
   carecast project --model models/jiaxing.toml --scenario all --format parquet
   carecast project --wpp-dir ../shared/data/wpp2019 --country China --out notebooks-out/china
   carecast project --wpp-dir ../shared/data/wpp2019 --country 392 --step 1 --out notebooks-out/japan-1y
+  carecast project --model models/shanghai_regions.toml --region huangpu
   carecast gap --model models/jiaxing.toml
   carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035
   carecast simulate --model models/jiaxing.toml --trajectories 10000 --seed 7
@@ -65,13 +66,13 @@ pub enum Command {
     /// Project a model's scenarios (or a UN WPP 2019 country) with the
     /// cohort-component method; writes population and indicators tables.
     #[command(
-        after_help = "Examples:\n  carecast project --model models/jiaxing.toml --out notebooks-out/jiaxing\n  carecast project --model models/jiaxing.toml --scenario all --format parquet\n  carecast project --wpp-dir ../shared/data/wpp2019 --country China --out notebooks-out/china\n  carecast project --wpp-dir ../shared/data/wpp2019 --country 392 --step 1 --out notebooks-out/japan-1y"
+        after_help = "Examples:\n  carecast project --model models/jiaxing.toml --out notebooks-out/jiaxing\n  carecast project --model models/jiaxing.toml --scenario all --format parquet\n  carecast project --wpp-dir ../shared/data/wpp2019 --country China --out notebooks-out/china\n  carecast project --wpp-dir ../shared/data/wpp2019 --country 392 --step 1 --out notebooks-out/japan-1y\n  carecast project --model models/shanghai_regions.toml --region huangpu"
     )]
     Project(ProjectArgs),
     /// Service demand against the plan's supply: demand.csv and gap.csv, and
     /// a table of the key years per service (and scenario).
     #[command(
-        after_help = "Examples:\n  carecast gap --model models/jiaxing.toml\n  carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035 --out notebooks-out/jiaxing"
+        after_help = "Examples:\n  carecast gap --model models/jiaxing.toml\n  carecast gap --model models/jiaxing.toml --scenario all --years 2025,2030,2035 --out notebooks-out/jiaxing\n  carecast gap --model models/shanghai_regions.toml --region all --lang zh"
     )]
     Gap(GapArgs),
     /// A Monte Carlo ensemble of a scenario: quantiles of every indicator by
