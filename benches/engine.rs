@@ -4,7 +4,11 @@
 //! * `single_year_80y`: China (UN WPP 2019 inputs) in single years and annual
 //!   steps, 101 ages x 2 sexes x 80 years, with rates built each step
 //!   (`full`) and with the pure step alone on precomputed rates (`step_only`);
-//! * `wpp_5y`: China in 5-year groups and steps, 2020-2100, as the UN does.
+//! * `wpp_5y`: China in 5-year groups and steps, 2020-2100, as the UN does;
+//! * `regions/R`: China in single years 2020-2050 split into R equal regions
+//!   (R = 1, 4, 16) with a ring of internal flows (each region sends 0.2%
+//!   of its residents a year to the next), the parent summed every step:
+//!   the cost should grow about linearly with R.
 //!
 //! Needs ../shared/data/wpp2019 beside the checkout.
 
@@ -55,5 +59,46 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine);
+fn regions(c: &mut Criterion) {
+    use carecast::regions::{project_regions, FlowSize, InternalFlow, Region};
+    let inputs = read_country(&wpp_dir(), 156, 2020).expect("WPP 2019 data in ../shared");
+    let grid = AgeGrid::single_years();
+    let base = inputs.base(grid).unwrap();
+    let assumptions = inputs.assumptions(grid).unwrap();
+    let by_age = carecast::migration::RogersCastro::default()
+        .shares_on(grid)
+        .unwrap();
+    let mut shares = ndarray::Array2::zeros((2, grid.len()));
+    shares.row_mut(0).assign(&(&by_age * 0.5));
+    shares.row_mut(1).assign(&(&by_age * 0.5));
+    let mut group = c.benchmark_group("regions");
+    for count in [1usize, 4, 16] {
+        let part = carecast::Population::new(grid, base.counts() / count as f64).unwrap();
+        let regions: Vec<Region> = (0..count)
+            .map(|i| Region {
+                name: format!("r{i}"),
+                base: part.clone(),
+                assumptions: assumptions.clone(),
+            })
+            .collect();
+        let flows: Vec<InternalFlow> = (0..count)
+            .filter(|_| count > 1)
+            .map(|i| InternalFlow {
+                from: i,
+                to: (i + 1) % count,
+                size: FlowSize::Rate(carecast::path::Schedule::Path(
+                    carecast::path::YearPath::constant(0.002),
+                )),
+                shares: shares.clone(),
+            })
+            .collect();
+        group.throughput(Throughput::Elements((count * grid.len() * 2 * 30) as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, _| {
+            b.iter(|| project_regions(&regions, &flows, 2020, 2050).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine, regions);
 criterion_main!(benches);
