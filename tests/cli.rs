@@ -384,8 +384,47 @@ fn lang_zh_prints_the_summaries_in_chinese_with_aligned_columns() {
         validate.contains("内置参考表 builtin:china-mx-2015-2020：全国"),
         "{validate}"
     );
+    let plan = out.path().join("plan.xlsx");
+    let template = ok(&[
+        "template",
+        "--from",
+        "models/jiaxing.toml",
+        "--synthesis",
+        "data/jiaxing/synthesis.toml",
+        "--lang",
+        "zh",
+        "--out",
+        plan.to_str().unwrap(),
+    ]);
+    assert!(
+        template.contains("（已按 models/jiaxing.toml 填写）"),
+        "{template}"
+    );
+    let import = ok(&[
+        "import",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--lang",
+        "zh",
+        "--out",
+        &dir("m/j.toml"),
+    ]);
+    assert!(
+        import.contains("基期人口已合成：3600000 人，60岁及以上占 27.58%"),
+        "{import}"
+    );
+    let synth = ok(&[
+        "synthesize",
+        "--spec",
+        "data/jiaxing/synthesis.toml",
+        "--lang",
+        "zh",
+        "--out",
+        &dir("b.csv"),
+    ]);
+    assert!(synth.contains("0-5岁由生育史回推重建"), "{synth}");
     // Every line but the file names is in Chinese.
-    for text in [&project, &gap, &sim, &validate] {
+    for text in [&project, &gap, &sim, &validate, &template, &import, &synth] {
         for line in text.lines().filter(|l| !l.starts_with("已写入 ")) {
             for english in [
                 "scenario ",

@@ -492,6 +492,9 @@ pub struct SynthesizeArgs {
     /// Output table (.csv or .parquet).
     #[arg(long)]
     pub out: PathBuf,
+    /// Language of the summary.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    pub lang: LangArg,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -530,6 +533,9 @@ pub struct ImportArgs {
     /// as targets or as a table.
     #[arg(long)]
     pub out: PathBuf,
+    /// Language of the summary.
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: LangArg,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -56,7 +56,7 @@ pub fn template(args: &TemplateArgs) -> Result<()> {
         };
         let next = match args.lang {
             LangArg::Zh => format!(
-                "填写后运行：carecast import --plan {} --out models/名称.toml",
+                "填写后运行：carecast import --plan {} --out models/名称.toml --lang zh",
                 args.out.display()
             ),
             LangArg::En => format!(
@@ -64,14 +64,10 @@ pub fn template(args: &TemplateArgs) -> Result<()> {
                 args.out.display()
             ),
         };
-        let wrote = match args.lang {
-            LangArg::Zh => "已写入",
-            LangArg::En => "wrote",
-        };
-        out(&format!(
-            "{wrote} {} ({what})\n{next}\n",
-            args.out.display()
-        ));
+        out(&match args.lang {
+            LangArg::Zh => format!("已写入 {}（{what}）\n{next}\n", args.out.display()),
+            LangArg::En => format!("wrote {} ({what})\n{next}\n", args.out.display()),
+        });
     }
     Ok(())
 }
@@ -157,28 +153,49 @@ pub fn import(args: &ImportArgs) -> Result<()> {
             args.out.display()
         );
     }
-    let done = import_plan(&args.plan, &args.out)?;
+    let zh = args.lang == LangArg::Zh;
+    let done = import_plan(&args.plan, &args.out, zh)?;
     if !args.quiet {
         let mut text = String::new();
         for f in &done.files {
-            text.push_str(&format!("wrote {}\n", f.display()));
+            text.push_str(&if zh {
+                format!("已写入 {}\n", f.display())
+            } else {
+                format!("wrote {}\n", f.display())
+            });
         }
-        text.push_str(&format!(
-            "{} scenario(s), {} service(s); the model loads\n",
-            done.scenarios, done.services
-        ));
+        text.push_str(&if zh {
+            format!(
+                "{} 个情景，{} 项服务；模型可加载\n",
+                done.scenarios, done.services
+            )
+        } else {
+            format!(
+                "{} scenario(s), {} service(s); the model loads\n",
+                done.scenarios, done.services
+            )
+        });
         for line in &done.synthesis {
             text.push_str(&format!("{line}\n"));
         }
         for d in &done.defaults {
-            text.push_str(&format!(
-                "default (ASSUMPTION, flagged in the model): {d}\n"
-            ));
+            text.push_str(&if zh {
+                format!("默认值（假设，已在模型中标注）：{d}\n")
+            } else {
+                format!("default (ASSUMPTION, flagged in the model): {d}\n")
+            });
         }
-        text.push_str(&format!(
-            "next: carecast validate --model {0}; carecast project --model {0}\n",
-            args.out.display()
-        ));
+        text.push_str(&if zh {
+            format!(
+                "下一步：carecast validate --model {0} --lang zh；carecast project --model {0} --lang zh\n",
+                args.out.display()
+            )
+        } else {
+            format!(
+                "next: carecast validate --model {0}; carecast project --model {0}\n",
+                args.out.display()
+            )
+        });
         out(&text);
     }
     Ok(())

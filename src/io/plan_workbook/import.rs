@@ -624,8 +624,13 @@ fn sibling(model: &Path, suffix: &str) -> String {
 /// Reads the plan workbook at `plan` and writes the model `out` (with
 /// `NAME.synthesis.toml` and `NAME.base.csv` beside it when the workbook
 /// gives the base as targets or as a table). Nothing is written unless the
-/// model loads.
-pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, PlanProblems> {
+/// model loads. With `zh`, the lines about a synthesized base are in
+/// Chinese.
+pub fn import_plan(
+    plan: &Path,
+    out: &Path,
+    zh: bool,
+) -> std::result::Result<Imported, PlanProblems> {
     let file = plan.display().to_string();
     let fail = |e: Error| PlanProblems {
         file: file.clone(),
@@ -1691,17 +1696,20 @@ pub fn import_plan(plan: &Path, out: &Path) -> std::result::Result<Imported, Pla
             .map_err(|e| {
                 fail(e.context("the synthesis spec written from the workbook's base_targets sheet"))
             })?;
-            synthesis_lines.push(format!(
-                "base synthesized: {:.0} persons, {:.2}% aged 60+, {:.0} aged 0-2",
-                done.synthesis.population.total(),
-                100.0 * done.synthesis.population.aged(60, None)
-                    / done.synthesis.population.total(),
-                done.synthesis.population.aged(0, Some(3))
-            ));
-            synthesis_lines.extend(
-                done.diagnostics
-                    .lines(done.synthesis.population.grid().width()),
+            let pop = &done.synthesis.population;
+            let (total, share, young) = (
+                pop.total(),
+                100.0 * pop.aged(60, None) / pop.total(),
+                pop.aged(0, Some(3)),
             );
+            synthesis_lines.push(if zh {
+                format!("基期人口已合成：{total:.0} 人，60岁及以上占 {share:.2}%，0-2岁 {young:.0} 人")
+            } else {
+                format!(
+                    "base synthesized: {total:.0} persons, {share:.2}% aged 60+, {young:.0} aged 0-2"
+                )
+            });
+            synthesis_lines.extend(done.diagnostics.lines_in(pop.grid().width(), zh));
             let bytes =
                 crate::io::synthesis_file::encode_base(&done, crate::io::Format::Csv, &spec_label)
                     .map_err(fail)?;
