@@ -8,7 +8,7 @@
 #   diff before.md5 after.md5
 # Tables only: CSV, Parquet, TOML manifests and index.html (charts are
 # rendered images; their CSVs are compared) and the terminal output of every
-# run. Run from the project root.
+# run (temporary paths and timings, English and Chinese, masked). Run from the project root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:?usage: output-md5.sh PATH-TO-carecast-BINARY}"
@@ -21,7 +21,7 @@ run() {
   n=$((n + 1))
   "$bin" "$@" > "$work/out.tmp"
   mkdir -p "$work/stdout"
-  sed -e "s#$work#WORK#g" -E -e 's/in [0-9]+\.[0-9]+ s/in T s/g' -e 's/[0-9]+\.[0-9]+ s per point/T s per point/g' "$work/out.tmp" > "$work/stdout/$(printf %03d $n)-$1.txt"
+  sed -e "s#$work#WORK#g" -E -e 's/in [0-9]+\.[0-9]+ s/in T s/g' -e 's/[0-9]+\.[0-9]+ s per point/T s per point/g' -e 's/用时 [0-9]+\.[0-9]+ 秒/用时 T 秒/g' "$work/out.tmp" > "$work/stdout/$(printf %03d $n)-$1.txt"
 }
 for m in jiaxing shanghai huangpu lincang; do
   model="models/$m.toml"

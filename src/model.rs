@@ -7,7 +7,9 @@ use crate::gap::{demand, gaps, DemandValue, GapValue};
 use crate::indicators::{indicators, Indicator, IndicatorValue};
 use crate::population::Population;
 use crate::projection::{project, Assumptions, Projection};
-use crate::regions::{project_regions, InternalFlow, Region, RegionSpec, RegionalProjection};
+use crate::regions::{
+    project_regions, project_specs, InternalFlow, Region, RegionSpec, RegionalProjection,
+};
 use crate::standards::Service;
 
 /// One named set of assumptions.
@@ -432,19 +434,21 @@ impl Model {
     /// them; the parent is their sum. A model without regions is one region.
     pub fn project_regions(&self, scenario: &Scenario) -> Result<RegionalProjection> {
         let at = |e: Error| e.context(format!("scenario {}", scenario.name));
-        let regions: Vec<Region> = if self.regions.is_empty() {
-            vec![Region {
+        if self.regions.is_empty() {
+            let whole = Region {
                 name: String::new(),
                 base: self.base.clone(),
                 assumptions: scenario.assumptions.clone(),
-            }]
-        } else {
-            self.regions
-                .iter()
-                .map(|r| r.region(&scenario.assumptions))
-                .collect::<Result<_>>()
-                .map_err(at)?
-        };
-        project_regions(&regions, &self.flows, self.base_year, self.end_year).map_err(at)
+            };
+            return project_regions(&[whole], &[], self.base_year, self.end_year).map_err(at);
+        }
+        project_specs(
+            &self.regions,
+            &self.flows,
+            &scenario.assumptions,
+            self.base_year,
+            self.end_year,
+        )
+        .map_err(at)
     }
 }

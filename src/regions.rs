@@ -89,6 +89,22 @@ impl RegionSpec {
     }
 }
 
+/// Projects the regions `specs` under one scenario's `assumptions`, moving
+/// `flows` between them.
+pub fn project_specs(
+    specs: &[RegionSpec],
+    flows: &[InternalFlow],
+    assumptions: &Assumptions,
+    base_year: i32,
+    end_year: i32,
+) -> Result<RegionalProjection> {
+    let regions = specs
+        .iter()
+        .map(|r| r.region(assumptions))
+        .collect::<Result<Vec<_>>>()?;
+    project_regions(&regions, flows, base_year, end_year)
+}
+
 /// How many migrants a flow moves.
 #[derive(Debug, Clone)]
 pub enum FlowSize {

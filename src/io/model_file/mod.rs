@@ -354,44 +354,50 @@ fn build(raw: RawModel, dir: PathBuf, file: String) -> std::result::Result<Model
         let years = (raw.projection.base_year, raw.projection.end_year);
         let default = &raw.projection.default_scenario;
         // A ratio supply is resolved on the model's own projection (with
-        // regions: their sum).
+        // regions: their sum); a region's, on the region's. Each scenario's
+        // regions are projected once for all of them.
+        let mut own: Vec<Vec<crate::standards::Service>> = regions
+            .iter_mut()
+            .map(|r| std::mem::take(&mut r.services))
+            .collect();
+        let cache =
+            std::cell::RefCell::new(Vec::<(String, crate::regions::RegionalProjection)>::new());
+        let regional = |s: &crate::model::Scenario| -> Result<crate::regions::RegionalProjection> {
+            if let Some((_, p)) = cache.borrow().iter().find(|c| c.0 == s.name) {
+                return Ok(p.clone());
+            }
+            let p =
+                crate::regions::project_specs(&regions, &flows, &s.assumptions, years.0, years.1)?;
+            cache.borrow_mut().push((s.name.clone(), p.clone()));
+            Ok(p)
+        };
         let project = |s: &crate::model::Scenario| -> Result<crate::projection::Projection> {
             if regions.is_empty() {
                 return crate::projection::project(b, years.0, years.1, &s.assumptions);
             }
-            let built = regions
-                .iter()
-                .map(|r| r.region(&s.assumptions))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(crate::regions::project_regions(&built, &flows, years.0, years.1)?.parent)
+            Ok(regional(s)?.parent)
         };
         for (id, e) in
             services::resolve_ratio_supplies(&mut services, &project, default, &scenarios)
         {
             note(&format!("service {id} supply"), e);
         }
-        // A region's ratio supply: on the region's own projection.
-        for k in 0..regions.len() {
-            let mut own = std::mem::take(&mut regions[k].services);
+        for (k, services) in own.iter_mut().enumerate() {
             let project_region =
                 |s: &crate::model::Scenario| -> Result<crate::projection::Projection> {
-                    let built = regions
-                        .iter()
-                        .map(|r| r.region(&s.assumptions))
-                        .collect::<Result<Vec<_>>>()?;
-                    let mut all =
-                        crate::regions::project_regions(&built, &flows, years.0, years.1)?;
-                    Ok(all.regions.swap_remove(k))
+                    Ok(regional(s)?.regions.swap_remove(k))
                 };
             for (id, e) in
-                services::resolve_ratio_supplies(&mut own, &project_region, default, &scenarios)
+                services::resolve_ratio_supplies(services, &project_region, default, &scenarios)
             {
                 note(
                     &format!("subregion {} service {id} supply", regions[k].name),
                     e,
                 );
             }
-            regions[k].services = own;
+        }
+        for (r, services) in regions.iter_mut().zip(own) {
+            r.services = services;
         }
     }
     match base {

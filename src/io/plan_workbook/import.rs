@@ -270,6 +270,20 @@ type Tagged = (String, String);
 /// How a settings key is looked up.
 type Lookup<'a> = dyn FnMut(&mut Reader, &str) -> Option<Tagged> + 'a;
 
+/// The tag of one row's figures: the sheet, the row and its source.
+fn row_tag(sheet: &str, row: &Row) -> String {
+    let e = Entry {
+        year: None,
+        value: Cell {
+            text: String::new(),
+            at: String::new(),
+        },
+        source: row.text("source").to_string(),
+        row: row.number,
+    };
+    tag(sheet, &[&e])
+}
+
 /// The model file being written.
 struct Out {
     text: String,
@@ -957,15 +971,7 @@ pub fn import_plan(
     let structure_sheet = sheet_name("base_structure_90");
     let mut bands = Vec::new();
     for row in &sheets["base_structure_90"].rows {
-        let e = Entry {
-            year: None,
-            value: row.get("ages").cloned().unwrap_or(Cell {
-                text: String::new(),
-                at: format!("sheet {structure_sheet}, row {}", row.number),
-            }),
-            source: row.text("source").to_string(),
-            row: row.number,
-        };
+        let ages = row.text("ages").to_string();
         let num = |r: &mut Reader, c: &str| match row.get(c) {
             Some(cell) => r.scalar(Kind::Number, cell, &place),
             None => {
@@ -982,9 +988,9 @@ pub fn import_plan(
             bands.push((
                 format!(
                     "  {{ ages = {}, factor_90 = [{lo}, {hi}] }},",
-                    toml_string(&e.value.text)
+                    toml_string(&ages)
                 ),
-                tag(&structure_sheet, &[&e]),
+                row_tag(&structure_sheet, row),
             ));
         }
     }
@@ -1126,13 +1132,7 @@ pub fn import_plan(
             );
             continue;
         };
-        let e = Entry {
-            year: None,
-            value: name.clone(),
-            source: row.text("source").to_string(),
-            row: row.number,
-        };
-        regs.comment("", &tag(&regions_sheet, &[&e]));
+        regs.comment("", &row_tag(&regions_sheet, row));
         regs.line("[[subregion]]");
         regs.kv("", "name", &toml_string(name.text.trim()));
         if let Some(z) = row.get("name_zh") {
@@ -1201,13 +1201,7 @@ pub fn import_plan(
                 );
                 continue;
             };
-            let e = Entry {
-                year: None,
-                value: a.clone(),
-                source: String::new(),
-                row: row.number,
-            };
-            pops.comment("", &tag(&pop_sheet, &[&e]));
+            pops.comment("", &row_tag(&pop_sheet, row));
             pops.kv("", &toml_string(n.text.trim()), &toml_string(a.text.trim()));
         }
     }
@@ -1263,16 +1257,7 @@ pub fn import_plan(
     };
     for (id, row) in &services {
         svc.line("[[service]]");
-        let e = Entry {
-            year: None,
-            value: Cell {
-                text: id.clone(),
-                at: String::new(),
-            },
-            source: String::new(),
-            row: row.number,
-        };
-        svc.comment("", &tag(&svc_sheet, &[&e]));
+        svc.comment("", &row_tag(&svc_sheet, row));
         let (region, plain) = match id.split_once(':') {
             Some((g, i)) => (Some(g), i),
             None => (None, id.as_str()),
@@ -1542,13 +1527,7 @@ pub fn import_plan(
                 );
                 continue;
             };
-            let e = Entry {
-                year: None,
-                value: ages.clone(),
-                source: row.text("source").to_string(),
-                row: row.number,
-            };
-            spec.comment("", &tag(&tsheet, &[&e]));
+            spec.comment("", &row_tag(&tsheet, row));
             spec.line("[[target]]");
             spec.kv("", "ages", &toml_string(ages.text.trim()));
             if let Some(s) = row.get("sex") {
