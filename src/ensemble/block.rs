@@ -58,32 +58,43 @@ impl BaseFactors {
         }
     }
 
-    fn is_certain(&self) -> bool {
+    pub(super) fn is_certain(&self) -> bool {
         self.total.is_none() && self.bands.is_empty()
     }
 
-    /// Scales each lane's base by its draws (per trajectory: the total's
-    /// factor, then each band's), a group's factor being the total's times
+    /// One trajectory's factor on each group (the total's factor, then
+    /// each band's, drawn in that order): the total's factor times
     /// `1 + overlap · (band − 1)` for every band.
-    fn apply(&self, lanes: &mut Lanes, rng: &mut Xoshiro256PlusPlus) {
-        let g = lanes.g;
-        let mut group = vec![1.0; g];
-        for t in 0..lanes.real {
-            let total = self
-                .total
-                .map_or(1.0, |f| f.factor(StandardNormal.sample(rng)));
-            group.fill(total);
-            for (f, overlap) in &self.bands {
-                let band = f.factor(StandardNormal.sample(rng));
-                for (v, w) in group.iter_mut().zip(overlap) {
-                    *v *= 1.0 + w * (band - 1.0);
-                }
+    pub(super) fn draw(&self, group: &mut [f64], rng: &mut Xoshiro256PlusPlus) {
+        let total = self
+            .total
+            .map_or(1.0, |f| f.factor(StandardNormal.sample(rng)));
+        group.fill(total);
+        for (f, overlap) in &self.bands {
+            let band = f.factor(StandardNormal.sample(rng));
+            for (v, w) in group.iter_mut().zip(overlap) {
+                *v *= 1.0 + w * (band - 1.0);
             }
-            for s in 0..2 {
-                for (a, &f) in group.iter().enumerate() {
-                    let (row, lane) = lanes.at(s, a, t);
-                    lanes.pop[row][lane] *= f;
-                }
+        }
+    }
+
+    /// Scales each lane's base by its draws (see [`BaseFactors::draw`]).
+    fn apply(&self, lanes: &mut Lanes, rng: &mut Xoshiro256PlusPlus) {
+        let mut group = vec![1.0; lanes.g];
+        for t in 0..lanes.real {
+            self.draw(&mut group, rng);
+            lanes.scale_lane(t, &group);
+        }
+    }
+}
+
+impl Lanes {
+    /// Multiplies lane `t`'s count of every sex and group `a` by `group[a]`.
+    pub(super) fn scale_lane(&mut self, t: usize, group: &[f64]) {
+        for s in 0..2 {
+            for (a, &f) in group.iter().enumerate() {
+                let (row, lane) = self.at(s, a, t);
+                self.pop[row][lane] *= f;
             }
         }
     }
@@ -100,11 +111,18 @@ pub(super) struct Scratch {
 
 /// A year's value columns, split into indicators, demands, supplies and
 /// gaps (the first three of `sizes` long, the gaps the rest).
-fn split_columns(values: &mut [f64], sizes: [usize; 3]) -> [&mut [f64]; 4] {
+pub(super) fn split_columns(values: &mut [f64], sizes: [usize; 3]) -> [&mut [f64]; 4] {
     let (indicators, rest) = values.split_at_mut(sizes[0]);
     let (demands, rest) = rest.split_at_mut(sizes[1]);
     let (supplies, gaps) = rest.split_at_mut(sizes[2]);
     [indicators, demands, supplies, gaps]
+}
+
+/// Block `b`'s random stream under `seed`.
+pub(super) fn block_stream(seed: u64, b: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(
+        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
+    )
 }
 
 /// One block from the base year to the end year (see `dispatch::run_block`).
@@ -132,10 +150,7 @@ pub(super) fn run_block_impl(
     let nf = demands.forms.len();
     let ns = supplies.supplies.len();
     let kk = k + nf + ns + supplies.risks.len();
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(
-        spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ (b as u64).wrapping_add(0xD1B5_4A32_D192_ED03),
-    );
+    let mut rng = block_stream(spec.seed, b);
     // Supply draws come from the block's stream after a long jump, so they
     // never shift the demographic or need draws.
     let mut supply_rng = rng.clone();

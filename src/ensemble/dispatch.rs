@@ -18,6 +18,7 @@
 
 use super::block::{run_block_impl, BlockInputs, Scratch};
 use super::histogram::{range_lanes, Cell, RangeLanes};
+use super::regional::{run_regional_block_impl, RegionalInputs, RegionalScratch};
 
 /// Whether this x86-64 CPU has AVX2 and FMA (the checks are cached).
 #[cfg(target_arch = "x86_64")]
@@ -55,6 +56,36 @@ unsafe fn run_block_avx2(
     sink: &mut dyn FnMut(usize, &[f64]),
 ) {
     run_block_impl(b, count, inputs, scratch, sink)
+}
+
+/// Runs block `b` of a regional ensemble (see
+/// `regional::run_regional_block_impl`).
+pub(super) fn run_regional_block(
+    b: usize,
+    count: usize,
+    inputs: &RegionalInputs,
+    scratch: &mut RegionalScratch,
+    sink: &mut dyn FnMut(usize, usize, &[f64]),
+) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: avx2_fma() holds (the module's contract).
+        unsafe { run_regional_block_avx2(b, count, inputs, scratch, sink) };
+        return;
+    }
+    run_regional_block_impl(b, count, inputs, scratch, sink)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_regional_block_avx2(
+    b: usize,
+    count: usize,
+    inputs: &RegionalInputs,
+    scratch: &mut RegionalScratch,
+    sink: &mut dyn FnMut(usize, usize, &[f64]),
+) {
+    run_regional_block_impl(b, count, inputs, scratch, sink)
 }
 
 impl Cell {

@@ -33,7 +33,7 @@
 use crate::error::Result;
 
 use super::request::EnsembleRequest;
-use super::summary::EnsembleSummary;
+use super::summary::{EnsembleSummary, GapRisk};
 use super::Stochastic;
 
 /// An uncertainty source of an ensemble.
@@ -139,12 +139,11 @@ impl<'a> EnsembleRequest<'a> {
             Source::Need => {
                 !st.certain_need
                     && self
-                        .demands
-                        .iter()
+                        .all_demands()
                         .any(|d| d.uncertainty.is_some() || d.table.is_some())
             }
             Source::Supply => {
-                !st.certain_supply && self.demands.iter().any(|d| d.supply_risk.is_some())
+                !st.certain_supply && self.all_demands().any(|d| d.supply_risk.is_some())
             }
         };
         Source::ALL.into_iter().filter(|&s| present(s)).collect()
@@ -153,11 +152,22 @@ impl<'a> EnsembleRequest<'a> {
     /// The drivers of every gap risk of `full` (this request's own run):
     /// runs two ensembles per source (see the module); `progress(done)`
     /// counts trajectories over all of them, `2 · sources · n` in total.
+    /// With regions, the parent's (see [`EnsembleRequest::area_risk_drivers`]).
     pub fn risk_drivers(
         &self,
         full: &EnsembleSummary,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<RiskDriver>> {
+        Ok(self.area_risk_drivers(full, progress)?.swap_remove(0))
+    }
+
+    /// [`EnsembleRequest::risk_drivers`] of the parent, then of every
+    /// region (`full.regions` in order), from the same runs.
+    pub fn area_risk_drivers(
+        &self,
+        full: &EnsembleSummary,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Vec<RiskDriver>>> {
         let sources = self.sources();
         let n = self.spec.trajectories;
         let mut runs: Vec<(EnsembleSummary, EnsembleSummary)> = Vec::new();
@@ -169,41 +179,62 @@ impl<'a> EnsembleRequest<'a> {
             };
             runs.push((run(true)?, run(false)?));
         }
-        // Same demands and years: every run lists its risks in the full
-        // run's order.
-        let mut drivers = Vec::new();
-        for (r, risk) in full.risks.iter().enumerate() {
-            let total: f64 = runs
-                .iter()
-                .map(|(alone, _)| alone.risks[r].shortfall_sd.powi(2))
-                .sum();
-            for (source, (alone, without)) in sources.iter().zip(&runs) {
-                let (a, w) = (&alone.risks[r], &without.risks[r]);
-                debug_assert!(
-                    (&a.service, &a.method, a.year) == (&risk.service, &risk.method, risk.year)
-                        && (&w.service, &w.method, w.year)
-                            == (&risk.service, &risk.method, risk.year)
-                );
-                drivers.push(RiskDriver {
-                    service: risk.service.clone(),
-                    method: risk.method.clone(),
-                    year: risk.year,
-                    source: *source,
-                    variance_share: if total > 0.0 {
-                        a.shortfall_sd.powi(2) / total
-                    } else {
-                        0.0
-                    },
-                    gap_sd_alone: a.shortfall_sd,
-                    gap_sd_all: risk.shortfall_sd,
-                    p_shortfall_alone: a.p_shortfall,
-                    p_shortfall_without: w.p_shortfall,
-                    p_shortfall_all: risk.p_shortfall,
-                });
-            }
+        let mut out = Vec::with_capacity(1 + full.regions.len());
+        for a in 0..=full.regions.len() {
+            let pick = |s: &'_ EnsembleSummary| -> Vec<GapRisk> {
+                if a == 0 {
+                    s.risks.clone()
+                } else {
+                    s.regions[a - 1].1.risks.clone()
+                }
+            };
+            let area_runs: Vec<(Vec<GapRisk>, Vec<GapRisk>)> =
+                runs.iter().map(|(x, y)| (pick(x), pick(y))).collect();
+            out.push(drivers_of(&pick(full), &sources, &area_runs));
         }
-        Ok(drivers)
+        Ok(out)
     }
+}
+
+/// The drivers of every risk of `full`, from each source's run alone and
+/// without it (same demands and years: every run lists its risks in the
+/// full run's order).
+fn drivers_of(
+    full: &[GapRisk],
+    sources: &[Source],
+    runs: &[(Vec<GapRisk>, Vec<GapRisk>)],
+) -> Vec<RiskDriver> {
+    let mut drivers = Vec::new();
+    for (r, risk) in full.iter().enumerate() {
+        let total: f64 = runs
+            .iter()
+            .map(|(alone, _)| alone[r].shortfall_sd.powi(2))
+            .sum();
+        for (source, (alone, without)) in sources.iter().zip(runs) {
+            let (a, w) = (&alone[r], &without[r]);
+            debug_assert!(
+                (&a.service, &a.method, a.year) == (&risk.service, &risk.method, risk.year)
+                    && (&w.service, &w.method, w.year) == (&risk.service, &risk.method, risk.year)
+            );
+            drivers.push(RiskDriver {
+                service: risk.service.clone(),
+                method: risk.method.clone(),
+                year: risk.year,
+                source: *source,
+                variance_share: if total > 0.0 {
+                    a.shortfall_sd.powi(2) / total
+                } else {
+                    0.0
+                },
+                gap_sd_alone: a.shortfall_sd,
+                gap_sd_all: risk.shortfall_sd,
+                p_shortfall_alone: a.p_shortfall,
+                p_shortfall_without: w.p_shortfall,
+                p_shortfall_all: risk.p_shortfall,
+            });
+        }
+    }
+    drivers
 }
 
 /// The driver with the largest variance share of `service`'s gap by

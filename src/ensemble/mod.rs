@@ -96,6 +96,7 @@ mod kernel;
 mod lanes;
 pub mod noise;
 mod reduction;
+mod regional;
 pub mod request;
 mod run;
 mod step;

@@ -268,6 +268,7 @@ impl Partial {
             risks: gap_risks,
             first_shortfalls,
             kept: self.kept,
+            regions: Vec::new(),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::gap::{demand_forms, DemandForm};
 use crate::model::{BaseUncertainty, Model};
 use crate::population::Population;
 use crate::projection::Assumptions;
+use crate::regions::{InternalFlow, Region, RegionSpec};
 use crate::standards::Service;
 
 use super::calibration::Calibration;
@@ -64,6 +65,20 @@ pub struct EnsembleRequest<'a> {
     pub(super) alpha: f64,
     /// Per year of `years`: whether it is summarised.
     pub(super) summarised: Vec<bool>,
+    /// The regions the population is the sum of (empty: one population,
+    /// `base`); `demands` are then the parent's.
+    pub(super) regions: Vec<RegionRequest>,
+    /// Migration between the regions.
+    pub(super) flows: Vec<InternalFlow>,
+}
+
+/// One region of a request: its base and assumptions, its share of the
+/// migration from outside the parent, and its own demands.
+#[derive(Debug, Clone)]
+pub(super) struct RegionRequest {
+    pub(super) region: Region,
+    pub(super) migration_share: f64,
+    pub(super) demands: Vec<DemandForm>,
 }
 
 /// The default risk level of the robust build schedule: P(shortfall) at
@@ -141,7 +156,56 @@ impl<'a> EnsembleRequest<'a> {
             alpha: DEFAULT_ALPHA,
             summarised: vec![true; years.len()],
             years,
+            regions: Vec::new(),
+            flows: Vec::new(),
         })
+    }
+
+    /// The request for a population that is the sum of `regions` (each
+    /// under this request's assumptions as its spec departs from them,
+    /// sizing its own services), with `flows` between them; the request's
+    /// demands are then the parent's, sized on the sum. Sources drawn once
+    /// per trajectory for every region (city-wide): fertility, mortality
+    /// and migration noise (a region takes its migration share of the
+    /// deviation), the base's intervals, and every prevalence table.
+    /// Drawn per region: each demand's own interval (use rate, staff
+    /// ratio) and each service's supply risk.
+    pub fn with_regions(
+        mut self,
+        regions: &[RegionSpec],
+        flows: &[InternalFlow],
+    ) -> Result<EnsembleRequest<'a>> {
+        let grid = self.base.grid();
+        let mut out = Vec::with_capacity(regions.len());
+        for spec in regions {
+            let at = |e: Error| e.context(format!("region {}", spec.name));
+            let region = spec.region(self.assumptions).map_err(at)?;
+            if region.base.grid() != grid {
+                return Err(at(Error::invalid(
+                    "base",
+                    format!("a base on {}", region.base.grid()),
+                    format!("the model's grid ({grid})"),
+                )));
+            }
+            let demands = demand_forms(&spec.services, grid, &self.years).map_err(at)?;
+            out.push(RegionRequest {
+                region,
+                migration_share: spec.migration_share,
+                demands,
+            });
+        }
+        for f in flows {
+            if f.from >= regions.len() || f.to >= regions.len() || f.from == f.to {
+                return Err(Error::invalid(
+                    "internal flow",
+                    format!("from region {} to region {}", f.from, f.to),
+                    "two different regions of the model",
+                ));
+            }
+        }
+        self.regions = out;
+        self.flows = flows.to_vec();
+        Ok(self)
     }
 
     /// The request with fertility and mortality noise calibrated to
@@ -232,7 +296,8 @@ impl<'a> EnsembleRequest<'a> {
             spec,
             forms,
         )?
-        .with_base_uncertainty(model.base_uncertainty.clone())?;
+        .with_base_uncertainty(model.base_uncertainty.clone())?
+        .with_regions(&model.regions, &model.flows)?;
         match &model.calibration {
             Some((_, c)) if !spec.stochastic.own_noise => request.with_calibration(c.clone()),
             _ => Ok(request),
@@ -247,6 +312,21 @@ impl<'a> EnsembleRequest<'a> {
     /// The demand forms summarised, in column order.
     pub fn demands(&self) -> &[DemandForm] {
         &self.demands
+    }
+
+    /// The parent's demands, then every region's.
+    pub(super) fn all_demands(&self) -> impl Iterator<Item = &DemandForm> {
+        self.demands
+            .iter()
+            .chain(self.regions.iter().flat_map(|r| &r.demands))
+    }
+
+    /// The names of the request's regions (none without regions).
+    pub fn region_names(&self) -> Vec<&str> {
+        self.regions
+            .iter()
+            .map(|r| r.region.name.as_str())
+            .collect()
     }
 
     /// The ensemble's parameters.

@@ -124,6 +124,10 @@ pub struct EnsembleSummary {
     /// The kept trajectories: `(trajectory, values)` with values
     /// `[year · columns + column]`, columns as in the summaries.
     pub kept: Vec<(usize, Vec<f64>)>,
+    /// A request with regions: each region's own summary (its indicators,
+    /// its own services), by name, in the model's order; this summary is
+    /// then the parent's (the sum of the regions). Empty without regions.
+    pub regions: Vec<(String, EnsembleSummary)>,
 }
 
 impl EnsembleSummary {
