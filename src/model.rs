@@ -373,6 +373,15 @@ impl Model {
         }
     }
 
+    /// The services of `region`: the parent's (`None` or `total`), or that
+    /// region's own plan.
+    pub fn services_of(&self, region: Option<&str>) -> &[Service] {
+        self.regions
+            .iter()
+            .find(|r| Some(r.name.as_str()) == region)
+            .map_or(&self.services[..], |r| &r.services[..])
+    }
+
     /// Projects `scenario` and sizes every service against the plan.
     pub fn run(&self, scenario: &Scenario) -> Result<ScenarioRun> {
         let projection = self.project(scenario)?;

@@ -281,11 +281,17 @@ fn region_selects_one_region_and_an_unknown_one_is_named() {
             "models/shanghai_regions.toml",
             "-n",
             "10",
+            "--region",
+            "pudong",
             "--out",
             bad.to_str().unwrap(),
         ],
         1,
-        &["ensembles of regions are not built yet"],
+        &[
+            "--region",
+            "\"pudong\"",
+            "all, or one of total, huangpu, rest",
+        ],
         &bad,
     );
 }
@@ -419,4 +425,264 @@ fn a_flow_that_would_empty_its_origin_is_capped_and_reported() {
         let t = total[&(r[0].clone(), r[1].clone(), r[2].clone())];
         assert!((v - t).abs() <= 1e-8 * v.abs().max(1.0), "{r:?}: {t}");
     }
+}
+
+/// `simulate` of `model` into `dir` with `extra` arguments.
+fn simulate(model: &str, dir: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "simulate",
+        "--model",
+        model,
+        "--out",
+        dir.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+/// A table's rows keyed by their text columns (all but the numbers), with
+/// the numbers, for the rows whose `region` is `region` (the column
+/// dropped from the key); every row when the table has no region column.
+fn numbers_by_key(path: &std::path::Path, region: Option<&str>) -> HashMap<String, Vec<f64>> {
+    let (header, rows) = read_csv(path);
+    let rc = header.iter().position(|h| h == "region");
+    let mut out = HashMap::new();
+    for r in rows {
+        if let (Some(c), Some(want)) = (rc, region) {
+            if r[c] != want {
+                continue;
+            }
+        }
+        let mut key = Vec::new();
+        let mut values = Vec::new();
+        for (i, cell) in r.iter().enumerate() {
+            if Some(i) == rc {
+                continue;
+            }
+            match cell.parse::<f64>() {
+                Ok(v) if !["year", "trajectory"].contains(&header[i].as_str()) => values.push(v),
+                _ => key.push(format!("{}={cell}", header[i])),
+            }
+        }
+        out.insert(key.join(","), values);
+    }
+    out
+}
+
+#[test]
+fn identical_halves_reproduce_the_single_region_ensemble_in_distribution() {
+    // Every source on, as the model sets them (a calibration, base and
+    // need intervals, supply risk): the parent of two identical halves
+    // draws what the single model draws, so its tables equal the single
+    // model's to rounding.
+    let fx = Fixture::new();
+    let single = fx.path("single");
+    let args = ["-n", "600", "--seed", "11", "--keep", "2"];
+    simulate(&fx.model(), &single, &args);
+    two_regions(&fx, 0.5, "");
+    let halves = fx.path("halves");
+    simulate(&fx.model(), &halves, &args);
+    for table in [
+        "quantiles.csv",
+        "demand_quantiles.csv",
+        "gap_risk.csv",
+        "supply_quantiles.csv",
+        "first_shortfall.csv",
+        "robust_plan.csv",
+        "trajectories.csv",
+    ] {
+        let want = numbers_by_key(&single.join(table), None);
+        let got = numbers_by_key(&halves.join(table), Some("total"));
+        assert_eq!(want.len(), got.len(), "{table}");
+        assert!(!want.is_empty(), "{table}");
+        for (k, w) in &want {
+            let g = &got[k];
+            for (a, b) in w.iter().zip(g) {
+                assert!(
+                    (a - b).abs() <= 1e-7 * a.abs().max(1.0) || (a.is_nan() && b.is_nan()),
+                    "{table} {k}: {a} vs {b}"
+                );
+            }
+        }
+    }
+    // Each half is half the whole in every kept trajectory.
+    let (header, rows) = read_csv(&halves.join("trajectories.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let mut by: HashMap<(String, String, String), HashMap<String, f64>> = HashMap::new();
+    for r in &rows {
+        if let Ok(v) = r[col("value")].parse::<f64>() {
+            by.entry((
+                r[col("trajectory")].clone(),
+                r[col("year")].clone(),
+                r[col("indicator")].clone(),
+            ))
+            .or_default()
+            .insert(r[col("region")].clone(), v);
+        }
+    }
+    for ((_, _, indicator), v) in &by {
+        if indicator == "total" || indicator == "births" || indicator == "pop_60plus" {
+            assert!((v["a"] - v["b"]).abs() <= 1e-9 * v["total"]);
+            assert!((v["a"] + v["b"] - v["total"]).abs() <= 1e-9 * v["total"]);
+        }
+    }
+}
+
+#[test]
+fn a_regional_ensemble_without_noise_is_the_regional_projection() {
+    let out = tempfile::tempdir().unwrap();
+    let (sim, det) = (out.path().join("sim"), out.path().join("det"));
+    simulate(
+        "models/shanghai_regions.toml",
+        &sim,
+        &[
+            "-n",
+            "40",
+            "--own-noise",
+            "--tfr-volatility",
+            "0",
+            "--mortality-sd",
+            "0",
+            "--migration-sd",
+            "0",
+            "--certain-need",
+            "--certain-supply",
+            "--certain-base",
+        ],
+    );
+    ok(&[
+        "project",
+        "--model",
+        "models/shanghai_regions.toml",
+        "--out",
+        det.to_str().unwrap(),
+        "-q",
+    ]);
+    let (header, rows) = read_csv(&det.join("indicators.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let want: HashMap<String, f64> = rows
+        .iter()
+        .filter_map(|r| {
+            let v = r[col("value")].parse::<f64>().ok()?;
+            Some((
+                format!(
+                    "{},{},{}",
+                    r[col("region")],
+                    r[col("year")],
+                    r[col("indicator")]
+                ),
+                v,
+            ))
+        })
+        .collect();
+    let (qh, qrows) = read_csv(&sim.join("quantiles.csv"));
+    let qc = |n: &str| qh.iter().position(|h| h == n).unwrap();
+    let mut compared = HashMap::new();
+    for r in &qrows {
+        let key = format!(
+            "{},{},{}",
+            r[qc("region")],
+            r[qc("year")],
+            r[qc("indicator")]
+        );
+        let (Some(&w), Ok(p05), Ok(p95)) = (
+            want.get(&key),
+            r[qc("p05")].parse::<f64>(),
+            r[qc("p95")].parse::<f64>(),
+        ) else {
+            continue;
+        };
+        // Every trajectory is the projection: all quantiles agree.
+        for v in [p05, p95] {
+            assert!(
+                (v - w).abs() <= 1e-7 * w.abs().max(1.0),
+                "{key}: {v} vs {w}"
+            );
+        }
+        *compared.entry(r[qc("region")].clone()).or_insert(0) += 1;
+    }
+    // Indicators of the parent and both regions, the parent's TFR and e0
+    // included.
+    assert_eq!(compared.len(), 3, "{compared:?}");
+    assert!(compared.values().all(|&n| n > 400), "{compared:?}");
+    for key in ["total,2030,tfr", "total,2030,e0_female", "huangpu,2030,tfr"] {
+        assert!(want.contains_key(key), "{key}");
+    }
+}
+
+#[test]
+fn a_regional_ensemble_is_the_same_on_one_and_two_threads_and_sums_its_regions() {
+    let out = tempfile::tempdir().unwrap();
+    let (one, two) = (out.path().join("one"), out.path().join("two"));
+    let args = ["-n", "700", "--seed", "5", "--keep", "3", "--drivers"];
+    simulate(
+        "models/shanghai_regions.toml",
+        &one,
+        &[&args[..], &["--threads", "1"]].concat(),
+    );
+    simulate(
+        "models/shanghai_regions.toml",
+        &two,
+        &[&args[..], &["--threads", "2"]].concat(),
+    );
+    for table in [
+        "quantiles.csv",
+        "gap_risk.csv",
+        "first_shortfall.csv",
+        "robust_plan.csv",
+        "risk_drivers.csv",
+        "trajectories.csv",
+    ] {
+        let a = std::fs::read(one.join(table)).unwrap();
+        assert_eq!(a, std::fs::read(two.join(table)).unwrap(), "{table}");
+        let (header, _) = read_csv(&one.join(table));
+        assert_eq!(header[0], "region", "{table}");
+    }
+    // Per kept trajectory: the parent is the sum of its regions, internal
+    // migration cancels in the parent, and each region's population
+    // changes by its births, deaths and net migration (internal moves
+    // included).
+    let (header, rows) = read_csv(&one.join("trajectories.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let mut v: HashMap<(String, String, i32, String), f64> = HashMap::new();
+    for r in &rows {
+        if let Ok(x) = r[col("value")].parse::<f64>() {
+            v.insert(
+                (
+                    r[col("region")].clone(),
+                    r[col("trajectory")].clone(),
+                    r[col("year")].parse().unwrap(),
+                    r[col("indicator")].clone(),
+                ),
+                x,
+            );
+        }
+    }
+    let get =
+        |region: &str, t: &str, y: i32, ind: &str| v[&(region.into(), t.into(), y, ind.into())];
+    let mut checked = 0;
+    for t in ["0", "1", "2"] {
+        for y in 2021..=2050 {
+            for ind in ["total", "births", "deaths", "pop_60plus", "net_migration"] {
+                let sum = get("huangpu", t, y, ind) + get("rest", t, y, ind);
+                let parent = get("total", t, y, ind);
+                assert!(
+                    (sum - parent).abs() <= 1e-6 * get("total", t, y, "total"),
+                    "{t} {y} {ind}"
+                );
+            }
+            for region in ["huangpu", "rest", "total"] {
+                let change = get(region, t, y, "total") - get(region, t, y - 1, "total");
+                let balance = get(region, t, y, "births") - get(region, t, y, "deaths")
+                    + get(region, t, y, "net_migration");
+                assert!(
+                    (change - balance).abs() <= 1e-6 * get(region, t, y, "total"),
+                    "{region} {t} {y}: {change} vs {balance}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 90);
 }

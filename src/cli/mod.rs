@@ -236,6 +236,11 @@ pub struct SimulateArgs {
     /// Default: the model's default scenario.
     #[arg(long)]
     pub scenario: Option<String>,
+    /// With a model of regions ([[subregion]]): `all` (the default: the
+    /// parent as `total`, then every region with its own plan), `total`,
+    /// or one region's name. The tables get a `region` column.
+    #[arg(long, conflicts_with = "wpp_dir")]
+    pub region: Option<String>,
     /// Number of trajectories per scenario.
     #[arg(long, short = 'n', default_value_t = 1000)]
     pub trajectories: usize,
@@ -721,11 +726,11 @@ pub(crate) fn run_drivers(
     summary: &crate::ensemble::EnsembleSummary,
     label: &str,
     quiet: bool,
-) -> crate::Result<Vec<crate::ensemble::RiskDriver>> {
+) -> crate::Result<Vec<Vec<crate::ensemble::RiskDriver>>> {
     let runs = 2 * request.sources().len();
     let bar = trajectory_bar(runs * request.spec().trajectories, label, quiet);
     let drivers =
-        pool.install(|| request.risk_drivers(summary, &|done| bar.set_position(done as u64)))?;
+        pool.install(|| request.area_risk_drivers(summary, &|done| bar.set_position(done as u64)))?;
     bar.finish_and_clear();
     Ok(drivers)
 }

@@ -252,7 +252,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let drivers = if ensemble.risks.is_empty() {
         Vec::new()
     } else {
-        super::run_drivers(&pool, &request, &ensemble, "drivers", args.quiet)?
+        super::run_drivers(&pool, &request, &ensemble, "drivers", args.quiet)?.swap_remove(0)
     };
     let input = ReportInput {
         model,

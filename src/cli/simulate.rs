@@ -13,6 +13,7 @@ use crate::io::export::{
 };
 use crate::io::wpp;
 use crate::report::{service_label, Lang, Words};
+use crate::standards::Service;
 use crate::Indicator;
 use crate::Model;
 
@@ -22,8 +23,8 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     };
     let sel = SelectedModel::load(model_path, args.scenario.as_deref())?;
     let model = &sel.model;
-    model
-        .require_one_region("simulate")
+    let regions = model
+        .select_regions(args.region.as_deref())
         .map_err(|e| e.context(model_path.display().to_string()))?;
     let stochastic = Stochastic {
         // Always present so that its parameters are checked; zero volatility
@@ -57,7 +58,8 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         .build()
         .context("cannot start the worker threads")?;
     let mut results: Vec<(String, EnsembleSummary)> = Vec::new();
-    let mut drivers: Vec<Vec<RiskDriver>> = Vec::new();
+    // Per scenario, per area (the parent, then each region).
+    let mut drivers: Vec<Vec<Vec<RiskDriver>>> = Vec::new();
     let start = std::time::Instant::now();
     for s in sel.selected() {
         let request = EnsembleRequest::for_model(model, &s.assumptions, &model.services, spec)?
@@ -78,29 +80,64 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
         results.push((s.name.clone(), summary));
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let items: Vec<(Option<&str>, &EnsembleSummary)> = results
-        .iter()
-        .map(|(n, s)| (sel.several.then_some(n.as_str()), s))
-        .collect();
-    let mut files = vec![("quantiles", quantiles_table(&items))];
-    if results.iter().any(|(_, s)| !s.demands.is_empty()) {
-        files.push(("demand_quantiles", demand_quantiles_table(&items)));
-        files.push(("gap_risk", gap_risk_table(&items)));
-        files.push(("supply_quantiles", supply_quantiles_table(&items)));
-        files.push(("first_shortfall", first_shortfall_table(&items)));
-        files.push(("robust_plan", robust_plan_table(&items, &model.services)));
-    }
-    if args.drivers {
+    let files = if regions.is_empty() {
+        let items: Vec<(Option<&str>, &EnsembleSummary)> = results
+            .iter()
+            .map(|(n, s)| (sel.several.then_some(n.as_str()), s))
+            .collect();
         let driver_items: Vec<(Option<&str>, &[RiskDriver])> = items
             .iter()
             .zip(&drivers)
-            .map(|((sc, _), d)| (*sc, d.as_slice()))
+            .map(|((sc, _), d)| (*sc, d[0].as_slice()))
             .collect();
-        files.push(("risk_drivers", risk_drivers_table(&driver_items)));
-    }
-    if args.keep > 0 {
-        files.push(("trajectories", trajectories_table(&items)));
-    }
+        let with_demands = results.iter().any(|(_, s)| !s.demands.is_empty());
+        tables(&items, &driver_items, &model.services, with_demands, args)
+    } else {
+        // Scenario by scenario, the parent (`total`) and each region
+        // selected, stacked with a `region` column.
+        let mut parts: Vec<(String, Vec<(&str, crate::io::Table)>)> = Vec::new();
+        let with_demands = results.iter().any(|(_, s)| {
+            regions
+                .iter()
+                .any(|r| !area_of(s, Some(r)).demands.is_empty())
+        });
+        for (k, (name, summary)) in results.iter().enumerate() {
+            for r in &regions {
+                let item = [(
+                    sel.several.then_some(name.as_str()),
+                    area_of(summary, Some(r)),
+                )];
+                let driver_item: Vec<(Option<&str>, &[RiskDriver])> = drivers
+                    .get(k)
+                    .map(|d| vec![(item[0].0, d[area_index(summary, Some(r))].as_slice())])
+                    .unwrap_or_default();
+                let services = model.services_of(Some(r));
+                parts.push((
+                    r.clone(),
+                    tables(&item, &driver_item, services, with_demands, args),
+                ));
+            }
+        }
+        let after = if sel.several { "scenario" } else { "" };
+        let kinds: Vec<&str> = parts
+            .first()
+            .map(|p| p.1.iter().map(|t| t.0).collect())
+            .unwrap_or_default();
+        let mut files = Vec::new();
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let stacked: Vec<(String, crate::io::Table)> = parts
+                .iter_mut()
+                .map(|(r, tables)| {
+                    let empty = crate::io::Table::new(
+                        Vec::<(String, crate::io::tables::ColumnData)>::new(),
+                    );
+                    (r.clone(), std::mem::replace(&mut tables[i].1, empty))
+                })
+                .collect();
+            files.push((kind, crate::io::Table::stacked("region", stacked, after)?));
+        }
+        files
+    };
     let wrote = args.output.write("simulate", &sel.stem, files)?;
     if !args.output.quiet {
         let zh = args.output.zh();
@@ -118,51 +155,28 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
                 model.name, args.trajectories, args.seed, elapsed
             )
         };
-        for (k, (name, summary)) in results.iter().enumerate() {
-            text.push_str(&if zh {
-                format!("情景 {name}\n")
-            } else {
-                format!("scenario {name}\n")
-            });
-            for &year in model.key_years.iter().chain([&model.end_year]) {
-                if !summary.years.contains(&year) {
-                    continue;
-                }
-                let band = |ind: Indicator, pct: bool| {
-                    summary.get(year, ind).map(|s| match (pct, zh) {
-                        (true, false) => format!(
-                            "{:.2}% (90%: {:.2}-{:.2}%)",
-                            100.0 * s.p50,
-                            100.0 * s.p05,
-                            100.0 * s.p95
-                        ),
-                        (false, false) => {
-                            format!("{:.0} (90%: {:.0}-{:.0})", s.p50, s.p05, s.p95)
-                        }
-                        (true, true) => format!(
-                            "{:.2}%（90%区间：{:.2}-{:.2}%）",
-                            100.0 * s.p50,
-                            100.0 * s.p05,
-                            100.0 * s.p95
-                        ),
-                        (false, true) => {
-                            format!("{:.0}（90%区间：{:.0}-{:.0}）", s.p50, s.p05, s.p95)
-                        }
-                    })
-                };
-                let (share, births, young) = (
-                    band(Indicator::Share60Plus, true).unwrap_or_default(),
-                    band(Indicator::Births, false).unwrap_or_default(),
-                    band(Indicator::Pop0To2, false).unwrap_or_default(),
-                );
-                text.push_str(&if zh {
-                    format!("  {year}年：60岁及以上占比 {share}；出生 {births}；0-2岁 {young}\n")
-                } else {
-                    format!("  {year}: 60+ share {share}; births {births}; aged 0-2 {young}\n")
+        let areas: Vec<Option<&str>> = if regions.is_empty() {
+            vec![None]
+        } else {
+            regions.iter().map(|r| Some(r.as_str())).collect()
+        };
+        for (k, (name, whole)) in results.iter().enumerate() {
+            for &region in &areas {
+                let summary = area_of(whole, region);
+                text.push_str(&match (region, zh) {
+                    (None, false) => format!("scenario {name}\n"),
+                    (None, true) => format!("情景 {name}\n"),
+                    (Some(r), false) => format!("scenario {name}, region {r}\n"),
+                    (Some(r), true) => {
+                        format!("情景 {name}，地区 {}\n", region_label(model, r, zh))
+                    }
                 });
+                let services = model.services_of(region);
+                let area_drivers = drivers.get(k).map(|d| &d[area_index(whole, region)]);
+                text.push_str(&key_year_lines(model, summary, zh));
+                text.push_str(&risk_lines(model, services, summary, area_drivers, zh));
+                text.push_str(&robust_lines(model, services, summary, args.alpha, zh));
             }
-            text.push_str(&risk_lines(model, summary, drivers.get(k), zh));
-            text.push_str(&robust_lines(model, summary, args.alpha, zh));
         }
         text.push_str(&super::say::wrote(&wrote, zh));
         out(&text);
@@ -249,6 +263,107 @@ fn run_wpp(args: &SimulateArgs) -> Result<()> {
     Ok(())
 }
 
+/// One line per key year (and the end year): the 60+ share, births and
+/// the children aged 0-2, each with its 90% interval.
+fn key_year_lines(model: &Model, summary: &EnsembleSummary, zh: bool) -> String {
+    let mut text = String::new();
+    for &year in model.key_years.iter().chain([&model.end_year]) {
+        if !summary.years.contains(&year) {
+            continue;
+        }
+        let band = |ind: Indicator, pct: bool| {
+            summary.get(year, ind).map(|s| match (pct, zh) {
+                (true, false) => format!(
+                    "{:.2}% (90%: {:.2}-{:.2}%)",
+                    100.0 * s.p50,
+                    100.0 * s.p05,
+                    100.0 * s.p95
+                ),
+                (false, false) => format!("{:.0} (90%: {:.0}-{:.0})", s.p50, s.p05, s.p95),
+                (true, true) => format!(
+                    "{:.2}%（90%区间：{:.2}-{:.2}%）",
+                    100.0 * s.p50,
+                    100.0 * s.p05,
+                    100.0 * s.p95
+                ),
+                (false, true) => format!("{:.0}（90%区间：{:.0}-{:.0}）", s.p50, s.p05, s.p95),
+            })
+        };
+        let (share, births, young) = (
+            band(Indicator::Share60Plus, true).unwrap_or_default(),
+            band(Indicator::Births, false).unwrap_or_default(),
+            band(Indicator::Pop0To2, false).unwrap_or_default(),
+        );
+        text.push_str(&if zh {
+            format!("  {year}年：60岁及以上占比 {share}；出生 {births}；0-2岁 {young}\n")
+        } else {
+            format!("  {year}: 60+ share {share}; births {births}; aged 0-2 {young}\n")
+        });
+    }
+    text
+}
+
+/// The summary of `region` (`None` or `total`: the parent, `summary`
+/// itself; a name: that region's, from the same run).
+fn area_of<'a>(summary: &'a EnsembleSummary, region: Option<&str>) -> &'a EnsembleSummary {
+    summary
+        .regions
+        .iter()
+        .find(|(name, _)| Some(name.as_str()) == region)
+        .map_or(summary, |(_, s)| s)
+}
+
+/// The area index of `region` in a run's drivers (0: the parent).
+fn area_index(summary: &EnsembleSummary, region: Option<&str>) -> usize {
+    summary
+        .regions
+        .iter()
+        .position(|(name, _)| Some(name.as_str()) == region)
+        .map_or(0, |i| i + 1)
+}
+
+/// A region's name for the terminal: its Chinese name in Chinese where
+/// the model gives one (`total`: 全市 or the model's region).
+fn region_label(model: &Model, region: &str, zh: bool) -> String {
+    if !zh {
+        return region.to_string();
+    }
+    if region == "total" {
+        return format!("{}（合计）", Words::new(Lang::Zh).region(model));
+    }
+    model
+        .regions
+        .iter()
+        .find(|r| r.name == region)
+        .and_then(|r| r.name_zh.clone())
+        .unwrap_or_else(|| region.to_string())
+}
+
+/// The tables of one set of summaries (one area).
+fn tables<'a>(
+    items: &[(Option<&str>, &EnsembleSummary)],
+    driver_items: &[(Option<&str>, &[RiskDriver])],
+    services: &[Service],
+    with_demands: bool,
+    args: &SimulateArgs,
+) -> Vec<(&'a str, crate::io::Table)> {
+    let mut files = vec![("quantiles", quantiles_table(items))];
+    if with_demands {
+        files.push(("demand_quantiles", demand_quantiles_table(items)));
+        files.push(("gap_risk", gap_risk_table(items)));
+        files.push(("supply_quantiles", supply_quantiles_table(items)));
+        files.push(("first_shortfall", first_shortfall_table(items)));
+        files.push(("robust_plan", robust_plan_table(items, services)));
+    }
+    if args.drivers {
+        files.push(("risk_drivers", risk_drivers_table(driver_items)));
+    }
+    if args.keep > 0 {
+        files.push(("trajectories", trajectories_table(items)));
+    }
+    files
+}
+
 /// One line per service and demand method with a supply in the first two
 /// key years (the plan's target year and the next, to keep the summary
 /// short): P(shortfall) by the plan's standard and by need, and the capacity
@@ -256,12 +371,12 @@ fn run_wpp(args: &SimulateArgs) -> Result<()> {
 /// the median projection when the standard is a ratio.
 fn risk_lines(
     model: &Model,
+    services: &[Service],
     summary: &EnsembleSummary,
     drivers: Option<&Vec<RiskDriver>>,
     zh: bool,
 ) -> String {
     let words = Words::new(if zh { Lang::Zh } else { Lang::En });
-    let services = &model.services;
     let mut text = String::new();
     for &year in model.key_years.iter().take(2) {
         for (i, label) in summary.demands.iter().enumerate() {
@@ -352,13 +467,19 @@ fn view(primary: bool, method: &str) -> String {
 /// One line per service and demand method with a supply: the robust
 /// schedule's stock against the plan in the first key year (the plan's
 /// target year) and the last year of the horizon.
-fn robust_lines(model: &Model, summary: &EnsembleSummary, alpha: f64, zh: bool) -> String {
+fn robust_lines(
+    model: &Model,
+    services: &[Service],
+    summary: &EnsembleSummary,
+    alpha: f64,
+    zh: bool,
+) -> String {
     let words = Words::new(if zh { Lang::Zh } else { Lang::En });
     let target = model.key_years.first().copied();
     let mut text = String::new();
-    for (service, method, steps) in summary.robust_schedules(&model.services) {
+    for (service, method, steps) in summary.robust_schedules(services) {
         let of = |year: Option<i32>| steps.iter().find(|r| Some(r.year) == year);
-        let found = model.services.iter().find(|s| s.id == service);
+        let found = services.iter().find(|s| s.id == service);
         let unit = found.map_or(String::new(), |s| words.unit(&s.unit));
         let unit = unit.as_str();
         let primary = summary
