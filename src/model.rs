@@ -373,6 +373,28 @@ impl Model {
         }
     }
 
+    /// Region `name` seen as a model of its own, for a report's regional
+    /// views: its base, its own services and its names (English: the name
+    /// with a capital, underscores as spaces; Chinese: `name_zh`), with no
+    /// regions and none of the parent's stated figures.
+    pub fn region_view(&self, name: &str) -> Option<Model> {
+        let r = self.regions.iter().find(|r| r.name == name)?;
+        let mut label: String = r.name.replace('_', " ");
+        if let Some(first) = label.get(..1) {
+            label = first.to_uppercase() + &label[1..];
+        }
+        Some(Model {
+            name: label,
+            name_zh: r.name_zh.clone(),
+            base: r.base.clone(),
+            services: r.services.clone(),
+            stated: Vec::new(),
+            regions: Vec::new(),
+            flows: Vec::new(),
+            ..self.clone()
+        })
+    }
+
     /// The services of `region`: the parent's (`None` or `total`), or that
     /// region's own plan.
     pub fn services_of(&self, region: Option<&str>) -> &[Service] {

@@ -106,10 +106,20 @@ fn check_report(dir: &Path) -> BTreeMap<(String, i32), Option<f64>> {
     }
     assert!(charts >= 4, "only {charts} charts");
     // Every key figure is in the page as shown, and the shown text is the value.
-    let (header, rows) = read_csv(&dir.join("key_figures.csv"));
+    // A report of regions puts a `region` column first; its rows are keyed
+    // `<region>/<id>` (the parent's, `total`, by the id alone).
+    let (mut header, mut rows) = read_csv(&dir.join("key_figures.csv"));
+    let regions = header[0] == "region";
+    let mut region_of = Vec::new();
+    if regions {
+        header.remove(0);
+        for row in &mut rows {
+            region_of.push(row.remove(0));
+        }
+    }
     assert_eq!(header, ["id", "quantity", "unit", "year", "value", "shown"]);
     let mut figures = BTreeMap::new();
-    for row in &rows {
+    for (k, row) in rows.iter().enumerate() {
         let shown = &row[5];
         assert!(
             html.contains(&format!("<td>{shown}</td>")),
@@ -124,7 +134,11 @@ fn check_report(dir: &Path) -> BTreeMap<(String, i32), Option<f64>> {
             (Some(v), Some(s)) => assert!((v - s).abs() <= 0.5 + 1e-9, "{row:?}"),
             other => panic!("{row:?}: value and shown disagree: {other:?}"),
         }
-        figures.insert((row[0].clone(), row[3].parse().unwrap()), value);
+        let id = match region_of.get(k) {
+            Some(r) if r != "total" => format!("{r}/{}", row[0]),
+            _ => row[0].clone(),
+        };
+        figures.insert((id, row[3].parse().unwrap()), value);
     }
     figures
 }
@@ -599,4 +613,110 @@ fn index_renders_in_a_headless_browser() {
         dark * 200 > pixels.len() / channels,
         "only {dark} dark pixels"
     );
+}
+
+/// A model of regions: the parent's report, small multiples of every
+/// region, each region's own gaps, and the region table, in both
+/// languages; the region table agrees with `simulate --region`.
+#[test]
+fn a_report_of_regions_shows_the_parent_and_every_region() {
+    let dir = tempfile::tempdir().unwrap();
+    for lang in ["en", "zh"] {
+        let out = dir.path().join(lang);
+        ok(&[
+            "report",
+            "--model",
+            "models/shanghai_regions.toml",
+            "--lang",
+            lang,
+            "--trajectories",
+            "400",
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let figures = check_report(&out);
+        for stem in [
+            "regions_ageing",
+            "regions_births",
+            "gap_huangpu",
+            "gap_need_huangpu",
+            "gap",
+            "ageing",
+        ] {
+            assert!(out.join(format!("{stem}.png")).is_file(), "{lang}: {stem}");
+        }
+        // The rest of the city has no plan of its own: no gap chart.
+        assert!(!out.join("gap_rest.png").exists());
+        // One panel per region in the small multiples.
+        let (header, rows) = read_csv(&out.join("regions_ageing.csv"));
+        assert_eq!(header[0], "panel");
+        let panels: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        let expect: Vec<&str> = if lang == "zh" {
+            vec!["其余各区", "黄浦区"]
+        } else {
+            vec!["Huangpu", "Rest"]
+        };
+        assert_eq!(panels.into_iter().collect::<Vec<_>>(), expect);
+        // The region table: the parent's figures and each region's.
+        for key in [
+            "pop_60plus",
+            "huangpu/pop_60plus",
+            "rest/pop_60plus",
+            "huangpu/dementia_beds:need:p_shortfall",
+        ] {
+            assert!(
+                figures.contains_key(&(key.to_string(), 2025)),
+                "{lang}: {key}"
+            );
+        }
+        let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(html.contains("id=\"key-figures-by-region\""));
+        if lang == "zh" {
+            for word in [
+                "分地区主要指标",
+                "黄浦区",
+                "其余各区",
+                "各地区60岁及以上人口占比",
+                "全市统一抽取",
+            ] {
+                assert!(html.contains(word), "{word} missing");
+            }
+            assert!(
+                !html.contains("Huangpu"),
+                "an English region name in the zh report"
+            );
+        }
+        // Huangpu's 60+ population in 2025 as `simulate --region huangpu`
+        // gives it (the same trajectories).
+        let sim = dir.path().join(format!("sim-{lang}"));
+        ok(&[
+            "simulate",
+            "--model",
+            "models/shanghai_regions.toml",
+            "-n",
+            "400",
+            "--seed",
+            "3",
+            "--region",
+            "huangpu",
+            "--out",
+            sim.to_str().unwrap(),
+            "-q",
+        ]);
+        let (qh, q) = read_csv(&sim.join("gap_risk.csv"));
+        let col = |n: &str| qh.iter().position(|h| h == n).unwrap();
+        let p = q
+            .iter()
+            .find(|r| {
+                r[col("year")] == "2025"
+                    && r[col("service")] == "dementia_beds"
+                    && r[col("method")] == "need"
+            })
+            .unwrap();
+        let want: f64 = p[col("p_shortfall")].parse().unwrap();
+        let got = figures[&("huangpu/dementia_beds:need:p_shortfall".to_string(), 2025)].unwrap();
+        assert!((want - got).abs() < 1e-12, "{want} vs {got}");
+    }
 }

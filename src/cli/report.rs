@@ -12,7 +12,7 @@ use super::{out, LangArg, ReportArgs, SelectedModel};
 use crate::ensemble::{EnsembleRequest, EnsembleSpec, MortalityNoise, Stochastic, TfrNoise};
 use crate::io::sweep_file::{read_sweep_table, sweep_table_path};
 use crate::io::OutputSet;
-use crate::report::{self, charts, Lang, ReportInput, SweepHeat};
+use crate::report::{self, charts, Lang, RegionView, ReportInput, SweepHeat};
 
 /// Fonts with Chinese characters, in order of preference (Debian paths
 /// first: `apt-get install fonts-noto-cjk` or `fonts-wqy-microhei`).
@@ -186,9 +186,6 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     // Every input is checked before anything is computed or written.
     let sel = SelectedModel::load(&args.model, args.scenario.as_deref())?;
     let model = &sel.model;
-    model
-        .require_one_region("report")
-        .map_err(|e| e.context(args.model.display().to_string()))?;
     // The model's own migration noise, if it gives one.
     spec.stochastic.migration = model.migration_noise;
     let font = choose_font(args.font.as_deref(), asked)?;
@@ -249,11 +246,41 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let ensemble = pool.install(|| request.run(&|done| bar.set_position(done as u64)))?;
     bar.finish_and_clear();
     // What drives each risk: one ensemble per source alone and one without.
-    let drivers = if ensemble.risks.is_empty() {
-        Vec::new()
+    let any_risk =
+        !ensemble.risks.is_empty() || ensemble.regions.iter().any(|r| !r.1.risks.is_empty());
+    let mut drivers = if any_risk {
+        super::run_drivers(&pool, &request, &ensemble, "drivers", args.quiet)?
     } else {
-        super::run_drivers(&pool, &request, &ensemble, "drivers", args.quiet)?.swap_remove(0)
+        vec![Vec::new(); 1 + ensemble.regions.len()]
     };
+    // A model of regions: each region's runs, its share of the ensemble and
+    // its drivers.
+    let mut region_runs: Vec<Vec<crate::model::ScenarioRun>> =
+        vec![Vec::new(); model.regions.len()];
+    if !model.regions.is_empty() {
+        for s in &model.scenarios {
+            for (k, (_, run)) in model.run_regions(s)?.into_iter().skip(1).enumerate() {
+                region_runs[k].push(run);
+            }
+        }
+    }
+    let regions: Vec<RegionView> = model
+        .regions
+        .iter()
+        .zip(region_runs)
+        .zip(&ensemble.regions)
+        .zip(drivers.drain(1..))
+        .filter_map(|(((r, runs), (_, summary)), d)| {
+            Some(RegionView {
+                name: r.name.clone(),
+                model: model.region_view(&r.name)?,
+                runs,
+                ensemble: summary,
+                drivers: d,
+            })
+        })
+        .collect();
+    let drivers = drivers.swap_remove(0);
     let input = ReportInput {
         model,
         runs,
@@ -265,6 +292,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         stochastic: request.spec().stochastic,
         sources: request.sources(),
         drivers: &drivers,
+        regions,
     };
     let report = report::build(&input, lang)?;
     let rendered: Vec<(String, Vec<u8>, Vec<u8>)> = pool.install(|| {
@@ -278,10 +306,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let page = report::html::page(&report, &svgs);
     let mut output = OutputSet::new(&dir)?;
     output.stage("index.html", page.as_bytes())?;
-    output.stage(
-        "key_figures.csv",
-        &report::key_figures_table(&report.key_figures)?,
-    )?;
+    output.stage("key_figures.csv", &report::key_figures_table(&report)?)?;
     for (f, (svg, png, csv)) in report.figures.iter().zip(&rendered) {
         output.stage(&format!("{}.svg", f.name), svg.as_bytes())?;
         output.stage(&format!("{}.png", f.name), png)?;

@@ -295,7 +295,16 @@ where
         }
     }
     draw_legend(&legend, &keys)?;
-    for (p, a) in panels.iter().zip(plots.split_evenly((1, panels.len()))) {
+    // Up to three panels side by side; more (small multiples of regions)
+    // in a grid of about as many rows as columns.
+    let n = panels.len().max(1);
+    let cols = if n <= 3 {
+        n
+    } else {
+        (n as f64).sqrt().ceil() as usize
+    };
+    let rows = n.div_ceil(cols);
+    for (p, a) in panels.iter().zip(plots.split_evenly((rows, cols))) {
         draw_panel(&a, p)?;
     }
     Ok(())
@@ -525,15 +534,16 @@ where
     let frac = text_px / plot_px;
     let x1 = hi + 0.02 * span + (hi - x0) * frac / (1.0 - frac);
     let n = g.bars.len();
+    let (rows, o) = bar_rows(n);
     let mut chart = ChartBuilder::on(&plot)
         .margin(16)
         .margin_right(52)
         .x_label_area_size(80)
         .y_label_area_size(name_width)
-        .build_cartesian_2d(x0..x1, (0..n.saturating_sub(1)).into_segmented())?;
+        .build_cartesian_2d(x0..x1, (0..rows).into_segmented())?;
     let names: Vec<String> = g.bars.iter().map(|b| b.label.clone()).collect();
     let y_format = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+        SegmentValue::CenterOf(i) => bar_name(&names, *i, o),
         _ => String::new(),
     };
     chart
@@ -542,7 +552,7 @@ where
         .label_style(font(22))
         .axis_desc_style(font(24))
         .x_labels(9)
-        .y_labels(n.max(1))
+        .y_labels(rows + 1)
         .x_label_formatter(&|x| format!("{x:+.0}%"))
         .y_label_formatter(&y_format)
         .disable_y_mesh()
@@ -550,12 +560,16 @@ where
         .light_line_style(RGBColor(245, 245, 245))
         .draw()?;
     chart.draw_series(DashedLineSeries::new(
-        vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(n))],
+        vec![
+            (0.0, SegmentValue::Exact(0)),
+            (0.0, SegmentValue::Exact(rows + 1)),
+        ],
         1,
         0,
         ShapeStyle::from(color(INK)).stroke_width(2),
     ))?;
-    for (i, (b, &p)) in g.bars.iter().zip(&pct).enumerate() {
+    for (k, (b, &p)) in g.bars.iter().zip(&pct).enumerate() {
+        let i = k + o;
         let c = if crate::gap::is_short(b.demand, b.supply) {
             super::SHORTFALL_RED
         } else {
@@ -573,7 +587,7 @@ where
         chart.draw_series(std::iter::once(
             EmptyElement::at((p.max(0.0), SegmentValue::CenterOf(i)))
                 + Text::new(
-                    labels[i].clone(),
+                    labels[k].clone(),
                     (10, 0),
                     font(22).pos(Pos::new(HPos::Left, VPos::Center)),
                 ),
@@ -596,6 +610,25 @@ fn source_color(name: &str) -> Rgb {
     super::PALETTE[k % super::PALETTE.len()]
 }
 
+/// The rows of a bar chart of `n` bars, as the last segment's index, and
+/// the row of the first bar: one bar sits in the middle of three rows (a
+/// segmented axis of one row has no height).
+fn bar_rows(n: usize) -> (usize, usize) {
+    if n == 1 {
+        (2, 1)
+    } else {
+        (n.saturating_sub(1), 0)
+    }
+}
+
+/// The name of the bar in row `row` (rows from `offset` on hold bars).
+fn bar_name(names: &[String], row: usize, offset: usize) -> String {
+    row.checked_sub(offset)
+        .and_then(|i| names.get(i))
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Stacked bars: one row per gap, one segment per source (its share of the
 /// gap's variance), the risk written beside each bar.
 fn draw_drivers<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &super::DriverBars) -> Drawn
@@ -607,16 +640,16 @@ where
     let (name_width, plot_px, text_px) = bar_layout(&plot, d.bars.iter().map(|b| &b.label), &notes);
     let frac = text_px / plot_px;
     let x1 = 100.0 / (1.0 - frac);
-    let n = d.bars.len();
+    let (rows, o) = bar_rows(d.bars.len());
     let mut chart = ChartBuilder::on(&plot)
         .margin(16)
         .margin_right(52)
         .x_label_area_size(80)
         .y_label_area_size(name_width)
-        .build_cartesian_2d(0.0..x1, (0..n.saturating_sub(1)).into_segmented())?;
+        .build_cartesian_2d(0.0..x1, (0..rows).into_segmented())?;
     let names: Vec<String> = d.bars.iter().map(|b| b.label.clone()).collect();
     let y_format = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+        SegmentValue::CenterOf(i) => bar_name(&names, *i, o),
         _ => String::new(),
     };
     chart
@@ -625,7 +658,7 @@ where
         .label_style(font(22))
         .axis_desc_style(font(24))
         .x_labels(6)
-        .y_labels(n.max(1))
+        .y_labels(rows + 1)
         .x_label_formatter(&|x| {
             if *x <= 100.0 + 1e-9 {
                 format!("{x:.0}%")
@@ -639,6 +672,7 @@ where
         .light_line_style(RGBColor(245, 245, 245))
         .draw()?;
     for (i, b) in d.bars.iter().enumerate() {
+        let i = i + o;
         let mut from = 0.0;
         for ((name, _), &share) in d.sources.iter().zip(&b.shares) {
             let to = from + 100.0 * share;

@@ -79,30 +79,34 @@ pub fn page(report: &Report, svgs: &[String]) -> String {
         h.push_str(&format!("<th>{y}</th>"));
     }
     h.push_str("</tr></thead>\n<tbody>\n");
-    let mut last_service = String::new();
-    for row in &report.key_figures {
-        let service = row.id.split(':').next().unwrap_or_default().to_string();
-        let class = if row.id.contains(':') && service != last_service {
-            " class=\"service\""
-        } else {
-            ""
-        };
-        last_service = service;
-        h.push_str(&format!(
-            "<tr{class} data-id=\"{}\"><td>{}</td><td class=\"unit\">{}</td>",
-            escape(&row.id),
-            escape(&row.label),
-            escape(&row.unit)
-        ));
-        for (_, _, shown) in &row.values {
-            h.push_str(&format!("<td>{}</td>", escape(shown)));
-        }
-        h.push_str("</tr>\n");
-    }
+    key_rows(&mut h, &report.key_figures);
     h.push_str(&format!(
-        "</tbody>\n</table>\n<p><a href=\"key_figures.csv\">key_figures.csv</a></p>\n<h2>{}</h2>\n",
-        escape(&t.charts_heading())
+        "</tbody>\n</table>\n<p><a href=\"key_figures.csv\">key_figures.csv</a></p>\n"
     ));
+    if !report.region_key_figures.is_empty() {
+        // The region table: each region's key figures under its name.
+        h.push_str(&format!(
+            "<h2 id=\"key-figures-by-region\">{}</h2>\n<table class=\"key-figures regions\">\n<thead><tr><th>{}</th><th class=\"unit\">{}</th>",
+            escape(&t.region_key_figures_heading()),
+            escape(&t.quantity_heading()),
+            escape(&t.unit_heading())
+        ));
+        for y in &report.key_years {
+            h.push_str(&format!("<th>{y}</th>"));
+        }
+        h.push_str("</tr></thead>\n<tbody>\n");
+        for (id, label, rows) in &report.region_key_figures {
+            h.push_str(&format!(
+                "<tr class=\"region\" data-region=\"{}\"><th colspan=\"{}\">{}</th></tr>\n",
+                escape(id),
+                2 + report.key_years.len(),
+                escape(label)
+            ));
+            key_rows(&mut h, rows);
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str(&format!("<h2>{}</h2>\n", escape(&t.charts_heading())));
     for (figure, svg) in report.figures.iter().zip(svgs) {
         let name = escape(&figure.name);
         h.push_str(&format!(
@@ -125,6 +129,30 @@ pub fn page(report: &Report, svgs: &[String]) -> String {
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// The rows of a key-figures table (a line above each service's first).
+fn key_rows(h: &mut String, rows: &[super::KeyFigure]) {
+    let mut last_service = String::new();
+    for row in rows {
+        let service = row.id.split(':').next().unwrap_or_default().to_string();
+        let class = if row.id.contains(':') && service != last_service {
+            " class=\"service\""
+        } else {
+            ""
+        };
+        last_service = service;
+        h.push_str(&format!(
+            "<tr{class} data-id=\"{}\"><td>{}</td><td class=\"unit\">{}</td>",
+            escape(&row.id),
+            escape(&row.label),
+            escape(&row.unit)
+        ));
+        for (_, _, shown) in &row.values {
+            h.push_str(&format!("<td>{}</td>", escape(shown)));
+        }
+        h.push_str("</tr>\n");
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! capacity for 90% confidence, with the text the page shows.
 
 use super::text::{self, format_count, format_percent};
-use super::{KeyFigure, KeyValue, ReportInput};
+use super::{KeyFigure, KeyValue, Report, ReportInput};
 use crate::error::Result;
 use crate::indicators::{lookup, Indicator};
 use crate::io::tables::{encode_table, ColumnData};
@@ -137,24 +137,38 @@ pub(super) fn key_figures(input: &ReportInput, t: &text::Words) -> Vec<KeyFigure
 }
 
 /// `key_figures.csv`: `id,quantity,unit,year,value,shown` (shares and
-/// probabilities as fractions; `shown` is the text in the report).
-pub fn key_figures_table(rows: &[KeyFigure]) -> Result<Vec<u8>> {
-    let flat: Vec<(&KeyFigure, &KeyValue)> = rows
+/// probabilities as fractions; `shown` is the text in the report). A
+/// report of a model of regions puts a `region` column first: `total` for
+/// the parent's rows, then each region's name and its rows.
+pub fn key_figures_table(report: &Report) -> Result<Vec<u8>> {
+    let mut parts: Vec<(&str, &[KeyFigure])> = vec![("total", &report.key_figures)];
+    for (name, _, rows) in &report.region_key_figures {
+        parts.push((name, rows));
+    }
+    let flat: Vec<(&str, &KeyFigure, &KeyValue)> = parts
         .iter()
-        .flat_map(|r| r.values.iter().map(move |v| (r, v)))
+        .flat_map(|(region, rows)| {
+            rows.iter()
+                .flat_map(move |r| r.values.iter().map(move |v| (*region, r, v)))
+        })
         .collect();
-    encode_table(
-        vec![
-            ("id", ColumnData::texts(&flat, |(r, _)| r.id.clone())),
-            (
-                "quantity",
-                ColumnData::texts(&flat, |(r, _)| r.label.clone()),
-            ),
-            ("unit", ColumnData::texts(&flat, |(r, _)| r.unit.clone())),
-            ("year", ColumnData::ints(&flat, |(_, v)| v.0)),
-            ("value", ColumnData::opt_floats(&flat, |(_, v)| v.1)),
-            ("shown", ColumnData::texts(&flat, |(_, v)| v.2.clone())),
-        ],
-        Format::Csv,
-    )
+    let mut columns = Vec::new();
+    if !report.region_key_figures.is_empty() {
+        columns.push((
+            "region",
+            ColumnData::texts(&flat, |(g, _, _)| g.to_string()),
+        ));
+    }
+    columns.extend([
+        ("id", ColumnData::texts(&flat, |(_, r, _)| r.id.clone())),
+        (
+            "quantity",
+            ColumnData::texts(&flat, |(_, r, _)| r.label.clone()),
+        ),
+        ("unit", ColumnData::texts(&flat, |(_, r, _)| r.unit.clone())),
+        ("year", ColumnData::ints(&flat, |(_, _, v)| v.0)),
+        ("value", ColumnData::opt_floats(&flat, |(_, _, v)| v.1)),
+        ("shown", ColumnData::texts(&flat, |(_, _, v)| v.2.clone())),
+    ]);
+    encode_table(columns, Format::Csv)
 }

@@ -81,6 +81,44 @@ pub struct ReportInput<'a> {
     pub sources: Vec<Source>,
     /// What drives each gap risk of the ensemble (empty: not run).
     pub drivers: &'a [RiskDriver],
+    /// A model of regions: each region's view (empty without regions).
+    pub regions: Vec<RegionView<'a>>,
+}
+
+/// One region of a report: the region as a model of its own (its base,
+/// services and names, see [`Model::region_view`]), its deterministic
+/// runs of every scenario, its share of the ensemble and its drivers.
+#[derive(Debug, Clone)]
+pub struct RegionView<'a> {
+    /// The region's name in the model (as `--region` takes it).
+    pub name: String,
+    /// The region as a model.
+    pub model: Model,
+    /// Every scenario of the region, in the parent's order.
+    pub runs: Vec<ScenarioRun>,
+    /// The region's summary from the parent's ensemble.
+    pub ensemble: &'a EnsembleSummary,
+    /// What drives each of the region's gap risks.
+    pub drivers: Vec<RiskDriver>,
+}
+
+impl<'a> ReportInput<'a> {
+    /// The report input of region `view`, with this one's settings.
+    fn of_region<'b>(&'b self, view: &'b RegionView<'a>) -> ReportInput<'b> {
+        ReportInput {
+            model: &view.model,
+            runs: view.runs.clone(),
+            central: self.central,
+            ensemble: view.ensemble,
+            seed: self.seed,
+            sweep: None,
+            key_years: self.key_years.clone(),
+            stochastic: self.stochastic,
+            sources: self.sources.clone(),
+            drivers: &view.drivers,
+            regions: Vec::new(),
+        }
+    }
 }
 
 /// An RGB colour.
@@ -333,6 +371,9 @@ pub struct Report {
     pub key_years: Vec<i32>,
     /// Rows of the key-figures table.
     pub key_figures: Vec<KeyFigure>,
+    /// A model of regions: each region's key figures, `(name, label,
+    /// rows)`, in the model's order (empty without regions).
+    pub region_key_figures: Vec<(String, String, Vec<KeyFigure>)>,
     /// Charts in page order.
     pub figures: Vec<Figure>,
 }
@@ -388,6 +429,7 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
     if let Some(drivers) = drivers_figure(input, &t, &source, target) {
         figures.push(drivers);
     }
+    figures.extend(region_figures(input, &t, &source, target));
     if let Some(heat) = &input.sweep {
         let mut heat = heat.clone();
         heat.x_label = t.parameter(&heat.x_name, model);
@@ -412,8 +454,107 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
         sources: t.source_settings(input),
         key_years: input.key_years.clone(),
         key_figures: key_figures(input, &t),
+        region_key_figures: input
+            .regions
+            .iter()
+            .map(|v| {
+                (
+                    v.name.clone(),
+                    t.region(&v.model),
+                    key_figures(&input.of_region(v), &t),
+                )
+            })
+            .collect(),
         figures,
     })
+}
+
+/// A file-name-safe form of a region's name (`k`: its index, when nothing
+/// of the name is left).
+fn file_safe(name: &str, k: usize) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.chars().all(|c| c == '_') {
+        format!("region{k}")
+    } else {
+        s
+    }
+}
+
+/// The regional small multiples: the 60+ share and births of every region
+/// (one panel each, its fan and every scenario's line), then each region's
+/// own gaps in the target year (by its plan's standard and by need).
+fn region_figures(input: &ReportInput, t: &text::Words, source: &str, target: i32) -> Vec<Figure> {
+    if input.regions.is_empty() {
+        return Vec::new();
+    }
+    let region = t.region(input.model);
+    let color = scenario_color(input.central, &input.runs[input.central].name);
+    let panels = |indicator: Indicator, y_label: String, y_format: YFormat| -> Vec<Panel> {
+        input
+            .regions
+            .iter()
+            .map(|v| {
+                let ri = input.of_region(v);
+                let mut lines = scenario_lines(&ri, t, indicator, "", false);
+                for line in &mut lines {
+                    line.points.retain(|p| p.1.is_finite());
+                }
+                Panel {
+                    title: t.region(&v.model),
+                    x_label: t.year_label(),
+                    y_label: y_label.clone(),
+                    y_format,
+                    lines,
+                    bands: fan(v.ensemble, |y| v.ensemble.get(y, indicator), color, t),
+                    markers: Vec::new(),
+                    marks: Vec::new(),
+                }
+            })
+            .collect()
+    };
+    let mut out = vec![
+        Figure {
+            name: "regions_ageing".into(),
+            title: t.regions_share_title(&region),
+            source: source.to_string(),
+            body: Body::Panels(panels(
+                Indicator::Share60Plus,
+                t.share_label(),
+                YFormat::Percent,
+            )),
+            lang: t.lang,
+        },
+        Figure {
+            name: "regions_births".into(),
+            title: t.regions_births_title(&region),
+            source: source.to_string(),
+            body: Body::Panels(panels(Indicator::Births, t.persons_label(), YFormat::Count)),
+            lang: t.lang,
+        },
+    ];
+    for (k, v) in input.regions.iter().enumerate() {
+        let ri = input.of_region(v);
+        let safe = file_safe(&v.name, k);
+        for by_need in [false, true] {
+            let mut gap = gap_figure(&ri, t, source, target, by_need);
+            if let Body::Gaps(g) = &gap.body {
+                if !g.bars.is_empty() {
+                    gap.name = format!("{}_{safe}", gap.name);
+                    out.push(gap);
+                }
+            }
+        }
+    }
+    out
 }
 
 impl SweepHeat {

@@ -506,6 +506,21 @@ impl Words {
         self.pick("not drawn (taken as certain)", "未抽样（视为确定）")
     }
 
+    pub fn region_key_figures_heading(&self) -> String {
+        self.pick("Key figures by region", "分地区主要指标")
+    }
+    pub fn regions_share_title(&self, region: &str) -> String {
+        match self.lang {
+            Lang::En => format!("Share aged 60+ in each region, {region}"),
+            Lang::Zh => format!("各地区60岁及以上人口占比，{region}"),
+        }
+    }
+    pub fn regions_births_title(&self, region: &str) -> String {
+        match self.lang {
+            Lang::En => format!("Births in each region, {region}"),
+            Lang::Zh => format!("各地区出生人口，{region}"),
+        }
+    }
     pub fn key_figures_heading(&self) -> String {
         self.pick("Key figures", "主要指标")
     }
@@ -690,10 +705,37 @@ impl Words {
                 }
             }
         };
-        Source::ALL
+        let mut rows: Vec<(String, String)> = Source::ALL
             .into_iter()
             .map(|s| (self.source_name(s), setting(s)))
-            .collect()
+            .collect();
+        if !input.regions.is_empty() {
+            let names: Vec<String> = input
+                .regions
+                .iter()
+                .map(|v| self.region(&v.model))
+                .collect();
+            rows.push(if zh {
+                (
+                    "地区".to_string(),
+                    format!(
+                        "{} 个地区（{}）：生育、死亡、迁移、基期人口与患病率每条轨迹全市统一抽取一次；各项服务的使用率、人员配比与供给风险按地区分别抽取；全市为各地区之和",
+                        names.len(),
+                        names.join("、")
+                    ),
+                )
+            } else {
+                (
+                    "Regions".to_string(),
+                    format!(
+                        "{} regions ({}): fertility, mortality, migration, the base and prevalence drawn once per trajectory for the whole; each service's use rate, staff ratio and supply risk drawn per region; the whole is the sum of its regions",
+                        names.len(),
+                        names.join(", ")
+                    ),
+                )
+            });
+        }
+        rows
     }
 
     pub fn intro(&self, model: &Model, central: &str, input: &ReportInput) -> Vec<String> {
