@@ -80,9 +80,7 @@ pub fn page(report: &Report, svgs: &[String]) -> String {
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     key_rows(&mut h, &report.key_figures);
-    h.push_str(&format!(
-        "</tbody>\n</table>\n<p><a href=\"key_figures.csv\">key_figures.csv</a></p>\n"
-    ));
+    h.push_str("</tbody>\n</table>\n<p><a href=\"key_figures.csv\">key_figures.csv</a></p>\n");
     if !report.region_key_figures.is_empty() {
         // The region table: each region's key figures under its name.
         h.push_str(&format!(
