@@ -331,20 +331,6 @@ impl Model {
         (self.base_year..=self.end_year).step_by(step).collect()
     }
 
-    /// An error for a command that does not yet take a model of regions
-    /// (ensembles: `simulate`, `report`, `sweep`).
-    pub fn require_one_region(&self, command: &str) -> Result<()> {
-        if self.regions.is_empty() {
-            return Ok(());
-        }
-        Err(Error::invalid(
-            command,
-            format!("a model of {} regions ([[subregion]])", self.regions.len()),
-            "a model without [[subregion]]s: ensembles of regions are not built yet; run \
-             `project` and `gap` (which take --region), or simulate each region's own model",
-        ))
-    }
-
     /// The regions `--region` selects: `all` (or none asked) every region
     /// after the parent (`total`), `total` the parent alone, or one region.
     /// A model without regions has none, and takes no `--region`.

@@ -27,8 +27,8 @@
 //!   (see [`crate::ensemble`]).
 
 use crate::ensemble::{
-    EnsembleRequest, EnsembleSpec, MigrationNoise, MortalityNoise, Stochastic, Summary,
-    ENSEMBLE_INDICATORS,
+    EnsembleRequest, EnsembleSpec, EnsembleSummary, MigrationNoise, MortalityNoise, Stochastic,
+    Summary, ENSEMBLE_INDICATORS,
 };
 use crate::error::{Error, Result};
 use crate::migration::Migration;
@@ -509,6 +509,9 @@ pub struct SweepRow {
     pub values: Vec<Value>,
     /// Year.
     pub year: i32,
+    /// A model of regions: `total` (the parent) or the region's name;
+    /// `None` for a model without regions.
+    pub region: Option<String>,
     /// `indicator` or `service`.
     pub kind: String,
     /// The indicator's name or the service's id.
@@ -612,45 +615,56 @@ pub fn run_point(
         .iter()
         .map(|(_, v)| (*v).clone())
         .collect();
+    // The parent (`total`) then each region, for a model of regions.
+    let areas: Vec<(Option<String>, &EnsembleSummary)> = if ensemble.regions.is_empty() {
+        vec![(None, &ensemble)]
+    } else {
+        std::iter::once((Some("total".to_string()), &ensemble))
+            .chain(ensemble.regions.iter().map(|(n, s)| (Some(n.clone()), s)))
+            .collect()
+    };
     let mut rows = Vec::new();
     for year in report_years(settings, model)? {
-        let row = |kind: &str, quantity: &str, s: Summary, gap| SweepRow {
-            point: index,
-            values: values.clone(),
-            year,
-            kind: kind.into(),
-            quantity: quantity.into(),
-            p05: s.p05,
-            p50: s.p50,
-            p95: s.p95,
-            mean: s.mean,
-            gap,
-        };
-        for ind in ENSEMBLE_INDICATORS {
-            if let Some(s) = ensemble.get(year, ind) {
-                rows.push(row("indicator", ind.name(), s, None));
-            }
-        }
-        for (i, d) in ensemble.demands.iter().enumerate() {
-            let (Some(risk), Some(s), true) = (
-                ensemble.risk(&d.service, year),
-                ensemble.demand(year, i),
-                d.primary,
-            ) else {
-                continue;
+        for (region, ensemble) in &areas {
+            let row = |kind: &str, quantity: &str, s: Summary, gap| SweepRow {
+                point: index,
+                values: values.clone(),
+                year,
+                region: region.clone(),
+                kind: kind.into(),
+                quantity: quantity.into(),
+                p05: s.p05,
+                p50: s.p50,
+                p95: s.p95,
+                mean: s.mean,
+                gap,
             };
-            rows.push(row(
-                "service",
-                &d.service,
-                s,
-                Some(GapColumns {
-                    p_shortfall: risk.p_shortfall,
-                    shortfall_p50: risk.shortfall_p50,
-                    shortfall_p90: risk.shortfall_p90,
-                    capacity_needed_p90: risk.capacity_needed_p90,
-                    supply: risk.supply,
-                }),
-            ));
+            for ind in ENSEMBLE_INDICATORS {
+                if let Some(s) = ensemble.get(year, ind) {
+                    rows.push(row("indicator", ind.name(), s, None));
+                }
+            }
+            for (i, d) in ensemble.demands.iter().enumerate() {
+                let (Some(risk), Some(s), true) = (
+                    ensemble.risk(&d.service, year),
+                    ensemble.demand(year, i),
+                    d.primary,
+                ) else {
+                    continue;
+                };
+                rows.push(row(
+                    "service",
+                    &d.service,
+                    s,
+                    Some(GapColumns {
+                        p_shortfall: risk.p_shortfall,
+                        shortfall_p50: risk.shortfall_p50,
+                        shortfall_p90: risk.shortfall_p90,
+                        capacity_needed_p90: risk.capacity_needed_p90,
+                        supply: risk.supply,
+                    }),
+                ));
+            }
         }
     }
     Ok(rows)

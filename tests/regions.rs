@@ -686,3 +686,105 @@ fn a_regional_ensemble_is_the_same_on_one_and_two_threads_and_sums_its_regions()
     }
     assert_eq!(checked, 90);
 }
+
+#[test]
+fn sweeps_and_shards_run_on_a_model_of_regions() {
+    let out = tempfile::tempdir().unwrap();
+    let grid = out.path().join("grid.toml");
+    std::fs::write(
+        &grid,
+        format!(
+            "[sweep]\nmodel = {:?}\ntrajectories = 150\nseed = 5\nyears = [2025, 2030]\n[grid]\ntfr = [0.7, 1.0, 1.3]\n",
+            root().join("models/shanghai_regions.toml").display().to_string()
+        ),
+    )
+    .unwrap();
+    let dir = |n: &str| out.path().join(n);
+    let path = |n: &str| dir(n).to_str().unwrap().to_string();
+    let g = grid.to_str().unwrap();
+    ok(&["sweep", "--grid", g, "--out", &path("whole"), "-q"]);
+    ok(&[
+        "sweep",
+        "--grid",
+        g,
+        "--shard",
+        "1/2",
+        "--out",
+        &path("s1"),
+        "-q",
+    ]);
+    ok(&[
+        "sweep",
+        "--grid",
+        g,
+        "--shard",
+        "2/2",
+        "--out",
+        &path("s2"),
+        "-q",
+    ]);
+    ok(&[
+        "merge",
+        &path("s1"),
+        &path("s2"),
+        "--out",
+        &path("merged"),
+        "-q",
+    ]);
+    let whole = std::fs::read(dir("whole").join("sweep.csv")).unwrap();
+    assert_eq!(
+        whole,
+        std::fs::read(dir("merged").join("sweep.csv")).unwrap()
+    );
+    let (header, rows) = read_csv(&dir("whole").join("sweep.csv"));
+    assert_eq!(
+        header[..5],
+        ["point", "tfr", "year", "region", "kind"].map(String::from)
+    );
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    // Each point: the parent's rows and each region's; Huangpu's own
+    // plan (dementia beds) has gap columns, and the parent's population is
+    // the sum of its regions'.
+    for point in ["0", "1", "2"] {
+        let value = |region: &str, quantity: &str| -> f64 {
+            rows.iter()
+                .find(|r| {
+                    r[col("point")] == point
+                        && r[col("year")] == "2030"
+                        && r[col("region")] == region
+                        && r[col("quantity")] == quantity
+                })
+                .unwrap_or_else(|| panic!("{point} {region} {quantity}"))[col("mean")]
+            .parse()
+            .unwrap()
+        };
+        let sum = value("huangpu", "total") + value("rest", "total");
+        assert!((sum - value("total", "total")).abs() < 1e-6 * sum);
+        let hp = rows
+            .iter()
+            .find(|r| {
+                r[col("point")] == point
+                    && r[col("region")] == "huangpu"
+                    && r[col("quantity")] == "dementia_beds"
+            })
+            .unwrap();
+        assert!(hp[col("p_shortfall")].parse::<f64>().is_ok());
+    }
+    // A report takes the sweep's heat map (the parent's rows).
+    let report = dir("report");
+    ok(&[
+        "report",
+        "--model",
+        "models/shanghai_regions.toml",
+        "-n",
+        "100",
+        "--sweep",
+        &path("whole"),
+        "--sweep-service",
+        "beds",
+        "--out",
+        report.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(report.join("sweep_heatmap.png").is_file());
+}

@@ -555,6 +555,7 @@ fn the_streamed_table_equals_the_table_written_at_once() {
     let n = SWEEP_ROWS_PER_GROUP + SWEEP_ROWS_PER_GROUP / 3;
     let rows: Vec<SweepRow> = (0..n)
         .map(|i| SweepRow {
+            region: None,
             point: i / 7,
             values: vec![Value::Number(0.8 + (i / 7) as f64 * 1e-4)],
             year: 2025 + (i % 7) as i32,
@@ -577,7 +578,7 @@ fn the_streamed_table_equals_the_table_written_at_once() {
     let write = |name: &str, pieces: &[usize]| -> PathBuf {
         let out = dir.path().join(name);
         let mut set = carecast::io::OutputSet::new(&out).unwrap();
-        let mut w = SweepTableWriter::new(&mut set, &parameters);
+        let mut w = SweepTableWriter::new(&mut set, &parameters, false);
         let mut from = 0;
         for &p in pieces.iter().chain(std::iter::once(&n)) {
             let to = p.min(n);

@@ -156,7 +156,9 @@ fn sweep_heat(
     model: &crate::Model,
 ) -> Result<SweepHeat> {
     let file = sweep_table_path(dir);
-    let (params, rows) = read_sweep_table(&file)?;
+    let (params, mut rows) = read_sweep_table(&file)?;
+    // A sweep of a model of regions: the heat map is the parent's.
+    rows.retain(|r| r.region.as_deref().is_none_or(|g| g == "total"));
     Ok(report::sweep_heat(&params, &rows, service, year, model)
         .map_err(|e| e.context(file.display().to_string()))?)
 }

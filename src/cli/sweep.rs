@@ -31,9 +31,6 @@ impl Models {
             };
             if let std::collections::btree_map::Entry::Vacant(slot) = by_path.entry(path) {
                 let model = crate::io::model_file::load(slot.key())?;
-                model
-                    .require_one_region("sweep")
-                    .map_err(|e| e.context(slot.key().display().to_string()))?;
                 slot.insert(model);
             }
         }
@@ -78,7 +75,11 @@ impl Flags {
         for r in rows {
             if let Some(g) = r.gap {
                 if g.p_shortfall > self.threshold {
-                    let (count, shown) = self.by.entry((r.quantity.clone(), r.year)).or_default();
+                    let name = match r.region.as_deref() {
+                        Some(region) if region != "total" => format!("{region}/{}", r.quantity),
+                        _ => r.quantity.clone(),
+                    };
+                    let (count, shown) = self.by.entry((name, r.year)).or_default();
                     *count += 1;
                     if shown.len() < FLAGS_SHOWN {
                         shown.push(r.point);
@@ -266,7 +267,8 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     }
     // Every chunk is on disk: write the tables from them, in point order.
     let mut output = output;
-    let mut writer = SweepTableWriter::new(&mut output, &parameters);
+    let regional = models.by_path.values().any(|m| !m.regions.is_empty());
+    let mut writer = SweepTableWriter::new(&mut output, &parameters, regional);
     let mut flags = Flags::new(spec.threshold);
     for c in 0..progress.chunks() {
         let mut rows = progress.read_chunk(c)?;
@@ -349,7 +351,8 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         ..first
     };
     let mut output = OutputSet::new(&args.out)?;
-    let mut writer = SweepTableWriter::new(&mut output, &parameters.unwrap_or_default());
+    let regional = rows.iter().any(|r: &SweepRow| r.region.is_some());
+    let mut writer = SweepTableWriter::new(&mut output, &parameters.unwrap_or_default(), regional);
     writer.push(rows)?;
     writer.finish()?;
     let written = commit_outputs(output, &manifest)?;

@@ -270,13 +270,16 @@ const FIXED: [&str; 12] = [
 
 /// `point,<parameters>,year,kind,quantity,p05,p50,p95,mean,p_shortfall,
 /// shortfall_p50,shortfall_p90,capacity_needed_p90,supply` (gap columns
-/// empty on indicator rows).
+/// empty on indicator rows). Rows of a model of regions add a `region`
+/// column after `year` (`total` for the parent).
 pub fn sweep_table(parameters: &[Parameter], rows: &[SweepRow], format: Format) -> Result<Vec<u8>> {
-    sweep_columns(parameters, rows).encode(format)
+    let regional = rows.iter().any(|r| r.region.is_some());
+    sweep_columns(parameters, rows, regional).encode(format)
 }
 
-/// The columns of the sweep table of `rows` (see [`sweep_table`]).
-pub fn sweep_columns(parameters: &[Parameter], rows: &[SweepRow]) -> Table {
+/// The columns of the sweep table of `rows` (see [`sweep_table`]), with
+/// the `region` column when `regional` (`total` where a row has none).
+pub fn sweep_columns(parameters: &[Parameter], rows: &[SweepRow], regional: bool) -> Table {
     let names: Vec<String> = parameters.iter().map(Parameter::name).collect();
     let mut cols: Vec<(&str, ColumnData)> =
         vec![("point", ColumnData::ints(rows, |r| r.point as i32))];
@@ -293,8 +296,14 @@ pub fn sweep_columns(parameters: &[Parameter], rows: &[SweepRow]) -> Table {
     }
     let f = |g: fn(&SweepRow) -> f64| ColumnData::Float(rows.iter().map(g).collect());
     let o = |g: fn(&GapColumns) -> f64| ColumnData::opt_floats(rows, |r| r.gap.as_ref().map(g));
+    cols.push(("year", ColumnData::ints(rows, |r| r.year)));
+    if regional {
+        cols.push((
+            "region",
+            ColumnData::texts(rows, |r| r.region.clone().unwrap_or_else(|| "total".into())),
+        ));
+    }
     cols.extend([
-        ("year", ColumnData::ints(rows, |r| r.year)),
         ("kind", ColumnData::texts(rows, |r| r.kind.clone())),
         ("quantity", ColumnData::texts(rows, |r| r.quantity.clone())),
         ("p05", f(|r| r.p05)),
@@ -328,6 +337,8 @@ pub struct SweepTableWriter {
     csv: Option<std::io::BufWriter<std::fs::File>>,
     parquet_path: PathBuf,
     parquet: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>>,
+    /// Whether the table has a `region` column (a sweep of a model of regions).
+    regional: bool,
     pending: Vec<SweepRow>,
     rows: usize,
 }
@@ -337,9 +348,11 @@ impl SweepTableWriter {
     pub fn new(
         output: &mut crate::io::output::OutputSet,
         parameters: &[Parameter],
+        regional: bool,
     ) -> SweepTableWriter {
         SweepTableWriter {
             parameters: parameters.to_vec(),
+            regional,
             csv_path: output.stage_path("sweep.csv"),
             csv: None,
             parquet_path: output.stage_path("sweep.parquet"),
@@ -378,7 +391,7 @@ impl SweepTableWriter {
 
     fn write_group(&mut self, group: &[SweepRow]) -> Result<()> {
         use polars::prelude::{CsvWriter, ParquetWriter, SerWriter};
-        let table = sweep_columns(&self.parameters, group);
+        let table = sweep_columns(&self.parameters, group, self.regional);
         let csv_err = |e: &dyn std::fmt::Display| {
             Error::io(self.csv_path.display(), format!("cannot write: {e}"))
         };
@@ -421,7 +434,7 @@ impl SweepTableWriter {
                 (&self.csv_path, Format::Csv),
                 (&self.parquet_path, Format::Parquet),
             ] {
-                let bytes = sweep_table(&self.parameters, &[], format)?;
+                let bytes = sweep_columns(&self.parameters, &[], self.regional).encode(format)?;
                 std::fs::write(path, bytes)
                     .map_err(|e| Error::io(path.display(), format!("cannot write: {e}")))?;
             }
@@ -473,15 +486,24 @@ pub fn read_sweep_table(path: &Path) -> Result<(Vec<Parameter>, Vec<SweepRow>)> 
         .iter()
         .map(|n| Parameter::parse(n).map_err(|e| e.context(t.file())))
         .collect::<Result<Vec<_>>>()?;
+    let regional = names.iter().any(|n| n == "region");
     let mut expected = vec!["point".to_string()];
     expected.extend(parameters.iter().map(Parameter::name));
     expected.extend(FIXED.iter().map(|s| s.to_string()));
-    let allowed: Vec<&str> = expected.iter().map(String::as_str).collect();
-    t.only_columns(&allowed)?;
-    let c: Vec<usize> = allowed
+    let mut allowed: Vec<&str> = expected.iter().map(String::as_str).collect();
+    t.only_columns(&[&allowed[..], &["region"]].concat())?;
+    let mut c: Vec<usize> = allowed
         .iter()
         .map(|n| t.require(n))
         .collect::<Result<_>>()?;
+    // The optional `region` column is looked up last, past the fixed ones.
+    let region_col = if regional {
+        allowed.push("region");
+        c.push(t.require("region")?);
+        Some(c.len() - 1)
+    } else {
+        None
+    };
     let float = |row: usize, col: usize| -> Result<f64> {
         let s = t.text(row, col)?;
         s.parse::<f64>().map_err(|_| {
@@ -540,6 +562,10 @@ pub fn read_sweep_table(path: &Path) -> Result<(Vec<Parameter>, Vec<SweepRow>)> 
             })?,
             values,
             year: i32::try_from(t.integer(r, c[k])?).unwrap_or(i32::MIN),
+            region: match region_col {
+                Some(rc) => Some(t.text(r, c[rc])?.to_string()),
+                None => None,
+            },
             kind: t.text(r, c[k + 1])?.to_string(),
             quantity: t.text(r, c[k + 2])?.to_string(),
             p05: float(r, c[k + 3])?,

@@ -219,6 +219,7 @@ mod tests {
                         point,
                         values: vec![Value::Number(tfr), Value::Number(gain), Value::Number(27.0)],
                         year,
+                        region: None,
                         kind: "service".into(),
                         quantity: "caregivers".into(),
                         p05: 0.0,
