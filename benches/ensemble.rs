@@ -8,7 +8,11 @@
 //!   clamping step where migration can turn negative);
 //! * `sweep/4_points`: four points of a TFR x e0-gain grid, 512 trajectories
 //!   each, through the library's `sweep::run_point` as `carecast sweep`
-//!   runs them (setup, demand forms, ensemble, table rows).
+//!   runs them (setup, demand forms, ensemble, table rows);
+//! * `regional_ensemble/R`: China (WPP 2019, single years, 2020-2050)
+//!   split into R = 1, 4 and 16 equal regions with a ring of internal flows
+//!   at 0.2% a year, 10,000 trajectories with TFR and mortality noise;
+//!   cost should grow about linearly with R.
 
 use carecast::ensemble::{MigrationNoise, MortalityNoise, TfrNoise};
 use carecast::io::model_file;
@@ -96,5 +100,74 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(ensemble, benches);
+fn regional(c: &mut Criterion) {
+    use carecast::regions::{FlowSize, InternalFlow, RegionSpec};
+    let wpp = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/wpp2019");
+    let inputs =
+        carecast::io::wpp::read_country(&wpp, 156, 2020).expect("WPP 2019 data in ../shared");
+    let grid = carecast::AgeGrid::single_years();
+    let base = inputs.base(grid).unwrap();
+    let assumptions = inputs.assumptions(grid).unwrap();
+    let by_age = carecast::migration::RogersCastro::default()
+        .shares_on(grid)
+        .unwrap();
+    let mut shares = ndarray::Array2::zeros((2, grid.len()));
+    shares.row_mut(0).assign(&(&by_age * 0.5));
+    shares.row_mut(1).assign(&(&by_age * 0.5));
+    let stochastic = Stochastic {
+        tfr: Some(TfrNoise::default()),
+        mortality: Some(MortalityNoise::default()),
+        ..Stochastic::default()
+    };
+    let n = 10_000;
+    let mut group = c.benchmark_group("regional_ensemble");
+    group.sample_size(10);
+    for count in [1usize, 4, 16] {
+        let part = carecast::Population::new(grid, base.counts() / count as f64).unwrap();
+        let specs: Vec<RegionSpec> = (0..count)
+            .map(|i| RegionSpec {
+                name: format!("r{i}"),
+                name_zh: None,
+                base: part.clone(),
+                tfr_ratio: 1.0,
+                e0_difference: 0.0,
+                migration_share: 1.0 / count as f64,
+                services: Vec::new(),
+            })
+            .collect();
+        let flows: Vec<InternalFlow> = (0..count)
+            .filter(|_| count > 1)
+            .map(|i| InternalFlow {
+                from: i,
+                to: (i + 1) % count,
+                size: FlowSize::Rate(carecast::path::Schedule::Path(
+                    carecast::path::YearPath::constant(0.002),
+                )),
+                shares: shares.clone(),
+            })
+            .collect();
+        group.throughput(Throughput::Elements(
+            (n * count * grid.len() * 2 * 30) as u64,
+        ));
+        group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, _| {
+            b.iter(|| {
+                let spec = EnsembleSpec {
+                    trajectories: n,
+                    seed: 1,
+                    stochastic,
+                    keep: 0,
+                };
+                EnsembleRequest::new(&base, 2020, 2050, &assumptions, spec, Vec::new())
+                    .unwrap()
+                    .with_regions(&specs, &flows)
+                    .unwrap()
+                    .run(&|_| {})
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(ensemble, benches, regional);
 criterion_main!(ensemble);
