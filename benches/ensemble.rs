@@ -12,7 +12,8 @@
 //! * `regional_ensemble/R`: China (WPP 2019, single years, 2020-2050)
 //!   split into R = 1, 4 and 16 equal regions with a ring of internal flows
 //!   at 0.2% a year, 10,000 trajectories with TFR and mortality noise;
-//!   cost should grow about linearly with R.
+//!   cost should grow about linearly with R (`regional_ensemble/none`:
+//!   the same ensemble without regions).
 
 use carecast::ensemble::{MigrationNoise, MortalityNoise, TfrNoise};
 use carecast::io::model_file;
@@ -122,6 +123,22 @@ fn regional(c: &mut Criterion) {
     let n = 10_000;
     let mut group = c.benchmark_group("regional_ensemble");
     group.sample_size(10);
+    // The same ensemble of one population, without regions: the yardstick.
+    group.throughput(Throughput::Elements((n * grid.len() * 2 * 30) as u64));
+    group.bench_function("none", |b| {
+        b.iter(|| {
+            let spec = EnsembleSpec {
+                trajectories: n,
+                seed: 1,
+                stochastic,
+                keep: 0,
+            };
+            EnsembleRequest::new(&base, 2020, 2050, &assumptions, spec, Vec::new())
+                .unwrap()
+                .run(&|_| {})
+                .unwrap()
+        })
+    });
     for count in [1usize, 4, 16] {
         let part = carecast::Population::new(grid, base.counts() / count as f64).unwrap();
         let specs: Vec<RegionSpec> = (0..count)

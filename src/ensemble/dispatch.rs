@@ -18,7 +18,11 @@
 
 use super::block::{run_block_impl, BlockInputs, Scratch};
 use super::histogram::{range_lanes, Cell, RangeLanes};
-use super::regional::{run_regional_block_impl, RegionalInputs, RegionalScratch};
+use super::indicators::Weights;
+use super::lanes::Lanes;
+use super::regional::{run_regional_block_impl, step_region_impl, RegionalInputs, RegionalScratch};
+use super::step::{Bounds, StepInputs};
+use crate::age_grid::AgeGrid;
 
 /// Whether this x86-64 CPU has AVX2 and FMA (the checks are cached).
 #[cfg(target_arch = "x86_64")]
@@ -86,6 +90,43 @@ unsafe fn run_regional_block_avx2(
     sink: &mut dyn FnMut(usize, usize, &[f64]),
 ) {
     run_regional_block_impl(b, count, inputs, scratch, sink)
+}
+
+/// One region's step of a regional block (see
+/// `regional::step_region_impl`), compiled on its own: inlined into the
+/// regional block, the fused kernel loses its registers.
+#[inline(never)]
+pub(super) fn step_region(
+    l: &mut Lanes,
+    grid: AgeGrid,
+    input: &StepInputs,
+    bounds: &Bounds,
+    w: &Weights,
+    internal: &[f64],
+    slot: &mut [f64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: avx2_fma() holds (the module's contract).
+        unsafe { step_region_avx2(l, grid, input, bounds, w, internal, slot) };
+        return;
+    }
+    step_region_impl(l, grid, input, bounds, w, internal, slot)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline(never)]
+unsafe fn step_region_avx2(
+    l: &mut Lanes,
+    grid: AgeGrid,
+    input: &StepInputs,
+    bounds: &Bounds,
+    w: &Weights,
+    internal: &[f64],
+    slot: &mut [f64],
+) {
+    step_region_impl(l, grid, input, bounds, w, internal, slot)
 }
 
 impl Cell {

@@ -32,7 +32,8 @@ use crate::regions::{FlowSize, InternalFlow, MAX_FLOW_SHARE};
 use super::block::{block_stream, split_columns, BaseFactors};
 use super::calibration::CalibratedSteps;
 use super::demand::DemandInputs;
-use super::indicators::Weights;
+use super::dispatch::step_region;
+use super::indicators::{Weights, TOTAL};
 use super::lanes::Lanes;
 use super::noise::NoiseState;
 use super::request::EnsembleSpec;
@@ -120,8 +121,9 @@ pub(super) struct RegionalScratch {
     parent: Lanes,
     values: Vec<f64>,
     demand: Vec<f64>,
-    /// Per region, group and lane: women at the start of the step.
-    women: Vec<f64>,
+    /// Per region: its women of the fertile groups at the start of the
+    /// step (after the moves), row `c·fertile + k` for chunk `c`.
+    starts: Vec<Vec<[f64; LANE_CHUNK]>>,
     /// Per region, sex and lane: persons at the start of the step.
     persons: Vec<f64>,
     /// Per region and lane: net internal migrants of the step.
@@ -130,6 +132,7 @@ pub(super) struct RegionalScratch {
 
 impl Lanes {
     /// Sets every lane's population and flows to the sum of `parts`'.
+    #[inline(always)]
     fn set_sum(&mut self, parts: &[Lanes]) {
         for (i, row) in self.pop.iter_mut().enumerate() {
             let mut v = [0.0; LANE_CHUNK];
@@ -148,51 +151,148 @@ impl Lanes {
         }
     }
 
-    /// Lane `t`'s population.
-    fn lane_total(&self, t: usize) -> f64 {
-        let mut total = 0.0;
-        for s in 0..2 {
-            for a in 0..self.g {
-                let (row, j) = self.at(s, a, t);
-                total += self.pop[row][j];
+    /// Chunk `c`'s sum over its rows `rows` (relative to the chunk), per
+    /// lane, in row order.
+    #[inline(always)]
+    fn chunk_sum(&self, c: usize, rows: std::ops::Range<usize>) -> [f64; LANE_CHUNK] {
+        let base = c * 2 * self.g;
+        let mut sum = [0.0; LANE_CHUNK];
+        for row in &self.pop[base + rows.start..base + rows.end] {
+            for (x, v) in sum.iter_mut().zip(row) {
+                *x += v;
             }
         }
-        total
+        sum
+    }
+
+    /// The median age of every lane, eight at a time (the arithmetic of
+    /// [`crate::indicators::median_in_groups`] per lane, in the same order),
+    /// from the total accumulator.
+    #[inline(always)]
+    fn median_chunks(&mut self, grid: AgeGrid) {
+        const W: usize = LANE_CHUNK;
+        let (g, width) = (self.g, f64::from(grid.width()));
+        for c in 0..self.n / W {
+            let mut half = [0.0; W];
+            for j in 0..W {
+                half[j] = 0.5 * self.acc[TOTAL][c * W + j];
+            }
+            let (mut cum, mut median, mut done) = ([0.0; W], [f64::NAN; W], [false; W]);
+            for i in 0..g {
+                let (m, f) = (&self.pop[c * 2 * g + i], &self.pop[c * 2 * g + g + i]);
+                let lower = f64::from(grid.lower(i));
+                // Branch-free per lane: a lane passes half in this group,
+                // records its median and keeps its sum; the others add.
+                for j in 0..W {
+                    let v = m[j] + f[j];
+                    let next = cum[j] + v;
+                    let passes = !done[j] && v > 0.0 && next >= half[j];
+                    let at = lower + width * (half[j] - cum[j]) / v;
+                    median[j] = if passes { at } else { median[j] };
+                    cum[j] = if done[j] || passes { cum[j] } else { next };
+                    done[j] = done[j] || passes;
+                }
+                if done.iter().all(|&d| d) {
+                    break;
+                }
+            }
+            self.median[c * W..(c + 1) * W].copy_from_slice(&median);
+        }
+    }
+
+    /// Sets the accumulators (total and age bands) to the sum of `parts'`:
+    /// every slot is a sum of counts.
+    #[inline(always)]
+    fn set_acc_sum(&mut self, parts: &[Lanes]) {
+        for (k, acc) in self.acc.iter_mut().enumerate() {
+            for (t, v) in acc.iter_mut().enumerate() {
+                *v = parts.iter().map(|p| p.acc[k][t]).sum();
+            }
+        }
+    }
+}
+
+/// Two different elements of `lanes`, mutably.
+fn pair(lanes: &mut [Lanes], a: usize, b: usize) -> (&mut Lanes, &mut Lanes) {
+    if a < b {
+        let (x, y) = lanes.split_at_mut(b);
+        (&mut x[a], &mut y[0])
+    } else {
+        let (x, y) = lanes.split_at_mut(a);
+        (&mut y[0], &mut x[b])
     }
 }
 
 /// Moves every flow of step `y` in every lane, each flow taking from what
 /// the flows before it left; `internal[r·n + t]` gets each region's net.
+#[inline(always)]
 fn move_internal(flows: &[FlowInputs], y: usize, lanes: &mut [Lanes], internal: &mut [f64]) {
+    const W: usize = LANE_CHUNK;
     let (n, g) = (lanes[0].n, lanes[0].g);
     internal.fill(0.0);
     for f in flows {
-        for t in 0..lanes[0].real {
+        let (from, to) = pair(lanes, f.from, f.to);
+        for c in 0..n / W {
             let size = match f.per_step[y] {
-                FlowStep::Persons(p) => p,
-                FlowStep::Fraction(x) => x * lanes[f.from].lane_total(t),
-            }
-            .max(0.0);
-            let mut moved = 0.0;
-            for s in 0..2 {
-                for a in 0..g {
-                    let (row, j) = lanes[f.from].at(s, a, t);
-                    let have = lanes[f.from].pop[row][j];
-                    let c = (f.shares[s * g + a] * size).min(MAX_FLOW_SHARE * have);
-                    lanes[f.from].pop[row][j] = have - c;
-                    lanes[f.to].pop[row][j] += c;
-                    moved += c;
+                FlowStep::Persons(p) => [p.max(0.0); W],
+                FlowStep::Fraction(x) => from.chunk_sum(c, 0..2 * g).map(|t| (x * t).max(0.0)),
+            };
+            let rows = c * 2 * g..(c + 1) * 2 * g;
+            let mut moved = [0.0; W];
+            for ((src, dst), &share) in from.pop[rows.clone()]
+                .iter_mut()
+                .zip(&mut to.pop[rows])
+                .zip(&f.shares)
+            {
+                for j in 0..W {
+                    let m = (share * size[j]).min(MAX_FLOW_SHARE * src[j]);
+                    src[j] -= m;
+                    dst[j] += m;
+                    moved[j] += m;
                 }
             }
-            internal[f.from * n + t] -= moved;
-            internal[f.to * n + t] += moved;
+            for j in 0..W {
+                internal[f.from * n + c * W + j] -= moved[j];
+                internal[f.to * n + c * W + j] += moved[j];
+            }
         }
+    }
+}
+
+/// Steps one region's lanes (`internal`: each lane's net internal
+/// migrants, moved before) and writes its indicators into `slot`.
+#[inline(always)]
+pub(super) fn step_region_impl(
+    l: &mut Lanes,
+    grid: AgeGrid,
+    input: &StepInputs,
+    bounds: &Bounds,
+    w: &Weights,
+    internal: &[f64],
+    slot: &mut [f64],
+) {
+    let n_years = f64::from(grid.width());
+    let mut fast = vec![true; l.n / LANE_CHUNK];
+    let check = !no_clamping(input, &l.mig_delta);
+    l.step_fast(grid, input, bounds, w, &mut fast, check);
+    let all_fast = fast.iter().all(|&f| f);
+    if !all_fast {
+        l.step_general(input, n_years, &fast);
+    }
+    for (m, &v) in l.migration.iter_mut().zip(internal) {
+        *m += v;
+    }
+    if all_fast {
+        l.emit(grid, w, Some(&input.rates), slot);
+    } else {
+        l.indicators(grid, w, Some(&input.rates), slot, &fast);
     }
 }
 
 /// Writes an area's demands, supplies and gaps of year `y` after its
 /// indicators (already in `values`) and hands them to `sink(area, y, ..)`.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn finish_area(
     area: usize,
     y: usize,
@@ -269,7 +369,7 @@ pub(super) fn run_regional_block_impl(
         parent,
         values,
         demand: demand_scratch,
-        women,
+        starts,
         persons,
         internal,
     } = scratch;
@@ -294,8 +394,8 @@ pub(super) fn run_regional_block_impl(
         l.median_pass(grid, &all);
     }
     parent.set_sum(lanes);
-    parent.accumulate(w, &all);
-    parent.median_pass(grid, &all);
+    parent.set_acc_sum(lanes);
+    parent.median_chunks(grid);
     // Year 0: every region, then the parent.
     for (r, (l, ri)) in lanes.iter().zip(regions).enumerate() {
         values.resize(columns(&ri.demands, ri.supplies) * count, 0.0);
@@ -341,7 +441,7 @@ pub(super) fn run_regional_block_impl(
         at(Indicator::Tfr),
     );
     let nr = regions.len();
-    women.resize(nr * g * n, 0.0);
+    starts.resize_with(nr, Vec::new);
     persons.resize(nr * 2 * n, 0.0);
     internal.resize(nr * n, 0.0);
     let mut e0_sums = vec![0.0; 4 * n];
@@ -356,41 +456,38 @@ pub(super) fn run_regional_block_impl(
             }
         }
         move_internal(flows, y, lanes, internal);
+        // The groups where some region's women bear children this step.
+        let fertile: Vec<usize> = (0..g)
+            .filter(|&a| regions.iter().any(|ri| ri.steps[y].rates.asfr[a] != 0.0))
+            .collect();
         e0_sums.fill(0.0);
         for (r, (l, ri)) in lanes.iter_mut().zip(regions).enumerate() {
-            for t in 0..n {
-                l.prev_total[t] = l.lane_total(t);
+            starts[r].clear();
+            for c in 0..n / LANE_CHUNK {
+                starts[r].extend(fertile.iter().map(|&a| l.pop[c * 2 * g + g + a]));
+            }
+            for c in 0..n / LANE_CHUNK {
+                let lanes = c * LANE_CHUNK..(c + 1) * LANE_CHUNK;
+                let total = l.chunk_sum(c, 0..2 * g);
+                l.prev_total[lanes.clone()].copy_from_slice(&total);
                 for s in 0..2 {
-                    persons[(r * 2 + s) * n + t] = (0..g)
-                        .map(|a| {
-                            let (row, j) = l.at(s, a, t);
-                            l.pop[row][j]
-                        })
-                        .sum();
-                }
-                for a in 0..g {
-                    let (row, j) = l.at(1, a, t);
-                    women[(r * g + a) * n + t] = l.pop[row][j];
+                    let at = (r * 2 + s) * n;
+                    persons[at + lanes.start..at + lanes.end]
+                        .copy_from_slice(&l.chunk_sum(c, s * g..(s + 1) * g));
                 }
             }
             let input = &ri.steps[y];
             values.resize(columns(&ri.demands, ri.supplies) * count, 0.0);
             let slot = &mut values[..k * count];
-            let mut fast = vec![true; n / LANE_CHUNK];
-            let check = !no_clamping(input, &l.mig_delta);
-            l.step_fast(grid, input, bounds, w, &mut fast, check);
-            let all_fast = fast.iter().all(|&f| f);
-            if !all_fast {
-                l.step_general(input, n_years, &fast);
-            }
-            for (m, &v) in l.migration.iter_mut().zip(&internal[r * n..(r + 1) * n]) {
-                *m += v;
-            }
-            if all_fast {
-                l.emit(grid, w, Some(&input.rates), slot);
-            } else {
-                l.indicators(grid, w, Some(&input.rates), slot, &fast);
-            }
+            step_region(
+                l,
+                grid,
+                input,
+                bounds,
+                w,
+                &internal[r * n..(r + 1) * n],
+                slot,
+            );
             for s in 0..2 {
                 for t in 0..count {
                     let p = persons[(r * 2 + s) * n + t];
@@ -416,26 +513,44 @@ pub(super) fn run_regional_block_impl(
         // weighted by their women of each age (mean of the start and end of
         // the step), its e0 theirs weighted by their persons at the start.
         parent.set_sum(lanes);
-        parent.accumulate(w, &all);
-        parent.median_pass(grid, &all);
+        parent.set_acc_sum(lanes);
+        parent.median_chunks(grid);
         values.resize(columns(parent_demands, parent_supplies) * count, 0.0);
         let slot = &mut values[..k * count];
+        // Its e0 and TFR are written below: emitted without the mortality
+        // factors, they are not computed twice.
+        let factors = parent.mort_factor.take();
         parent.emit(grid, w, Some(&regions[0].steps[y].rates), slot);
-        for t in 0..count {
-            let mut tfr = 0.0;
-            for a in 0..g {
-                let (mut births, mut exposure) = (0.0, 0.0);
+        parent.mort_factor = factors;
+        for c in 0..n / LANE_CHUNK {
+            const W: usize = LANE_CHUNK;
+            let mut tfr = [0.0; W];
+            for (k, &a) in fertile.iter().enumerate() {
+                let row = c * 2 * g + g + a;
+                let (mut births, mut exposure) = ([0.0; W], [0.0; W]);
                 for (r, (l, ri)) in lanes.iter().zip(regions).enumerate() {
-                    let (row, j) = l.at(1, a, t);
-                    let wa = 0.5 * (women[(r * g + a) * n + t] + l.pop[row][j]);
-                    births += ri.steps[y].rates.asfr[a] * wa;
-                    exposure += wa;
+                    let asfr = ri.steps[y].rates.asfr[a];
+                    let (start, end) = (&starts[r][c * fertile.len() + k], &l.pop[row]);
+                    for j in 0..W {
+                        let wa = 0.5 * (start[j] + end[j]);
+                        births[j] += asfr * wa;
+                        exposure[j] += wa;
+                    }
                 }
-                if exposure > 0.0 {
-                    tfr += births / exposure * n_years;
+                for j in 0..W {
+                    if exposure[j] > 0.0 {
+                        tfr[j] += births[j] / exposure[j] * n_years;
+                    }
                 }
             }
-            slot[tfr_at * count + t] = tfr * parent.tfr_factor[t];
+            for j in 0..W {
+                let t = c * W + j;
+                if t < count {
+                    slot[tfr_at * count + t] = tfr[j] * parent.tfr_factor[t];
+                }
+            }
+        }
+        for t in 0..count {
             for s in 0..2 {
                 let weight = e0_sums[(2 * s + 1) * n + t];
                 slot[e0_at[s] * count + t] = if weight > 0.0 {
