@@ -720,3 +720,63 @@ fn a_report_of_regions_shows_the_parent_and_every_region() {
         assert!((want - got).abs() < 1e-12, "{want} vs {got}");
     }
 }
+
+/// `report --region`: one region's own report from the same ensemble, the
+/// parent alone, and an unknown region refused before anything is written.
+#[test]
+fn report_region_selects_one_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("huangpu");
+    let said = ok(&[
+        "report",
+        "--model",
+        "models/shanghai_regions.toml",
+        "--region",
+        "huangpu",
+        "-n",
+        "300",
+        "--seed",
+        "3",
+        "--out",
+        one.to_str().unwrap(),
+    ]);
+    assert!(said.starts_with("Huangpu (en)"), "{said}");
+    let figures = check_report(&one);
+    assert!(one.join("gap_need.png").is_file() && !one.join("regions_ageing.png").exists());
+    // Huangpu's plan alone: its dementia beds, none of the city's beds.
+    assert!(figures.contains_key(&("dementia_beds:need:p_shortfall".to_string(), 2025)));
+    assert!(!figures.contains_key(&("beds:supply".to_string(), 2025)));
+    let total = dir.path().join("total");
+    ok(&[
+        "report",
+        "--model",
+        "models/shanghai_regions.toml",
+        "--region",
+        "total",
+        "-n",
+        "300",
+        "--out",
+        total.to_str().unwrap(),
+        "-q",
+    ]);
+    let figures = check_report(&total);
+    assert!(figures.contains_key(&("beds:supply".to_string(), 2025)));
+    assert!(!total.join("regions_ageing.png").exists());
+    let bad = dir.path().join("bad");
+    fails(
+        &[
+            "report",
+            "--model",
+            "models/shanghai_regions.toml",
+            "--region",
+            "pudong",
+            "-n",
+            "50",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        1,
+        &["--region", "\"pudong\"", "one of total, huangpu, rest"],
+        &bad,
+    );
+}

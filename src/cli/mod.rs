@@ -434,6 +434,12 @@ pub struct ReportArgs {
     /// Default: the model's default scenario.
     #[arg(long)]
     pub scenario: Option<String>,
+    /// With a model of regions ([[subregion]]): `all` (the default: the
+    /// parent's report with small multiples of every region and the region
+    /// table), `total` (the parent alone), or one region's name (that
+    /// region's own report, from the same ensemble).
+    #[arg(long)]
+    pub region: Option<String>,
     /// Language of titles, labels, legends and the table.
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     pub lang: LangArg,

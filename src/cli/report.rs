@@ -154,11 +154,17 @@ fn sweep_heat(
     service: Option<&str>,
     year: Option<i32>,
     model: &crate::Model,
+    region: Option<&str>,
 ) -> Result<SweepHeat> {
     let file = sweep_table_path(dir);
     let (params, mut rows) = read_sweep_table(&file)?;
-    // A sweep of a model of regions: the heat map is the parent's.
-    rows.retain(|r| r.region.as_deref().is_none_or(|g| g == "total"));
+    // A sweep of a model of regions: the parent's rows (`total`), or the
+    // region's the report is of.
+    rows.retain(|r| match (r.region.as_deref(), region) {
+        (None, _) => true,
+        (Some(g), None) => g == "total",
+        (Some(g), Some(want)) => g == want,
+    });
     Ok(report::sweep_heat(&params, &rows, service, year, model)
         .map_err(|e| e.context(file.display().to_string()))?)
 }
@@ -190,6 +196,18 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let model = &sel.model;
     // The model's own migration noise, if it gives one.
     spec.stochastic.migration = model.migration_noise;
+    // `--region`: every region (the default), the parent alone, or one
+    // region's own report.
+    let region = match args.region.as_deref() {
+        None | Some("all") => None,
+        Some(r) => {
+            model
+                .select_regions(Some(r))
+                .map_err(|e| e.context(args.model.display().to_string()))?;
+            Some(r.to_string())
+        }
+    };
+    let focus = region.as_deref().and_then(|r| model.region_view(r));
     let font = choose_font(args.font.as_deref(), asked)?;
     let (font_path, lang, note) = (&font.path, font.lang, &font.note);
     let heat = match &args.sweep {
@@ -197,14 +215,18 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             dir,
             args.sweep_service.as_deref(),
             args.sweep_year,
-            model,
+            focus.as_ref().unwrap_or(model),
+            focus.as_ref().and(region.as_deref()),
         )?),
         None => None,
     };
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(format!("{}-report", sel.stem)));
+    let dir = args.out.clone().unwrap_or_else(|| {
+        let name = match &region {
+            Some(r) => format!("{}-{r}-report", sel.stem),
+            None => format!("{}-report", sel.stem),
+        };
+        PathBuf::from("notebooks-out").join(name)
+    });
     if dir.exists() && !dir.is_dir() {
         bail!(
             "--out {}: exists and is not a folder (expected an output folder)",
@@ -283,18 +305,44 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         })
         .collect();
     let drivers = drivers.swap_remove(0);
-    let input = ReportInput {
-        model,
-        runs,
-        central,
-        ensemble: &ensemble,
-        seed: args.seed,
-        sweep: heat,
-        key_years,
-        stochastic: request.spec().stochastic,
-        sources: request.sources(),
-        drivers: &drivers,
-        regions,
+    let chosen = region
+        .as_deref()
+        .and_then(|r| regions.iter().position(|v| v.name == r));
+    let input = match chosen {
+        // One region's own report: its view of the same ensemble.
+        Some(k) => {
+            let v = &regions[k];
+            ReportInput {
+                model: &v.model,
+                runs: v.runs.clone(),
+                central,
+                ensemble: v.ensemble,
+                seed: args.seed,
+                sweep: heat,
+                key_years,
+                stochastic: request.spec().stochastic,
+                sources: request.sources(),
+                drivers: &v.drivers,
+                regions: Vec::new(),
+            }
+        }
+        None => ReportInput {
+            model,
+            runs,
+            central,
+            ensemble: &ensemble,
+            seed: args.seed,
+            sweep: heat,
+            key_years,
+            stochastic: request.spec().stochastic,
+            sources: request.sources(),
+            drivers: &drivers,
+            regions: if region.is_some() {
+                Vec::new()
+            } else {
+                regions.clone()
+            },
+        },
     };
     let report = report::build(&input, lang)?;
     let rendered: Vec<(String, Vec<u8>, Vec<u8>)> = pool.install(|| {
@@ -324,12 +372,12 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         out(&if lang == Lang::Zh {
             format!(
                 "{}（中文报告）：{charts} 张图表，{n} 条模拟轨迹，随机种子 {seed}，字体 {font_file}（{family}），用时 {seconds:.2} 秒\n已写入 {index} 及另外 {more} 个文件（{folder}）\n",
-                crate::report::Words::new(Lang::Zh).region(model),
+                crate::report::Words::new(Lang::Zh).region(input.model),
             )
         } else {
             format!(
                 "{} ({}): {charts} charts, {n} trajectories, seed {seed}, font {font_file} ({family}), in {seconds:.2} s\nwrote {index} and {more} more files in {folder}\n",
-                model.name,
+                input.model.name,
                 lang.code(),
             )
         });
