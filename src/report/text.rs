@@ -559,6 +559,26 @@ impl Words {
             .filter(|_| !st.own_noise)
             .map(|(table, c)| (file_name(table), c));
         let calibration = calibration.as_ref().map(|(n, c)| (n, *c));
+        // The parent's services, then each region's (named with its region).
+        let services: Vec<(String, &crate::standards::Service)> = model
+            .services
+            .iter()
+            .map(|s| (service_label(s, self.lang), s))
+            .chain(input.regions.iter().flat_map(|v| {
+                let region = self.region(&v.model);
+                v.model.services.iter().map(move |s| {
+                    let label = service_label(s, self.lang);
+                    (
+                        if zh {
+                            format!("{region}{label}")
+                        } else {
+                            format!("{region}: {label}")
+                        },
+                        s,
+                    )
+                })
+            }))
+            .collect();
         let setting = |source: Source| -> String {
             if !input.sources.contains(&source) {
                 return self.not_drawn();
@@ -647,7 +667,7 @@ impl Words {
                 Source::Need => {
                     let mut tables: Vec<String> = Vec::new();
                     let mut demands: Vec<String> = Vec::new();
-                    for s in &model.services {
+                    for (label, s) in &services {
                         for (m, d) in s.demands.iter().enumerate() {
                             if let crate::standards::DemandMethod::Need { prevalence, .. } =
                                 &d.method
@@ -662,7 +682,6 @@ impl Words {
                             }
                             if let Some(u) = &d.uncertainty {
                                 let view = self.view(&d.name, m == 0);
-                                let label = service_label(s, self.lang);
                                 demands.push(if zh {
                                     format!("{label}（{view}）{}", interval(u))
                                 } else {
@@ -678,11 +697,10 @@ impl Words {
                     }
                 }
                 Source::Supply => {
-                    let rows: Vec<String> = model
-                        .services
+                    let rows: Vec<String> = services
                         .iter()
-                        .filter_map(|s| s.supply_risk.map(|r| (s, r)))
-                        .map(|(s, r)| {
+                        .filter_map(|(label, s)| s.supply_risk.map(|r| (label, r)))
+                        .map(|(label, r)| {
                             let mut parts = Vec::new();
                             if let Some(d) = r.delivery {
                                 parts.push(if zh {
@@ -698,7 +716,7 @@ impl Words {
                                     format!("attrition {} a year (90%: {}–{}; the plan recruits for {})", pct(a.rate), pct(a.low), pct(a.high), pct(a.planned))
                                 });
                             }
-                            format!("{} {}", service_label(s, self.lang), parts.join(if zh { "，" } else { ", " }))
+                            format!("{label} {}", parts.join(if zh { "，" } else { ", " }))
                         })
                         .collect();
                     rows.join(if zh { "；" } else { "; " })
