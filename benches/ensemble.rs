@@ -145,6 +145,7 @@ fn regional(c: &mut Criterion) {
             .map(|i| RegionSpec {
                 name: format!("r{i}"),
                 name_zh: None,
+                label: None,
                 base: part.clone(),
                 tfr_ratio: 1.0,
                 e0_difference: 0.0,

@@ -360,15 +360,19 @@ impl Model {
     }
 
     /// Region `name` seen as a model of its own, for a report's regional
-    /// views: its base, its own services and its names (English: the name
-    /// with a capital, underscores as spaces; Chinese: `name_zh`), with no
+    /// views: its base, its own services and its names (English: `label`,
+    /// else the name with a capital, underscores as spaces; Chinese:
+    /// `name_zh`), with no
     /// regions and none of the parent's stated figures.
     pub fn region_view(&self, name: &str) -> Option<Model> {
         let r = self.regions.iter().find(|r| r.name == name)?;
-        let mut label: String = r.name.replace('_', " ");
-        if let Some(first) = label.get(..1) {
-            label = first.to_uppercase() + &label[1..];
-        }
+        let label = r.label.clone().unwrap_or_else(|| {
+            let spaced = r.name.replace('_', " ");
+            match spaced.get(..1) {
+                Some(first) => first.to_uppercase() + &spaced[1..],
+                None => spaced,
+            }
+        });
         Some(Model {
             name: label,
             name_zh: r.name_zh.clone(),

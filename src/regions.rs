@@ -42,6 +42,8 @@ pub struct RegionSpec {
     pub name: String,
     /// The name in Chinese, when the model gives one.
     pub name_zh: Option<String>,
+    /// The name in English reports, when the model gives one.
+    pub label: Option<String>,
     /// Base population (on the model's grid, in its base year).
     pub base: Population,
     /// The region's TFR over the scenario's (1: the same).

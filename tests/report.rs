@@ -656,7 +656,7 @@ fn a_report_of_regions_shows_the_parent_and_every_region() {
         let expect: Vec<&str> = if lang == "zh" {
             vec!["其余各区", "黄浦区"]
         } else {
-            vec!["Huangpu", "Rest"]
+            vec!["Huangpu", "Rest of Shanghai"]
         };
         assert_eq!(panels.into_iter().collect::<Vec<_>>(), expect);
         // The region table: the parent's figures and each region's.

@@ -54,6 +54,7 @@ pub fn plan_rows(
         rows.regions.push([
             text(&r.name),
             text(r.name_zh.as_deref().unwrap_or("")),
+            text(r.label.as_deref().unwrap_or("")),
             text(&population),
             opt(r.tfr_ratio),
             opt(r.e0_difference),

@@ -261,6 +261,7 @@ pub(super) fn read_regions(
         .map(|((r, base), migration_share)| RegionSpec {
             name: r.name.clone(),
             name_zh: r.name_zh.clone(),
+            label: r.label.clone(),
             base,
             tfr_ratio: r.tfr_ratio.unwrap_or(1.0),
             e0_difference: r.e0_difference.unwrap_or(0.0),

@@ -173,6 +173,9 @@ pub struct RawSubregion {
     /// The name in Chinese.
     #[serde(default)]
     pub name_zh: Option<String>,
+    /// The name in English reports (default: `name`, capitalised).
+    #[serde(default)]
+    pub label: Option<String>,
     /// Its base table (`sex,age,<value_column>`), or `"remainder"`: the
     /// model's base minus the other regions'.
     pub population: String,

@@ -1138,6 +1138,9 @@ pub fn import_plan(
         if let Some(z) = row.get("name_zh") {
             regs.kv("", "name_zh", &toml_string(z.text.trim()));
         }
+        if let Some(l) = row.get("label") {
+            regs.kv("", "label", &toml_string(l.text.trim()));
+        }
         let population = if pop.text.trim() == "remainder" {
             Some(toml_string("remainder"))
         } else {

@@ -40,9 +40,10 @@ pub struct PlanRows {
     /// the model's own). On the demands and supply sheets a region's
     /// service is written `region:id`.
     pub services: Vec<[String; 5]>,
-    /// `regions`: name, Chinese name, base (a table or `remainder`), TFR
-    /// ratio, e0 difference, share of the migration from outside.
-    pub regions: Vec<[CellValue; 6]>,
+    /// `regions`: name, Chinese name, English label, base (a table or
+    /// `remainder`), TFR ratio, e0 difference, share of the migration from
+    /// outside.
+    pub regions: Vec<[CellValue; 7]>,
     /// `flows`: from, to, key, year, value.
     pub flows: Vec<(String, String, String, Option<f64>, CellValue)>,
     /// `demands`: service, demand, key, year, value.
@@ -474,7 +475,7 @@ pub const SHEETS: &[SheetSpec] = &[
     SheetSpec {
         en: "regions",
         zh: "地区",
-        columns: &[("region", "地区"), ("name_zh", "中文名称"), ("population", "基期人口"), ("tfr_ratio", "生育率倍数"), ("e0_difference", "预期寿命差"), ("migration_share", "外部迁移占比"), ("source", "来源")],
+        columns: &[("region", "地区"), ("name_zh", "中文名称"), ("label", "英文名称"), ("population", "基期人口"), ("tfr_ratio", "生育率倍数"), ("e0_difference", "预期寿命差"), ("migration_share", "外部迁移占比"), ("source", "来源")],
         about: ("Optional: the regions the model's population is the sum of; population is a base table beside the workbook or remainder (the model's base minus the other regions).", "可选：模型人口所由组成的各地区；基期人口为与工作簿同一文件夹的人口表，或 remainder（模型基期人口减去其余地区）。"),
     },
     SheetSpec {

@@ -178,10 +178,10 @@ pub fn encode_template(rows: Option<&PlanRows>, zh: bool) -> Result<Vec<u8>> {
             "regions" => {
                 for row in &r.regions {
                     for (c, v) in row.iter().enumerate() {
-                        let pct = (c == 5).then_some(&formats.percent);
+                        let pct = (c == 6).then_some(&formats.percent);
                         w.cell(c as u16, v, pct)?;
                     }
-                    w.cell(6, &source, None)?;
+                    w.cell(7, &source, None)?;
                     w.next();
                 }
             }
