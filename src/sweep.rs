@@ -22,7 +22,8 @@
 //!   migrants (Rogers-Castro where it has none);
 //! * `standard.<service>`: the target of the service's primary standard
 //!   (the last value of its path, in the standard's own unit: 27 for "27
-//!   per 10,000 elderly by 2025");
+//!   per 10,000 elderly by 2025"); `standard.<region>/<service>` for a
+//!   region's own plan in a model of regions;
 //! * `tfr_volatility`, `mortality_sd`, `migration_sd`: the ensemble's noise
 //!   (see [`crate::ensemble`]).
 
@@ -61,7 +62,7 @@ pub enum Parameter {
 }
 
 /// The parameter names a grid may use, for messages.
-pub const PARAMETER_NAMES: &str = "model, scenario, tfr, e0_gain, migration, standard.<service id>, tfr_volatility, mortality_sd, migration_sd";
+pub const PARAMETER_NAMES: &str = "model, scenario, tfr, e0_gain, migration, standard.<service id> (standard.<region>/<service id> for a region's plan), tfr_volatility, mortality_sd, migration_sd";
 
 impl Parameter {
     /// Parses a grid key.
@@ -318,6 +319,9 @@ pub struct PointSetup {
     pub assumptions: Assumptions,
     /// The services with the point's changes to their standards.
     pub services: Vec<Service>,
+    /// A model of regions: its regions, their own plans with the point's
+    /// changes (`standard.<region>/<service>`); empty without regions.
+    pub regions: Vec<crate::regions::RegionSpec>,
     /// The noise of the point's ensemble.
     pub stochastic: Stochastic,
 }
@@ -332,6 +336,7 @@ pub fn apply(
 ) -> Result<PointSetup> {
     let mut assumptions = scenario.assumptions.clone();
     let mut services = model.services.clone();
+    let mut regions = model.regions.clone();
     let mut stochastic = stochastic;
     let (from, to) = (f64::from(model.base_year), f64::from(model.end_year));
     for &(parameter, value) in point {
@@ -363,11 +368,39 @@ pub fn apply(
                 assumptions = assumptions.with_migration(m)?;
             }
             Parameter::Standard(id) => {
-                let service = services.iter_mut().find(|s| &s.id == id).ok_or_else(|| {
+                // `<region>/<service>`: a region's own plan.
+                let (owner, list, id) = match id.split_once('/') {
+                    Some((region, service)) => {
+                        let names: Vec<&str> =
+                            model.regions.iter().map(|r| r.name.as_str()).collect();
+                        let r = regions
+                            .iter_mut()
+                            .find(|r| r.name == region)
+                            .ok_or_else(|| {
+                                Error::invalid(
+                                    format!("grid parameter {}", parameter.name()),
+                                    format!(
+                                        "region {region:?}, which model {} does not have",
+                                        model.name
+                                    ),
+                                    if names.is_empty() {
+                                        "standard.<service>: the model has no [[subregion]]s"
+                                            .to_string()
+                                    } else {
+                                        format!("one of its regions: {}", names.join(", "))
+                                    },
+                                )
+                            })?;
+                        (format!("region {region}"), &mut r.services, service)
+                    }
+                    None => (format!("model {}", model.name), &mut services, id.as_str()),
+                };
+                let ids: Vec<String> = list.iter().map(|s| s.id.clone()).collect();
+                let service = list.iter_mut().find(|s| s.id == id).ok_or_else(|| {
                     Error::invalid(
                         format!("grid parameter {}", parameter.name()),
-                        format!("service {id:?}, which model {} does not have", model.name),
-                        format!("one of its services: {}", model.service_ids()),
+                        format!("service {id:?}, which {owner} does not have"),
+                        format!("one of its services: {}", ids.join(", ")),
                     )
                 })?;
                 let demand = service.demands.first_mut().ok_or_else(|| {
@@ -392,6 +425,7 @@ pub fn apply(
     Ok(PointSetup {
         assumptions,
         services,
+        regions,
         stochastic,
     })
 }
@@ -608,6 +642,7 @@ pub fn run_point(
             keep: 0,
         },
     )?
+    .with_regions(&setup.regions, &model.flows)?
     .with_summary_years(&report_years(settings, model)?)?
     .run(&|_| {})?;
     let values: Vec<Value> = grid

@@ -788,3 +788,70 @@ fn sweeps_and_shards_run_on_a_model_of_regions() {
     ]);
     assert!(report.join("sweep_heatmap.png").is_file());
 }
+
+#[test]
+fn a_sweep_can_vary_a_regions_own_standard() {
+    let out = tempfile::tempdir().unwrap();
+    let grid = out.path().join("grid.toml");
+    let write = |parameter: &str| {
+        std::fs::write(
+            &grid,
+            format!(
+                "[sweep]\nmodel = {:?}\ntrajectories = 100\nseed = 5\nyears = [2025]\n[grid]\n{parameter:?} = [500, 800]\n",
+                root().join("models/shanghai_regions.toml").display().to_string()
+            ),
+        )
+        .unwrap();
+    };
+    write("standard.huangpu/dementia_beds");
+    let dir = out.path().join("sweep");
+    ok(&[
+        "sweep",
+        "--grid",
+        grid.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "-q",
+    ]);
+    let (header, rows) = read_csv(&dir.join("sweep.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let p: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[col("region")] == "huangpu" && r[col("quantity")] == "dementia_beds")
+        .map(|r| r[col("p_shortfall")].parse().unwrap())
+        .collect();
+    // The plan's 500 beds meet a standard of 500 and cannot meet 800.
+    assert_eq!(p, [0.0, 1.0]);
+    for (parameter, needles) in [
+        (
+            "standard.pudong/dementia_beds",
+            &["region \"pudong\"", "one of its regions: huangpu, rest"][..],
+        ),
+        (
+            "standard.huangpu/beds",
+            &[
+                "service \"beds\", which region huangpu does not have",
+                "dementia_beds",
+            ][..],
+        ),
+        (
+            "standard.dementia_beds",
+            &["service \"dementia_beds\"", "beds, nursing_beds"][..],
+        ),
+    ] {
+        write(parameter);
+        let bad = out.path().join("bad");
+        fails(
+            &[
+                "sweep",
+                "--grid",
+                grid.to_str().unwrap(),
+                "--out",
+                bad.to_str().unwrap(),
+            ],
+            1,
+            needles,
+            &bad,
+        );
+    }
+}
