@@ -16,6 +16,8 @@ use std::path::PathBuf;
 
 use carecast::io::wpp::read_country;
 use carecast::{project, project_step, AgeGrid};
+mod common;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn wpp_dir() -> PathBuf {
@@ -60,36 +62,16 @@ fn engine(c: &mut Criterion) {
 }
 
 fn regions(c: &mut Criterion) {
-    use carecast::regions::{project_regions, FlowSize, InternalFlow, Region};
-    let inputs = read_country(&wpp_dir(), 156, 2020).expect("WPP 2019 data in ../shared");
-    let grid = AgeGrid::single_years();
-    let base = inputs.base(grid).unwrap();
-    let assumptions = inputs.assumptions(grid).unwrap();
-    let by_age = carecast::migration::RogersCastro::default()
-        .shares_on(grid)
-        .unwrap();
-    let mut shares = ndarray::Array2::zeros((2, grid.len()));
-    shares.row_mut(0).assign(&(&by_age * 0.5));
-    shares.row_mut(1).assign(&(&by_age * 0.5));
+    use carecast::regions::{project_regions, Region};
     let mut group = c.benchmark_group("regions");
     for count in [1usize, 4, 16] {
-        let part = carecast::Population::new(grid, base.counts() / count as f64).unwrap();
+        let (_, assumptions, part, flows) = common::china_in_parts(count);
+        let grid = part.grid();
         let regions: Vec<Region> = (0..count)
             .map(|i| Region {
                 name: format!("r{i}"),
                 base: part.clone(),
                 assumptions: assumptions.clone(),
-            })
-            .collect();
-        let flows: Vec<InternalFlow> = (0..count)
-            .filter(|_| count > 1)
-            .map(|i| InternalFlow {
-                from: i,
-                to: (i + 1) % count,
-                size: FlowSize::Rate(carecast::path::Schedule::Path(
-                    carecast::path::YearPath::constant(0.002),
-                )),
-                shares: shares.clone(),
             })
             .collect();
         group.throughput(Throughput::Elements((count * grid.len() * 2 * 30) as u64));

@@ -19,6 +19,8 @@ use carecast::ensemble::{MigrationNoise, MortalityNoise, TfrNoise};
 use carecast::io::model_file;
 use carecast::sweep::{run_point, Axis, Grid, Parameter, PointSettings, Value};
 use carecast::{EnsembleRequest, EnsembleSpec, Stochastic};
+mod common;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
 
@@ -102,45 +104,39 @@ fn benches(c: &mut Criterion) {
 }
 
 fn regional(c: &mut Criterion) {
-    use carecast::regions::{FlowSize, InternalFlow, RegionSpec};
-    let wpp = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/wpp2019");
-    let inputs =
-        carecast::io::wpp::read_country(&wpp, 156, 2020).expect("WPP 2019 data in ../shared");
-    let grid = carecast::AgeGrid::single_years();
-    let base = inputs.base(grid).unwrap();
-    let assumptions = inputs.assumptions(grid).unwrap();
-    let by_age = carecast::migration::RogersCastro::default()
-        .shares_on(grid)
-        .unwrap();
-    let mut shares = ndarray::Array2::zeros((2, grid.len()));
-    shares.row_mut(0).assign(&(&by_age * 0.5));
-    shares.row_mut(1).assign(&(&by_age * 0.5));
+    use carecast::regions::RegionSpec;
     let stochastic = Stochastic {
         tfr: Some(TfrNoise::default()),
         mortality: Some(MortalityNoise::default()),
         ..Stochastic::default()
     };
     let n = 10_000;
+    let run = |base: &carecast::Population,
+               assumptions: &carecast::Assumptions,
+               regions: &[RegionSpec],
+               flows: &[carecast::regions::InternalFlow]| {
+        let spec = EnsembleSpec {
+            trajectories: n,
+            seed: 1,
+            stochastic,
+            keep: 0,
+        };
+        EnsembleRequest::new(base, 2020, 2050, assumptions, spec, Vec::new())
+            .unwrap()
+            .with_regions(regions, flows)
+            .unwrap()
+            .run(&|_| {})
+            .unwrap()
+    };
     let mut group = c.benchmark_group("regional_ensemble");
     group.sample_size(10);
     // The same ensemble of one population, without regions: the yardstick.
-    group.throughput(Throughput::Elements((n * grid.len() * 2 * 30) as u64));
-    group.bench_function("none", |b| {
-        b.iter(|| {
-            let spec = EnsembleSpec {
-                trajectories: n,
-                seed: 1,
-                stochastic,
-                keep: 0,
-            };
-            EnsembleRequest::new(&base, 2020, 2050, &assumptions, spec, Vec::new())
-                .unwrap()
-                .run(&|_| {})
-                .unwrap()
-        })
-    });
+    let (base, assumptions, _, _) = common::china_in_parts(1);
+    let cells = |regions: usize| (n * regions * base.grid().len() * 2 * 30) as u64;
+    group.throughput(Throughput::Elements(cells(1)));
+    group.bench_function("none", |b| b.iter(|| run(&base, &assumptions, &[], &[])));
     for count in [1usize, 4, 16] {
-        let part = carecast::Population::new(grid, base.counts() / count as f64).unwrap();
+        let (base, assumptions, part, flows) = common::china_in_parts(count);
         let specs: Vec<RegionSpec> = (0..count)
             .map(|i| RegionSpec {
                 name: format!("r{i}"),
@@ -153,35 +149,9 @@ fn regional(c: &mut Criterion) {
                 services: Vec::new(),
             })
             .collect();
-        let flows: Vec<InternalFlow> = (0..count)
-            .filter(|_| count > 1)
-            .map(|i| InternalFlow {
-                from: i,
-                to: (i + 1) % count,
-                size: FlowSize::Rate(carecast::path::Schedule::Path(
-                    carecast::path::YearPath::constant(0.002),
-                )),
-                shares: shares.clone(),
-            })
-            .collect();
-        group.throughput(Throughput::Elements(
-            (n * count * grid.len() * 2 * 30) as u64,
-        ));
+        group.throughput(Throughput::Elements(cells(count)));
         group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, _| {
-            b.iter(|| {
-                let spec = EnsembleSpec {
-                    trajectories: n,
-                    seed: 1,
-                    stochastic,
-                    keep: 0,
-                };
-                EnsembleRequest::new(&base, 2020, 2050, &assumptions, spec, Vec::new())
-                    .unwrap()
-                    .with_regions(&specs, &flows)
-                    .unwrap()
-                    .run(&|_| {})
-                    .unwrap()
-            })
+            b.iter(|| run(&base, &assumptions, &specs, &flows))
         });
     }
     group.finish();
