@@ -855,3 +855,44 @@ fn a_sweep_can_vary_a_regions_own_standard() {
         );
     }
 }
+
+/// Every scenario of a model of regions at once: a region without a plan
+/// of its own adds no rows to the service tables, and every table has the
+/// scenario and region columns.
+#[test]
+fn every_scenario_of_a_model_of_regions_simulates() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("all");
+    simulate(
+        "models/shanghai_regions.toml",
+        &dir,
+        &["--scenario", "all", "-n", "100", "--keep", "1"],
+    );
+    for table in [
+        "quantiles.csv",
+        "demand_quantiles.csv",
+        "gap_risk.csv",
+        "supply_quantiles.csv",
+        "first_shortfall.csv",
+        "robust_plan.csv",
+        "trajectories.csv",
+    ] {
+        let (header, rows) = read_csv(&dir.join(table));
+        assert_eq!(
+            header[..2],
+            ["scenario", "region"].map(String::from),
+            "{table}"
+        );
+        let regions: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r[1].as_str()).collect();
+        let want: &[&str] = if table == "quantiles.csv" || table == "trajectories.csv" {
+            &["huangpu", "rest", "total"]
+        } else {
+            &["huangpu", "total"]
+        };
+        assert_eq!(regions.into_iter().collect::<Vec<_>>(), want, "{table}");
+        let scenarios: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(scenarios.len(), 5, "{table}");
+    }
+}

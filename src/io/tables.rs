@@ -641,10 +641,16 @@ impl Table {
 
     /// The rows of `parts` one after another, each part's rows labelled by
     /// its name in a new text column `name`, placed after column `after`
-    /// (first when the tables have no such column). Every part must have
-    /// the same columns (an empty list gives an empty table).
+    /// (first when the tables have no such column). Every part with rows
+    /// must have the same columns; parts without rows add nothing (their
+    /// columns may differ: a table writer leaves out a column no row fills).
+    /// An empty list gives an empty table.
     pub fn stacked(name: &str, parts: Vec<(String, Table)>, after: &str) -> Result<Table> {
-        let Some((_, first)) = parts.first() else {
+        let Some((_, first)) = parts
+            .iter()
+            .find(|(_, t)| t.height() > 0)
+            .or_else(|| parts.first())
+        else {
             return Ok(Table::new(Vec::<(String, ColumnData)>::new()));
         };
         let names: Vec<String> = first.columns.iter().map(|c| c.0.clone()).collect();
@@ -655,6 +661,9 @@ impl Table {
             .map(|(n, d)| (n.clone(), d.empty_like()))
             .collect();
         for (label, table) in &parts {
+            if table.height() == 0 {
+                continue;
+            }
             let these: Vec<&String> = table.columns.iter().map(|c| &c.0).collect();
             if these.len() != names.len() || these.iter().zip(&names).any(|(a, b)| *a != b) {
                 return Err(Error::invalid(
