@@ -220,6 +220,13 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             format!("flow {from} -> {to}: {size} (in {})\n", model.base_year)
         });
     }
+    if !model.regions.is_empty() {
+        text.push_str(if zh {
+            "随机模拟：生育、死亡、迁移、基期人口与患病率每条轨迹全市统一抽取一次；各项服务的使用率、人员配比与供给风险按地区分别抽取；全市为各地区之和\n"
+        } else {
+            "ensembles: fertility, mortality, migration, the base and prevalence drawn once per trajectory for the whole; each service's use rate, staff ratio and supply risk drawn per region; the whole is the sum of its regions\n"
+        });
+    }
     let default = model.scenario(&model.default_scenario)?;
     let first_step = default.assumptions.step_rates(model.base_year)?;
     let checks = crate::base_synthesis::BaseDiagnostics::of(
