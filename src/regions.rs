@@ -129,6 +129,28 @@ pub struct InternalFlow {
     pub shares: Array2<f64>,
 }
 
+impl InternalFlow {
+    /// Checks that the flow joins two different regions of `regions` and
+    /// that its shares are by sex and group of `grid`.
+    pub fn check(&self, regions: usize, grid: crate::age_grid::AgeGrid) -> Result<()> {
+        if self.from >= regions || self.to >= regions || self.from == self.to {
+            return Err(Error::invalid(
+                "internal flow",
+                format!("from region {} to region {}", self.from, self.to),
+                "two different regions of the model",
+            ));
+        }
+        if self.shares.dim() != (2, grid.len()) {
+            return Err(Error::invalid(
+                "internal flow shares",
+                format!("{:?}", self.shares.dim()),
+                format!("sex x group on {grid}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Persons a flow could not move in one step (its origin had too few).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CappedFlow {
@@ -257,20 +279,7 @@ pub fn project_regions(
         }
     }
     for f in flows {
-        if f.from >= regions.len() || f.to >= regions.len() || f.from == f.to {
-            return Err(Error::invalid(
-                "internal flow",
-                format!("from region {} to region {}", f.from, f.to),
-                "two different regions of the model",
-            ));
-        }
-        if f.shares.dim() != (2, grid.len()) {
-            return Err(Error::invalid(
-                "internal flow shares",
-                format!("{:?}", f.shares.dim()),
-                format!("sex x group on {grid}"),
-            ));
-        }
+        f.check(regions.len(), grid)?;
     }
     let n = grid.width() as i32;
     if end_year < base_year || (end_year - base_year) % n != 0 {

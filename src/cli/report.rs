@@ -340,7 +340,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             regions: if region.is_some() {
                 Vec::new()
             } else {
-                regions.clone()
+                regions
             },
         },
     };

@@ -181,18 +181,20 @@ impl<'a> EnsembleRequest<'a> {
         }
         let mut out = Vec::with_capacity(1 + full.regions.len());
         for a in 0..=full.regions.len() {
-            let pick = |s: &'_ EnsembleSummary| -> Vec<GapRisk> {
-                if a == 0 {
-                    s.risks.clone()
-                } else {
-                    s.regions[a - 1].1.risks.clone()
-                }
-            };
-            let area_runs: Vec<(Vec<GapRisk>, Vec<GapRisk>)> =
+            let pick = |s| risks_of(s, a);
+            let area_runs: Vec<(&[GapRisk], &[GapRisk])> =
                 runs.iter().map(|(x, y)| (pick(x), pick(y))).collect();
-            out.push(drivers_of(&pick(full), &sources, &area_runs));
+            out.push(drivers_of(pick(full), &sources, &area_runs));
         }
         Ok(out)
+    }
+}
+
+/// The gap risks of area `a` of a run (0: the parent, `1 + r`: region `r`).
+fn risks_of(s: &EnsembleSummary, a: usize) -> &[GapRisk] {
+    match a {
+        0 => &s.risks,
+        _ => &s.regions[a - 1].1.risks,
     }
 }
 
@@ -202,7 +204,7 @@ impl<'a> EnsembleRequest<'a> {
 fn drivers_of(
     full: &[GapRisk],
     sources: &[Source],
-    runs: &[(Vec<GapRisk>, Vec<GapRisk>)],
+    runs: &[(&[GapRisk], &[GapRisk])],
 ) -> Vec<RiskDriver> {
     let mut drivers = Vec::new();
     for (r, risk) in full.iter().enumerate() {

@@ -112,6 +112,8 @@ pub(super) struct RegionalInputs<'a> {
     /// `all_demands`.
     pub(super) offsets: Vec<usize>,
     pub(super) flows: Vec<FlowInputs>,
+    /// Per step: the groups where some region's women bear children.
+    pub(super) fertile: Vec<Vec<usize>>,
 }
 
 /// Buffers a thread reuses from block to block.
@@ -289,38 +291,54 @@ pub(super) fn step_region_impl(
     }
 }
 
-/// Writes an area's demands, supplies and gaps of year `y` after its
-/// indicators (already in `values`) and hands them to `sink(area, y, ..)`.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn finish_area(
-    area: usize,
-    y: usize,
-    lanes: &Lanes,
-    demands: &DemandInputs,
-    supplies: &SupplyInputs,
-    factors: &[f64],
-    paths: &[f64],
-    values: &mut [f64],
-    demand_scratch: &mut Vec<f64>,
-    sink: &mut dyn FnMut(usize, usize, &[f64]),
-) {
-    let count = lanes.real;
-    let sizes = [
-        ENSEMBLE_INDICATORS.len(),
-        demands.forms.len(),
-        supplies.supplies.len(),
-    ]
-    .map(|c| c * count);
-    let [_, demand_slot, supply_slot, gap_slot] = split_columns(values, sizes);
-    demands.emit(lanes, y, factors, demand_scratch, demand_slot);
-    supplies.emit(y, count, paths, demand_slot, supply_slot, gap_slot);
-    sink(area, y, values);
+/// One area of a block (the parent or a region): its demands and
+/// supplies, and the block's need factors and supply paths of it.
+struct BlockArea<'b> {
+    demands: &'b DemandInputs<'b>,
+    supplies: &'b SupplyInputs,
+    factors: &'b [f64],
+    paths: Vec<f64>,
 }
 
-/// The value columns of an area.
-fn columns(demands: &DemandInputs, supplies: &SupplyInputs) -> usize {
-    ENSEMBLE_INDICATORS.len() + demands.forms.len() + supplies.supplies.len() + supplies.risks.len()
+impl BlockArea<'_> {
+    /// `values` sized for the area's columns of `count` trajectories, and
+    /// its indicator columns (the first ones) to fill.
+    fn indicator_slot<'v>(&self, values: &'v mut Vec<f64>, count: usize) -> &'v mut [f64] {
+        let columns = ENSEMBLE_INDICATORS.len()
+            + self.demands.forms.len()
+            + self.supplies.supplies.len()
+            + self.supplies.risks.len();
+        values.resize(columns * count, 0.0);
+        &mut values[..ENSEMBLE_INDICATORS.len() * count]
+    }
+
+    /// Writes the area's demands, supplies and gaps of year `y` after its
+    /// indicators (already in `values`) and hands them to
+    /// `sink(index, y, ..)`.
+    #[inline(always)]
+    fn finish(
+        &self,
+        index: usize,
+        y: usize,
+        lanes: &Lanes,
+        values: &mut [f64],
+        demand_scratch: &mut Vec<f64>,
+        sink: &mut dyn FnMut(usize, usize, &[f64]),
+    ) {
+        let count = lanes.real;
+        let sizes = [
+            ENSEMBLE_INDICATORS.len(),
+            self.demands.forms.len(),
+            self.supplies.supplies.len(),
+        ]
+        .map(|c| c * count);
+        let [_, demand_slot, supply_slot, gap_slot] = split_columns(values, sizes);
+        self.demands
+            .emit(lanes, y, self.factors, demand_scratch, demand_slot);
+        self.supplies
+            .emit(y, count, &self.paths, demand_slot, supply_slot, gap_slot);
+        sink(index, y, values);
+    }
 }
 
 /// One block of a regional ensemble, from the base year to the end year:
@@ -346,11 +364,11 @@ pub(super) fn run_regional_block_impl(
         all_demands,
         offsets,
         flows,
+        fertile,
     } = inputs;
     let grid = *grid;
     let g = grid.len();
     let n_years = f64::from(grid.width());
-    let k = ENSEMBLE_INDICATORS.len();
     let st = &spec.stochastic;
     let mut rng = block_stream(spec.seed, b);
     let mut supply_rng = rng.clone();
@@ -359,10 +377,16 @@ pub(super) fn run_regional_block_impl(
     base_rng.jump();
     let bounds = &Bounds::new(grid);
     let factors = all_demands.factors(count, st.certain_need, &mut rng);
-    let factors_of = |area: usize, nf: usize| &factors[offsets[area] * count..][..nf * count];
-    let paths: Vec<Vec<f64>> = std::iter::once(*parent_supplies)
-        .chain(regions.iter().map(|r| r.supplies))
-        .map(|s| s.paths(count, st.certain_supply, &mut supply_rng))
+    // The parent, then each region; the supply draws in that order.
+    let areas: Vec<BlockArea> = std::iter::once((parent_demands, *parent_supplies))
+        .chain(regions.iter().map(|r| (&r.demands, r.supplies)))
+        .enumerate()
+        .map(|(a, (demands, supplies))| BlockArea {
+            demands,
+            supplies,
+            factors: &factors[offsets[a] * count..][..demands.forms.len() * count],
+            paths: supplies.paths(count, st.certain_supply, &mut supply_rng),
+        })
         .collect();
     let RegionalScratch {
         regions: lanes,
@@ -397,37 +421,12 @@ pub(super) fn run_regional_block_impl(
     parent.set_acc_sum(lanes);
     parent.median_chunks(grid);
     // Year 0: every region, then the parent.
-    for (r, (l, ri)) in lanes.iter().zip(regions).enumerate() {
-        values.resize(columns(&ri.demands, ri.supplies) * count, 0.0);
-        l.emit(grid, w, None, &mut values[..k * count]);
-        let nf = ri.demands.forms.len();
-        finish_area(
-            1 + r,
-            0,
-            l,
-            &ri.demands,
-            ri.supplies,
-            factors_of(1 + r, nf),
-            &paths[1 + r],
-            values,
-            demand_scratch,
-            sink,
-        );
+    for (r, l) in lanes.iter().enumerate() {
+        l.emit(grid, w, None, areas[1 + r].indicator_slot(values, count));
+        areas[1 + r].finish(1 + r, 0, l, values, demand_scratch, sink);
     }
-    values.resize(columns(parent_demands, parent_supplies) * count, 0.0);
-    parent.emit(grid, w, None, &mut values[..k * count]);
-    finish_area(
-        0,
-        0,
-        parent,
-        parent_demands,
-        parent_supplies,
-        factors_of(0, parent_demands.forms.len()),
-        &paths[0],
-        values,
-        demand_scratch,
-        sink,
-    );
+    parent.emit(grid, w, None, areas[0].indicator_slot(values, count));
+    areas[0].finish(0, 0, parent, values, demand_scratch, sink);
 
     let mut noise = NoiseState::new(*st, *calibrated, grid.width() as usize, count, parent);
     let at = |ind: Indicator| {
@@ -456,10 +455,7 @@ pub(super) fn run_regional_block_impl(
             }
         }
         move_internal(flows, y, lanes, internal);
-        // The groups where some region's women bear children this step.
-        let fertile: Vec<usize> = (0..g)
-            .filter(|&a| regions.iter().any(|ri| ri.steps[y].rates.asfr[a] != 0.0))
-            .collect();
+        let fertile = &fertile[y];
         e0_sums.fill(0.0);
         for (r, (l, ri)) in lanes.iter_mut().zip(regions).enumerate() {
             starts[r].clear();
@@ -477,8 +473,7 @@ pub(super) fn run_regional_block_impl(
                 }
             }
             let input = &ri.steps[y];
-            values.resize(columns(&ri.demands, ri.supplies) * count, 0.0);
-            let slot = &mut values[..k * count];
+            let slot = areas[1 + r].indicator_slot(values, count);
             step_region(
                 l,
                 grid,
@@ -495,19 +490,7 @@ pub(super) fn run_regional_block_impl(
                     e0_sums[(2 * s + 1) * n + t] += p;
                 }
             }
-            let nf = ri.demands.forms.len();
-            finish_area(
-                1 + r,
-                y + 1,
-                l,
-                &ri.demands,
-                ri.supplies,
-                factors_of(1 + r, nf),
-                &paths[1 + r],
-                values,
-                demand_scratch,
-                sink,
-            );
+            areas[1 + r].finish(1 + r, y + 1, l, values, demand_scratch, sink);
         }
         // The parent: the sum of the regions; its TFR their age rates
         // weighted by their women of each age (mean of the start and end of
@@ -515,8 +498,7 @@ pub(super) fn run_regional_block_impl(
         parent.set_sum(lanes);
         parent.set_acc_sum(lanes);
         parent.median_chunks(grid);
-        values.resize(columns(parent_demands, parent_supplies) * count, 0.0);
-        let slot = &mut values[..k * count];
+        let slot = areas[0].indicator_slot(values, count);
         // Its e0 and TFR are written below: emitted without the mortality
         // factors, they are not computed twice.
         let factors = parent.mort_factor.take();
@@ -560,17 +542,6 @@ pub(super) fn run_regional_block_impl(
                 };
             }
         }
-        finish_area(
-            0,
-            y + 1,
-            parent,
-            parent_demands,
-            parent_supplies,
-            factors_of(0, parent_demands.forms.len()),
-            &paths[0],
-            values,
-            demand_scratch,
-            sink,
-        );
+        areas[0].finish(0, y + 1, parent, values, demand_scratch, sink);
     }
 }

@@ -195,13 +195,7 @@ impl<'a> EnsembleRequest<'a> {
             });
         }
         for f in flows {
-            if f.from >= regions.len() || f.to >= regions.len() || f.from == f.to {
-                return Err(Error::invalid(
-                    "internal flow",
-                    format!("from region {} to region {}", f.from, f.to),
-                    "two different regions of the model",
-                ));
-            }
+            f.check(regions.len(), grid)?;
         }
         self.regions = out;
         self.flows = flows.to_vec();

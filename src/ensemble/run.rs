@@ -117,6 +117,18 @@ pub(super) fn run(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    // Per step, the groups where some region's women bear children.
+    let fertile = (0..steps.len())
+        .map(|y| {
+            (0..base.grid().len())
+                .filter(|&a| {
+                    region_inputs
+                        .iter()
+                        .any(|r| r.steps[y].rates.asfr[a] != 0.0)
+                })
+                .collect()
+        })
+        .collect();
     let inputs = RegionalInputs {
         grid: base.grid(),
         spec,
@@ -132,6 +144,7 @@ pub(super) fn run(
             .iter()
             .map(|f| FlowInputs::new(f, base.grid(), *base_year, steps.len()))
             .collect(),
+        fertile,
     };
     let block = |b: usize,
                  count: usize,

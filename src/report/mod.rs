@@ -469,26 +469,6 @@ pub fn build(input: &ReportInput, lang: Lang) -> Result<Report> {
     })
 }
 
-/// A file-name-safe form of a region's name (`k`: its index, when nothing
-/// of the name is left).
-fn file_safe(name: &str, k: usize) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.chars().all(|c| c == '_') {
-        format!("region{k}")
-    } else {
-        s
-    }
-}
-
 /// The regional small multiples: the 60+ share and births of every region
 /// (one panel each, its fan and every scenario's line), then each region's
 /// own gaps in the target year (by its plan's standard and by need).
@@ -543,7 +523,7 @@ fn region_figures(input: &ReportInput, t: &text::Words, source: &str, target: i3
     ];
     for (k, v) in input.regions.iter().enumerate() {
         let ri = input.of_region(v);
-        let safe = file_safe(&v.name, k);
+        let safe = sanitize(&v.name, k);
         for by_need in [false, true] {
             let mut gap = gap_figure(&ri, t, source, target, by_need);
             if let Body::Gaps(g) = &gap.body {
@@ -935,7 +915,7 @@ fn service_figure(
     }
 }
 
-/// A file-name-safe version of a service id.
+/// A file-name-safe version of a service id or region name.
 fn sanitize(id: &str, k: usize) -> String {
     let s: String = id
         .chars()

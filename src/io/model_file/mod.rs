@@ -45,17 +45,22 @@ pub struct ModelProblems {
 
 impl std::fmt::Display for ModelProblems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "{}: {} problem(s) in the model:",
-            self.file,
-            self.problems.len()
-        )?;
-        for p in &self.problems {
-            writeln!(f, "  - {p}")?;
-        }
-        Ok(())
+        write_problems(f, &self.file, "in the model", &self.problems)
     }
+}
+
+/// `<file>: N problem(s) <place>:` and one line per problem.
+pub(crate) fn write_problems(
+    f: &mut std::fmt::Formatter<'_>,
+    file: &str,
+    place: &str,
+    problems: &[Error],
+) -> std::fmt::Result {
+    writeln!(f, "{file}: {} problem(s) {place}:", problems.len())?;
+    for p in problems {
+        writeln!(f, "  - {p}")?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for ModelProblems {}

@@ -27,16 +27,12 @@ pub struct PlanProblems {
 
 impl std::fmt::Display for PlanProblems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
+        crate::io::model_file::write_problems(
             f,
-            "{}: {} problem(s) in the plan workbook (nothing written):",
-            self.file,
-            self.problems.len()
-        )?;
-        for p in &self.problems {
-            writeln!(f, "  - {p}")?;
-        }
-        Ok(())
+            &self.file,
+            "in the plan workbook (nothing written)",
+            &self.problems,
+        )
     }
 }
 
@@ -435,6 +431,35 @@ impl Reader {
         }
     }
 
+    /// Writes `key`'s entries into `out` as one TOML key, tagged with their
+    /// sheet and rows; with none, a required key is a problem of `owner`.
+    #[allow(clippy::too_many_arguments)]
+    fn put(
+        &mut self,
+        out: &mut Out,
+        indent: &str,
+        key: &Key,
+        entries: &[&Entry],
+        place: &Place,
+        sheet: &str,
+        owner: impl FnOnce() -> String,
+    ) {
+        if entries.is_empty() {
+            if key.required {
+                self.problem(
+                    owner(),
+                    format!("no {}", key.key),
+                    format!("a row with key {} (required)", key.key),
+                );
+            }
+            return;
+        }
+        if let Some(v) = self.value(key, entries, place) {
+            out.comment(indent, &tag(sheet, entries));
+            out.kv(indent, key.key, &v);
+        }
+    }
+
     /// The TOML form of `key`'s entries: one value, or `[[year, value], ...]`.
     fn value(&mut self, key: &Key, entries: &[&Entry], place: &Place) -> Option<String> {
         let first = entries.first()?;
@@ -827,20 +852,16 @@ pub fn import_plan(
                 .filter(|(key, _)| key == k.key)
                 .flat_map(|(_, e)| e)
                 .collect();
-            if entries.is_empty() {
-                if k.required {
-                    r.problem(
-                        format!("sheet {scen_sheet}, scenario {name}"),
-                        format!("no {}", k.key),
-                        format!("a row with key {} (required)", k.key),
-                    );
-                }
-                continue;
-            }
-            if let Some(v) = r.value(k, &entries, &place) {
-                scenario_text.comment("", &tag(&scen_sheet, &entries));
-                scenario_text.kv("", k.key, &v);
-            }
+            let owner = || format!("sheet {scen_sheet}, scenario {name}");
+            r.put(
+                &mut scenario_text,
+                "",
+                k,
+                &entries,
+                &place,
+                &scen_sheet,
+                owner,
+            );
         }
         scenario_text.line("");
     }
@@ -1297,21 +1318,8 @@ pub fn import_plan(
                 if k.key.starts_with("uncertainty_90") {
                     continue;
                 }
-                let entries = get(k.key);
-                if entries.is_empty() {
-                    if k.required {
-                        r.problem(
-                            format!("sheet {dem_sheet}, service {id}, demand {demand}"),
-                            format!("no {}", k.key),
-                            format!("a row with key {} (required)", k.key),
-                        );
-                    }
-                    continue;
-                }
-                if let Some(v) = r.value(k, &entries, &place) {
-                    svc.comment("  ", &tag(&dem_sheet, &entries));
-                    svc.kv("  ", k.key, &v);
-                }
+                let owner = || format!("sheet {dem_sheet}, service {id}, demand {demand}");
+                r.put(&mut svc, "  ", k, &get(k.key), &place, &dem_sheet, owner);
             }
             let (lo, hi) = (get("uncertainty_90_low"), get("uncertainty_90_high"));
             let number_key = DEMAND_KEYS.iter().find(|k| k.key == "uncertainty_90_low");
