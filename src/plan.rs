@@ -420,6 +420,55 @@ pub fn realised_supply(
     }
 }
 
+/// [`realised_supply`] of many trajectories at once: trajectory `t` has
+/// `delivery[t]`, `attrition[t]` and `planned_attrition[t]`, and its path
+/// is written to `out[y·count + t]` (`count = delivery.len()`). The same
+/// arithmetic in the same order per trajectory, years outer and
+/// trajectories inner, so the steps of different trajectories overlap
+/// (one trajectory's path is a chain of dependent steps). `stays` and
+/// `stays_planned` are scratch (resized to `count`).
+#[allow(clippy::too_many_arguments)]
+pub fn realised_supply_lanes(
+    planned: &[f64],
+    years: &[i32],
+    delivery: &[f64],
+    attrition: &[f64],
+    planned_attrition: &[f64],
+    stays: &mut Vec<f64>,
+    stays_planned: &mut Vec<f64>,
+    out: &mut [f64],
+) {
+    let count = delivery.len();
+    let Some(&first) = planned.first() else {
+        return;
+    };
+    out[..count].fill(first);
+    stays.resize(count, 1.0);
+    stays_planned.resize(count, 1.0);
+    let mut step = 0;
+    for i in 1..planned.len() {
+        let h = years[i] - years[i - 1];
+        if h != step {
+            step = h;
+            // A power of one is the base itself (as `powi(1)` gives it).
+            let power = |x: f64| if h == 1 { x } else { x.powi(h) };
+            for t in 0..count {
+                stays[t] = power(1.0 - attrition[t]);
+                stays_planned[t] = power(1.0 - planned_attrition[t]);
+            }
+        }
+        let (done, rest) = out.split_at_mut(i * count);
+        let previous = &done[(i - 1) * count..];
+        let now = &mut rest[..count];
+        let (p_now, p_before) = (planned[i] - first, planned[i - 1] - first);
+        for t in 0..count {
+            let d = delivery[t];
+            let recruited = (first + d * p_now) - (first + d * p_before) * stays_planned[t];
+            now[t] = (previous[t] * stays[t] + recruited).max(0.0);
+        }
+    }
+}
+
 /// One year of a robust build schedule (see [`robust_schedule`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RobustStep {
@@ -547,6 +596,46 @@ mod tests {
                 assert!((o - p).abs() < 1e-9, "{out:?}");
             }
         }
+    }
+
+    /// Many trajectories at once give each trajectory's path bit for bit,
+    /// over steps of one and of several years (a path clamped at 0 too).
+    #[test]
+    fn realised_supply_lanes_is_each_trajectory_path() {
+        let years = [2021, 2022, 2023, 2025, 2030, 2031];
+        let planned = [1837.0, 2169.0, 2400.5, 3110.0, 3110.0, 2000.0];
+        let delivery = [1.0, 0.62, 0.9, 0.35, 1.0];
+        let attrition = [0.0, 0.17, 0.05, 0.9, 0.12];
+        let planned_attrition = [0.0, 0.1, 0.1, 0.0, 0.12];
+        let count = delivery.len();
+        let mut out = vec![f64::NAN; years.len() * count];
+        let (mut stays, mut stays_planned) = (Vec::new(), Vec::new());
+        realised_supply_lanes(
+            &planned,
+            &years,
+            &delivery,
+            &attrition,
+            &planned_attrition,
+            &mut stays,
+            &mut stays_planned,
+            &mut out,
+        );
+        let mut one = [0.0; 6];
+        for t in 0..count {
+            realised_supply(
+                &planned,
+                &years,
+                delivery[t],
+                attrition[t],
+                planned_attrition[t],
+                &mut one,
+            );
+            for (y, &v) in one.iter().enumerate() {
+                assert_eq!(out[y * count + t].to_bits(), v.to_bits(), "t {t}, y {y}");
+            }
+        }
+        // The cut in the last year takes trajectory 3 below 0: clamped.
+        assert_eq!(out[5 * count + 3], 0.0);
     }
 
     #[test]

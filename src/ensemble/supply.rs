@@ -14,7 +14,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::gap::DemandForm;
-use crate::plan::{realised_supply, SupplyRisk};
+use crate::plan::{realised_supply_lanes, SupplyRisk};
 
 /// The distinct supplies of the demand forms (one per service with a
 /// supply, in order of first use) and the risks set against them.
@@ -83,37 +83,58 @@ impl SupplyInputs {
     ) -> Vec<f64> {
         let ny = self.years.len();
         let mut out = vec![0.0; self.supplies.len() * ny * count];
-        let mut path = vec![0.0; ny];
+        let ns = self.supplies.len();
+        // Draws first, in the order above: per supply, each trajectory's
+        // delivery share, attrition rate and planned attrition.
+        let (mut delivery, mut attrition, mut planned_attrition) = (
+            vec![1.0; ns * count],
+            vec![0.0; ns * count],
+            vec![0.0; ns * count],
+        );
         for t in 0..count {
             for (s, supply) in self.supplies.iter().enumerate() {
-                let (delivery, attrition, planned_attrition) = match (&supply.risk, certain) {
-                    (Some(risk), false) => {
-                        let delivery = risk.delivery.map_or(1.0, |d| {
-                            let z: f64 = StandardNormal.sample(rng);
-                            d.share(z)
-                        });
-                        let (attrition, planned) = risk.attrition.map_or((0.0, 0.0), |a| {
-                            let z: f64 = StandardNormal.sample(rng);
-                            (a.rate_at(z), a.planned)
-                        });
-                        (delivery, attrition, planned)
-                    }
-                    _ => (1.0, 0.0, 0.0),
+                let (Some(risk), false) = (&supply.risk, certain) else {
+                    continue;
                 };
-                if (delivery, attrition, planned_attrition) == (1.0, 0.0, 0.0) {
-                    path.copy_from_slice(&supply.planned);
-                } else {
-                    realised_supply(
-                        &supply.planned,
-                        &self.years,
-                        delivery,
-                        attrition,
-                        planned_attrition,
-                        &mut path,
-                    );
+                if let Some(d) = risk.delivery {
+                    let z: f64 = StandardNormal.sample(rng);
+                    delivery[s * count + t] = d.share(z);
                 }
-                for (y, &v) in path.iter().enumerate() {
-                    out[(s * ny + y) * count + t] = v;
+                if let Some(a) = risk.attrition {
+                    let z: f64 = StandardNormal.sample(rng);
+                    attrition[s * count + t] = a.rate_at(z);
+                    planned_attrition[s * count + t] = a.planned;
+                }
+            }
+        }
+        // Then the paths, every trajectory of a supply at once; a
+        // trajectory delivered in full without attrition takes the plan's
+        // path as it is.
+        let (mut stays, mut stays_planned) = (Vec::new(), Vec::new());
+        for (s, supply) in self.supplies.iter().enumerate() {
+            let lanes = s * count..(s + 1) * count;
+            let (d, a, p) = (
+                &delivery[lanes.clone()],
+                &attrition[lanes.clone()],
+                &planned_attrition[lanes],
+            );
+            let paths = &mut out[s * ny * count..(s + 1) * ny * count];
+            let as_planned = |t: usize| (d[t], a[t], p[t]) == (1.0, 0.0, 0.0);
+            if !(0..count).all(as_planned) {
+                realised_supply_lanes(
+                    &supply.planned,
+                    &self.years,
+                    d,
+                    a,
+                    p,
+                    &mut stays,
+                    &mut stays_planned,
+                    paths,
+                );
+            }
+            for t in (0..count).filter(|&t| as_planned(t)) {
+                for (y, &v) in supply.planned.iter().enumerate() {
+                    paths[y * count + t] = v;
                 }
             }
         }
