@@ -114,12 +114,14 @@ impl Partial {
             let tolerance = shortfall_tolerance(supply);
             let gap = &values[risk.gap * count..][..count];
             let first = &mut self.block_first[r * count..(r + 1) * count];
+            // Branch-free: a risk near even odds would mispredict often.
+            let mut short = 0;
             for (f, &g) in first.iter_mut().zip(gap) {
-                if g > tolerance {
-                    self.short[r * self.years + y] += 1;
-                    *f = (*f).min(y);
-                }
+                let is_short = g > tolerance;
+                short += u64::from(is_short);
+                *f = if is_short { (*f).min(y) } else { *f };
             }
+            self.short[r * self.years + y] += short;
         }
     }
 
