@@ -144,12 +144,11 @@ pub(super) struct QuantileMap([f64; 5]);
 impl QuantileMap {
     pub(super) fn at(&self, z: f64) -> f64 {
         let k = &self.0;
-        let i = match z {
-            z if z < Z[1] => 0,
-            z if z < Z[2] => 1,
-            z if z < Z[3] => 2,
-            _ => 3,
-        };
+        // The knot interval below `z`: 0 below Z[1], ..., 3 from Z[3] on
+        // (and for NaN), counted without branches (random deviates would
+        // mispredict them; the knots increase).
+        let below = |knot: f64| usize::from(z < knot);
+        let i = 3 - below(Z[1]) - below(Z[2]) - below(Z[3]);
         k[i] + (z - Z[i]) * (k[i + 1] - k[i]) / (Z[i + 1] - Z[i])
     }
 }
@@ -265,6 +264,34 @@ fn solve_kappa(e0: &dyn Fn(f64) -> f64, target: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    /// The map is linear between knots, passes through each knot, and
+    /// extrapolates the end segments (a knot takes the segment above it).
+    #[test]
+    fn quantile_map_interpolates_between_knots() {
+        use super::{QuantileMap, Z};
+        let knots = [-0.3, -0.2, 0.0, 0.25, 0.4];
+        let map = QuantileMap(knots);
+        for (z, k) in Z.iter().zip(knots) {
+            assert!((map.at(*z) - k).abs() < 1e-15, "at {z}");
+        }
+        let segment = |i: usize, z: f64| {
+            knots[i] + (z - Z[i]) * (knots[i + 1] - knots[i]) / (Z[i + 1] - Z[i])
+        };
+        for (z, i) in [
+            (-3.0, 0),
+            (-1.5, 0),
+            (-0.5, 1),
+            (0.0, 2),
+            (1.0, 2),
+            (1.2815515655446, 2),
+            (Z[3], 3),
+            (2.5, 3),
+        ] {
+            assert_eq!(map.at(z).to_bits(), segment(i, z).to_bits(), "at {z}");
+        }
+        assert!(map.at(f64::NAN).is_nan());
+    }
+
     /// The mortality state's step correlations chain to those of a random
     /// walk's sums: `√(s/t)` between any two steps, whatever the grid.
     #[test]
