@@ -400,24 +400,15 @@ pub fn realised_supply(
     planned_attrition: f64,
     out: &mut [f64],
 ) {
-    let Some(&first) = planned.first() else {
-        return;
-    };
-    let target = |i: usize| first + delivery * (planned[i] - first);
-    out[0] = first;
-    // The steps' powers, computed again only when the step's length changes
-    // (the same values: ensembles call this for every trajectory).
-    let (mut step, mut stays, mut stays_planned) = (0, 1.0, 1.0);
-    for i in 1..planned.len() {
-        let h = years[i] - years[i - 1];
-        if h != step {
-            step = h;
-            stays = (1.0 - attrition).powi(h);
-            stays_planned = (1.0 - planned_attrition).powi(h);
-        }
-        let recruited = target(i) - target(i - 1) * stays_planned;
-        out[i] = (out[i - 1] * stays + recruited).max(0.0);
-    }
+    // One trajectory: the many-trajectory path with one lane.
+    realised_supply_lanes(
+        planned,
+        years,
+        &[delivery],
+        &[attrition],
+        &[planned_attrition],
+        out,
+    );
 }
 
 /// [`realised_supply`] of many trajectories at once: trajectory `t` has
@@ -425,17 +416,14 @@ pub fn realised_supply(
 /// is written to `out[y·count + t]` (`count = delivery.len()`). The same
 /// arithmetic in the same order per trajectory, years outer and
 /// trajectories inner, so the steps of different trajectories overlap
-/// (one trajectory's path is a chain of dependent steps). `stays` and
-/// `stays_planned` are scratch (resized to `count`).
-#[allow(clippy::too_many_arguments)]
+/// (one trajectory's path is a chain of dependent steps). The steps'
+/// powers are computed again only when the step's length changes.
 pub fn realised_supply_lanes(
     planned: &[f64],
     years: &[i32],
     delivery: &[f64],
     attrition: &[f64],
     planned_attrition: &[f64],
-    stays: &mut Vec<f64>,
-    stays_planned: &mut Vec<f64>,
     out: &mut [f64],
 ) {
     let count = delivery.len();
@@ -443,8 +431,7 @@ pub fn realised_supply_lanes(
         return;
     };
     out[..count].fill(first);
-    stays.resize(count, 1.0);
-    stays_planned.resize(count, 1.0);
+    let (mut stays, mut stays_planned) = (vec![1.0; count], vec![1.0; count]);
     let mut step = 0;
     for i in 1..planned.len() {
         let h = years[i] - years[i - 1];
@@ -609,15 +596,12 @@ mod tests {
         let planned_attrition = [0.0, 0.1, 0.1, 0.0, 0.12];
         let count = delivery.len();
         let mut out = vec![f64::NAN; years.len() * count];
-        let (mut stays, mut stays_planned) = (Vec::new(), Vec::new());
         realised_supply_lanes(
             &planned,
             &years,
             &delivery,
             &attrition,
             &planned_attrition,
-            &mut stays,
-            &mut stays_planned,
             &mut out,
         );
         let mut one = [0.0; 6];

@@ -110,7 +110,6 @@ impl SupplyInputs {
         // Then the paths, every trajectory of a supply at once; a
         // trajectory delivered in full without attrition takes the plan's
         // path as it is.
-        let (mut stays, mut stays_planned) = (Vec::new(), Vec::new());
         for (s, supply) in self.supplies.iter().enumerate() {
             let lanes = s * count..(s + 1) * count;
             let (d, a, p) = (
@@ -121,16 +120,7 @@ impl SupplyInputs {
             let paths = &mut out[s * ny * count..(s + 1) * ny * count];
             let as_planned = |t: usize| (d[t], a[t], p[t]) == (1.0, 0.0, 0.0);
             if !(0..count).all(as_planned) {
-                realised_supply_lanes(
-                    &supply.planned,
-                    &self.years,
-                    d,
-                    a,
-                    p,
-                    &mut stays,
-                    &mut stays_planned,
-                    paths,
-                );
+                realised_supply_lanes(&supply.planned, &self.years, d, a, p, paths);
             }
             for t in (0..count).filter(|&t| as_planned(t)) {
                 for (y, &v) in supply.planned.iter().enumerate() {
