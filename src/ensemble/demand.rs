@@ -141,17 +141,17 @@ impl<'a> DemandInputs<'a> {
         const W: usize = LANE_CHUNK;
         let (g, m, n) = (lanes.g, lanes.real, lanes.n);
         values.resize(self.bases.len() * n, 0.0);
-        for (k, (basis, rows)) in self.bases.iter().zip(&self.rows).enumerate() {
-            // Each basis walks only its rows with a weight, in order, two
-            // chunks at a time (four independent sums in flight). A zero
-            // weight inside the range adds +0.0 to a sum that is never
-            // -0.0, so the sums are the same as skipping it.
-            let basis = &basis[rows.clone()];
-            let out = &mut values[k * n..(k + 1) * n];
-            let mut pairs = lanes.pop.chunks_exact(4 * g);
-            let mut c = 0;
-            for pair in &mut pairs {
-                let (a, b) = pair.split_at(2 * g);
+        // Two chunks at a time (four independent sums in flight), every
+        // basis on them while they are in L1; each basis walks only its
+        // rows with a weight, in order. A zero weight inside the range adds
+        // +0.0 to a sum that is never -0.0, so the sums are the same as
+        // skipping it.
+        let mut pairs = lanes.pop.chunks_exact(4 * g);
+        let mut c = 0;
+        for pair in &mut pairs {
+            let (a, b) = pair.split_at(2 * g);
+            for (k, (basis, rows)) in self.bases.iter().zip(&self.rows).enumerate() {
+                let basis = &basis[rows.clone()];
                 let (a, b) = (&a[rows.clone()], &b[rows.clone()]);
                 let (mut sa, mut sb) = ([0.0; W], [0.0; W]);
                 for ((ra, rb), &w) in a.iter().zip(b).zip(basis) {
@@ -160,19 +160,23 @@ impl<'a> DemandInputs<'a> {
                         sb[j] += w * rb[j];
                     }
                 }
+                let out = &mut values[k * n..(k + 1) * n];
                 out[c * W..(c + 1) * W].copy_from_slice(&sa);
                 out[(c + 1) * W..(c + 2) * W].copy_from_slice(&sb);
-                c += 2;
             }
-            let rest = pairs.remainder();
-            if !rest.is_empty() {
+            c += 2;
+        }
+        let rest = pairs.remainder();
+        if !rest.is_empty() {
+            for (k, (basis, rows)) in self.bases.iter().zip(&self.rows).enumerate() {
+                let basis = &basis[rows.clone()];
                 let mut sa = [0.0; W];
                 for (ra, &w) in rest[rows.clone()].iter().zip(basis) {
                     for j in 0..W {
                         sa[j] += w * ra[j];
                     }
                 }
-                out[c * W..(c + 1) * W].copy_from_slice(&sa);
+                values[k * n + c * W..k * n + (c + 1) * W].copy_from_slice(&sa);
             }
         }
         for (f, form) in self.forms.iter().enumerate() {
