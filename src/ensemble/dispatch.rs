@@ -130,22 +130,25 @@ unsafe fn step_region_avx2(
 }
 
 impl Cell {
-    /// Adds the finite values of `values` (in order) and their sum to `sum`:
-    /// min, max, count and the bin of each value.
-    pub(super) fn add_all(&mut self, values: &[f64], sum: &mut f64) {
+    /// Every cell of `cells` takes its column of `values`
+    /// (`values[c·count..(c + 1)·count]`, finite values in order), its sum
+    /// added to `sums[c]`: min, max, count and the bin of each value.
+    pub(super) fn add_columns(cells: &mut [Cell], sums: &mut [f64], values: &[f64], count: usize) {
         #[cfg(target_arch = "x86_64")]
         if avx2_fma() {
             // SAFETY: avx2_fma() holds (the module's contract).
-            return unsafe { self.add_all_avx2(values, sum) };
+            return unsafe { Cell::add_columns_avx2(cells, sums, values, count) };
         }
-        self.add_all_impl(values, sum, range_lanes)
+        Cell::add_columns_impl(cells, sums, values, count, range_lanes)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn add_all_avx2(&mut self, values: &[f64], sum: &mut f64) {
+    unsafe fn add_columns_avx2(cells: &mut [Cell], sums: &mut [f64], values: &[f64], count: usize) {
         // SAFETY: this function runs only where avx2_fma() holds.
-        self.add_all_impl(values, sum, |rows| unsafe { range_lanes_avx2(rows) })
+        Cell::add_columns_impl(cells, sums, values, count, |rows| unsafe {
+            range_lanes_avx2(rows)
+        })
     }
 }
 

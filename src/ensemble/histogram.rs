@@ -25,6 +25,31 @@ pub(super) fn range_lanes(values: &[f64]) -> RangeLanes {
     (mn, mx, tot)
 }
 
+/// Asks for the cache lines of `staged[from..=to]` (a hint: no effect on
+/// results). A block's values of one cell fall on a few dozen lines of its
+/// staged counts, which other cells have usually pushed out of the core's
+/// caches since the last block; fetching them all at once overlaps their
+/// latencies.
+#[inline(always)]
+fn prefetch(staged: &[u16], from: usize, to: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        const LINE: usize = 64 / std::mem::size_of::<u16>();
+        let to = to.min(staged.len() - 1);
+        let mut i = from;
+        while i <= to {
+            // SAFETY: `i < staged.len()`; prefetching never faults.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(staged.as_ptr().add(i).cast()) };
+            i += LINE;
+        }
+        // SAFETY: as above.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(staged.as_ptr().add(to).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (staged, from, to);
+}
+
 /// Streaming reduction of one (year, indicator) cell.
 ///
 /// Bin counts are staged in `u16` (half the cache footprint of the hot
@@ -119,9 +144,58 @@ impl Cell {
         self.pending = 0;
     }
 
-    /// The bulk add of `Cell::add_all` (one build per CPU kind, see `dispatch`).
-    #[inline(always)]
+    /// The bulk add of one block's values: [`Cell::prepare_impl`], then
+    /// [`Cell::count_impl`] where it asks for it.
+    #[cfg(test)]
     pub(super) fn add_all_impl<F>(&mut self, values: &[f64], sum: &mut f64, lanes: F)
+    where
+        F: Fn(&[f64]) -> RangeLanes,
+    {
+        if self.prepare_impl(values, sum, lanes) {
+            self.count_impl(values);
+        }
+    }
+
+    /// Every cell of `cells` takes its column of `values`
+    /// (`values[c·count..(c + 1)·count]`), its sum added to `sums[c]`: each
+    /// cell's range pass (which asks for the lines its counts will touch)
+    /// runs before the previous cell's counts, so fetching one cell's lines
+    /// overlaps counting the other's. Each cell sees the same operations in
+    /// the same order as [`Cell::add_all_impl`].
+    #[inline(always)]
+    pub(super) fn add_columns_impl<F>(
+        cells: &mut [Cell],
+        sums: &mut [f64],
+        values: &[f64],
+        count: usize,
+        lanes: F,
+    ) where
+        F: Fn(&[f64]) -> RangeLanes,
+    {
+        let column = |c: usize| &values[c * count..(c + 1) * count];
+        let mut waiting: Option<usize> = None;
+        for c in 0..cells.len() {
+            let counts = cells[c].prepare_impl(column(c), &mut sums[c], &lanes);
+            if let Some(w) = waiting.take() {
+                cells[w].count_impl(column(w));
+            }
+            if counts {
+                waiting = Some(c);
+            }
+        }
+        if let Some(w) = waiting {
+            cells[w].count_impl(column(w));
+        }
+    }
+
+    /// The first half of a bulk add: min, max, count and sum of `values`
+    /// (their sum added to `sum`). Values outside the range, non-finite
+    /// values and a block of one value are counted here too (`false`);
+    /// otherwise the staged counts are made ready and their lines asked
+    /// for, and [`Cell::count_impl`] must follow with the same values
+    /// (`true`).
+    #[inline(always)]
+    fn prepare_impl<F>(&mut self, values: &[f64], sum: &mut f64, lanes: F) -> bool
     where
         F: Fn(&[f64]) -> RangeLanes,
     {
@@ -145,32 +219,39 @@ impl Cell {
             mx[0].max(mx[1]).max(mx[2].max(mx[3])),
         );
         if !total.is_finite() {
-            return self.add_each(values, sum);
+            self.add_each(values, sum);
+            return false;
         }
         self.min = self.min.min(min);
         self.max = self.max.max(max);
         self.n += values.len() as u64;
         *sum += total;
-        let outside = self.slot(min) == 0 || self.slot(max) == BINS + 1;
-        if outside {
+        let (first, last) = (self.slot(min), self.slot(max));
+        if first == 0 || last == BINS + 1 {
             // Rare: values beyond the range are kept exactly, the rest binned.
             for &v in values {
                 self.bin_or_keep(v);
             }
-            return;
+            return false;
         }
         self.reserve(values.len());
         // A block whose values are all equal (an indicator fertility cannot
         // reach yet) goes into one bin at once.
         if min == max {
-            let slot = self.slot(min);
-            self.staged[slot] += values.len() as u16;
-            return;
+            self.staged[first] += values.len() as u16;
+            return false;
         }
-        // Slots first (vectorized), then the counts. Every value lies in
-        // [min, max], whose slots are bins, and the position is monotone in
-        // the value: no clamping, and the positive position truncates to
-        // its floor.
+        prefetch(&self.staged, first, last);
+        true
+    }
+
+    /// The second half of a bulk add ([`Cell::prepare_impl`] returned
+    /// `true` for these values): slots first (vectorized), then the counts.
+    /// Every value lies in [min, max], whose slots are bins, and the
+    /// position is monotone in the value: no clamping, and the positive
+    /// position truncates to its floor.
+    #[inline(always)]
+    fn count_impl(&mut self, values: &[f64]) {
         let (lo, inv_width) = (self.lo, self.inv_width);
         let staged = &mut self.staged[..BINS + 2];
         let mut slots = [0i32; 64];
@@ -178,7 +259,9 @@ impl Cell {
             for (slot, &v) in slots.iter_mut().zip(chunk) {
                 let position = (v - lo) * inv_width + 1.0;
                 debug_assert!((1.0..(BINS + 1) as f64).contains(&position));
-                // SAFETY: `position` is finite and in [1, BINS + 1) (above).
+                // SAFETY: `position` is finite and in [1, BINS + 1): the
+                // values lie in the block's [min, max], checked inside the
+                // range by `prepare_impl`.
                 *slot = unsafe { position.to_int_unchecked::<i32>() };
             }
             for &slot in &slots[..chunk.len()] {
@@ -444,6 +527,48 @@ mod tests {
         a.merge(b);
         assert_eq!(a.n, whole.n);
         assert_eq!(a.summary(sum), whole.summary(sum));
+    }
+
+    #[test]
+    fn cells_fed_column_by_column_equal_cells_fed_one_at_a_time() {
+        // Five columns of 256 values a block: ordinary, a constant, one
+        // whose later blocks leave the range, one with a NaN, ordinary.
+        const COUNT: usize = 256;
+        let blocks = 6;
+        let mut columns: Vec<Vec<f64>> = (0..5)
+            .map(|c| draws(COUNT * blocks, 10 + c as u64))
+            .collect();
+        columns[1].iter_mut().for_each(|v| *v = 3.5);
+        for (i, v) in columns[2].iter_mut().enumerate() {
+            if i >= COUNT && i % 7 == 0 {
+                *v *= 4.0;
+            }
+        }
+        columns[3][COUNT * 2 + 5] = f64::NAN;
+        let fresh = || -> Vec<Cell> { columns.iter().map(|c| Cell::new(&c[..COUNT])).collect() };
+        let (mut together, mut apart) = (fresh(), fresh());
+        let (mut sums_together, mut sums_apart) = (vec![0.0; 5], vec![0.0; 5]);
+        for b in 0..blocks {
+            let block: Vec<f64> = columns
+                .iter()
+                .flat_map(|c| c[b * COUNT..(b + 1) * COUNT].iter().copied())
+                .collect();
+            Cell::add_columns_impl(
+                &mut together,
+                &mut sums_together,
+                &block,
+                COUNT,
+                range_lanes,
+            );
+            for (c, (cell, sum)) in apart.iter_mut().zip(&mut sums_apart).enumerate() {
+                cell.add_all_impl(&block[c * COUNT..(c + 1) * COUNT], sum, range_lanes);
+            }
+        }
+        assert_eq!(sums_together, sums_apart);
+        assert!(!together[2].outside.is_empty());
+        for (a, b) in together.iter().zip(&apart) {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
     }
 
     #[test]

@@ -101,13 +101,12 @@ impl Partial {
     ) {
         if self.summarised[y] {
             let cells = y * self.columns..(y + 1) * self.columns;
-            for (c, (cell, sum)) in self.cells[cells.clone()]
-                .iter_mut()
-                .zip(&mut self.block_sums[cells])
-                .enumerate()
-            {
-                cell.add_all(&values[c * count..(c + 1) * count], sum);
-            }
+            Cell::add_columns(
+                &mut self.cells[cells.clone()],
+                &mut self.block_sums[cells],
+                values,
+                count,
+            );
         }
         for (r, risk) in risks.iter().enumerate() {
             let supply = risk.supply[y];
