@@ -273,18 +273,29 @@ impl Lanes {
         }
         // Otherwise every start and arrival the pass computes is checked as
         // it goes (the union of their sign bits, so a -0.0 counts too); a
-        // chunk where one is negative is put back as it was and left to the
-        // general step.
+        // chunk where one is negative is left to the general step, its start
+        // untouched in `pop`.
         let check = check && plain.is_none();
-        let saved = &mut self.saved;
-        for (c, chunk) in self.pop.chunks_exact_mut(2 * g).enumerate() {
+        // The plain pass works in place; the others read the step's start
+        // from `pop` and write its end into `next` (swapped in at the end),
+        // so a chunk that must clamp is still as it was, with no copy.
+        let double = plain.is_none();
+        if double {
+            self.next.resize(self.pop.len(), [0.0; W]);
+        }
+        for c in 0..fast.len() {
             if !fast[c] {
                 continue;
             }
-            if check {
-                saved.clear();
-                saved.extend_from_slice(chunk);
-            }
+            let rows_of_chunk = c * 2 * g..(c + 1) * 2 * g;
+            let (start, chunk): (&[[f64; W]], &mut [[f64; W]]) = if double {
+                (
+                    &self.pop[rows_of_chunk.clone()],
+                    &mut self.next[rows_of_chunk],
+                )
+            } else {
+                (&[], &mut self.pop[rows_of_chunk])
+            };
             let mut signs = [0u64; W];
             let t0 = c * W;
             let mut delta = [0.0; W];
@@ -318,16 +329,17 @@ impl Lanes {
                     );
                     continue;
                 }
+                let from = &start[s * g..(s + 1) * g];
                 let rows = &mut chunk[s * g..(s + 1) * g];
                 let coef = &coef[s * g..(s + 1) * g];
                 let mut running = [0.0; W];
                 for a in (1..g).rev() {
                     let (h0, k0, s0, f0) = coef[a - 1];
                     let (h1, k1, s1, f1) = coef[a];
-                    let x = rows[a - 1];
+                    let x = from[a - 1];
                     let mut v = [0.0; W];
                     if a == g - 1 {
-                        let top = rows[a];
+                        let top = from[a];
                         for j in 0..W {
                             let e = delta[j];
                             let (below, start) = (x[j] + h0 + k0 * e, top[j] + h1 + k1 * e);
@@ -398,7 +410,6 @@ impl Lanes {
                 }
             }
             if check && signs.iter().any(|&bits| bits >> 63 != 0) {
-                chunk.copy_from_slice(saved);
                 fast[c] = false;
                 continue;
             }
@@ -454,6 +465,14 @@ impl Lanes {
                     median_in_groups(grid, half[j], a, cum, |a| chunk[a][j] + chunk[g + a][j]);
                 self.median[t0 + j] = median;
             }
+        }
+        if double {
+            // Chunks left to the general step take their start with them.
+            for (c, _) in fast.iter().enumerate().filter(|(_, &f)| !f) {
+                let rows_of_chunk = c * 2 * g..(c + 1) * 2 * g;
+                self.next[rows_of_chunk.clone()].copy_from_slice(&self.pop[rows_of_chunk]);
+            }
+            std::mem::swap(&mut self.pop, &mut self.next);
         }
     }
 }

@@ -34,8 +34,9 @@ pub(super) struct Lanes {
     pub(super) mig_delta: Vec<f64>,
     /// Totals before the current step.
     pub(super) prev_total: Vec<f64>,
-    /// A chunk as it was before the fused pass (put back when it must clamp).
-    pub(super) saved: Vec<[f64; LANE_CHUNK]>,
+    /// The end of a step of the fused pass with random mortality or
+    /// migration (laid out as `pop`, swapped with it).
+    pub(super) next: Vec<[f64; LANE_CHUNK]>,
 }
 
 impl Lanes {
